@@ -1,0 +1,41 @@
+# Two commands do everything on a fresh Debian 12 machine:
+#   make run    installs missing packages, builds, runs the demo
+#   make test   installs missing packages, builds, runs every test
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+WERROR ?= $(if $(CI),ON,OFF)
+
+.PHONY: all deps configure build run test static bench asan clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPPROTECT_WERROR=$(WERROR) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@./scripts/demo.sh $(BUILD)/bin
+
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# A fully static pprotect and pprotect-run in build-static/bin.
+static:
+	@$(MAKE) --no-print-directory build BUILD=build-static CMAKE_FLAGS="-DPPROTECT_STATIC=ON -DPPROTECT_TESTS=OFF"
+
+# Unit and black-box tests under AddressSanitizer and UBSan.
+asan:
+	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DPPROTECT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+bench: build
+	@cmake --build $(BUILD) -j $(JOBS) --target $$(cd bench && ls *.cpp 2>/dev/null | sed 's/\.cpp$$//')
+	@for b in bench/*.cpp; do n=$$(basename $$b .cpp); echo "== $$n"; $(BUILD)/bin/$$n; done
+
+clean:
+	rm -rf build build-static build-asan

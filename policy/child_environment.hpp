@@ -1,0 +1,41 @@
+#pragma once
+// The child's environment: the reference's exec rules plus --only and the
+// refusals (invalid names, NUL bytes, dynamic-loader variables).
+
+#include <string>
+#include <vector>
+
+#include "policy/environment.hpp"
+#include "store/key_file.hpp"
+#include "store/secure_buffer.hpp"
+
+namespace pprotect::policy {
+
+struct ChildEnvironmentOptions {
+  bool passthrough = true;                 // false: only PATH HOME TERM LANG USER SHELL LOGNAME
+  std::string prefix;                      // --prefix P: "P_" + name
+  bool uppercase = false;                  // --uppercase
+  std::vector<std::string> only;           // --only: inject just these secrets (by secret name)
+  std::string env_prefix = "PPROTECT";     // credential variables to scrub: <env_prefix>_USER/_PASSPHRASE
+  bool allow_loader_variables = false;     // explicit opt-in for LD_* names
+};
+
+// "NAME=value" entries in locked memory, and the envp array over them.
+class ChildEnvironment {
+public:
+  std::vector<store::SecureBuffer>& entries() { return m_entries; }
+  const std::vector<store::SecureBuffer>& entries() const { return m_entries; }
+  // NUL-terminated pointers into entries(), valid while this object lives.
+  std::vector<char*> envp();
+
+private:
+  std::vector<store::SecureBuffer> m_entries; // each holds "NAME=value\0"
+};
+
+// Throws store::StoreError naming the secret (never its value) on a name
+// collision, an invalid variable name, a NUL byte in a value, a loader
+// variable, or an --only name that is not in the domain.
+ChildEnvironment compose_child_environment(const Environment& parent, const store::SecretValues& secrets,
+                                           const ChildEnvironmentOptions& options);
+
+} // namespace pprotect::policy

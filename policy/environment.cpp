@@ -1,0 +1,24 @@
+#include "policy/environment.hpp"
+
+extern char** environ;
+
+namespace pprotect::policy {
+
+Environment Environment::current() {
+  std::vector<std::string> entries;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    entries.emplace_back(*entry);
+  }
+  return Environment(std::move(entries));
+}
+
+std::optional<std::string_view> Environment::get(std::string_view name) const {
+  for (const auto& entry : m_entries) {
+    if (entry.size() > name.size() && entry[name.size()] == '=' && entry.compare(0, name.size(), name) == 0) {
+      return std::string_view(entry).substr(name.size() + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace pprotect::policy

@@ -1,0 +1,109 @@
+#pragma once
+// The protected file's content and every operation of the reference on it.
+// Each mutation appends the reference's audit entry (section 3 of
+// shared/docs/reference-behaviour.md).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/protected_yaml.hpp"
+#include "store/secure_buffer.hpp"
+
+namespace pprotect::store {
+
+enum class KeyType { hard, fast, raw };
+
+// "hard", "fast" or "raw"; parse_key_type throws StoreError on anything else.
+std::string_view key_type_name(KeyType type);
+KeyType parse_key_type(std::string_view name);
+
+// A raw custodian's generated passphrase: "P" + 64 lowercase hex + "P".
+SecureBuffer generate_raw_passphrase();
+
+// A custodian whose passphrase was checked: its derived X25519 keypair.
+// Obtained only from KeyFile::unlock; one key derivation per command.
+struct UnlockedCustodian {
+  std::string name;
+  SecureBuffer secret_key; // 32 bytes
+  std::string public_key;  // 32 raw bytes
+};
+
+// Decrypted secrets of one domain: name -> plaintext, in name order.
+using SecretValues = std::map<std::string, SecureBuffer>;
+
+// Where audit timestamps come from; tests set a fixed clock.
+using AuditClock = std::function<std::int64_t()>; // seconds since the epoch
+
+class KeyFile {
+public:
+  // An empty file whose audit log starts with "created".
+  static KeyFile create(AuditClock clock = {});
+  // Throws StoreError on malformed YAML, a bad structure, an invalid base64
+  // field or an unsupported version byte.
+  static KeyFile parse(std::string_view text, std::string_view path, AuditClock clock = {});
+  std::string emit() const;
+
+  const FileData& data() const { return m_data; }
+
+  // --- queries ---
+  std::vector<std::string> domain_names() const;
+  std::vector<std::string> custodian_names() const;
+  // Throws StoreError when the domain does not exist.
+  std::vector<std::string> secret_names(std::string_view domain) const;
+  std::vector<std::string> owner_names(std::string_view domain) const;
+  std::vector<std::string> domains_owned_by(std::string_view custodian) const;
+  bool has_domain(std::string_view domain) const;
+  bool has_custodian(std::string_view custodian) const;
+  KeyType key_type_of(std::string_view custodian) const;
+  const std::vector<std::string>& audit_log() const { return m_data.audit_log; }
+
+  // --- credentials ---
+  // Derives the custodian's key once and checks it against the stored public
+  // key. Throws CredentialError when the custodian is unknown or the
+  // passphrase is wrong.
+  [[nodiscard]] UnlockedCustodian unlock(std::string_view custodian, std::string_view passphrase) const;
+
+  // --- custodians ---
+  // Throws StoreError when the name is taken or empty.
+  void add_key_custodian(std::string_view name, std::string_view passphrase, KeyType type);
+  // Throws StoreError when the custodian is the last owner of a domain.
+  void remove_key_custodian(std::string_view name);
+  void set_key_custodian_passphrase(const UnlockedCustodian& who, std::string_view new_passphrase);
+  void rekey_custodian(const UnlockedCustodian& who, std::string_view new_passphrase, KeyType type);
+
+  // --- domains ---
+  // Throws StoreError for a name that exists, is empty, or would clobber a
+  // file section ("key-custodians", "audit-log").
+  void add_domain(std::string_view domain, std::string_view owner);
+  void remove_domain(std::string_view domain);
+  void add_owner(std::string_view domain, std::string_view new_owner, const UnlockedCustodian& acting);
+  // Throws StoreError when it is the domain's last owner.
+  void remove_owner(std::string_view domain, std::string_view owner);
+  void rotate_domain_key(std::string_view domain, const UnlockedCustodian& owner);
+
+  // --- secrets ---
+  // Secret names must match ^[A-Za-z][-_A-Za-z0-9]*$.
+  void add_secret(std::string_view domain, std::string_view name, std::string_view value);    // exists: error
+  void update_secret(std::string_view domain, std::string_view name, std::string_view value); // missing: error
+  void set_secret(std::string_view domain, std::string_view name, std::string_view value);    // either
+  void remove_secret(std::string_view domain, std::string_view name);
+
+  // Keeps the newest max_entries entries and prepends
+  // "truncated <k> audit log entries".
+  void truncate_audit_log(std::size_t max_entries);
+
+  // Throws StoreError when the domain is missing or the custodian does not
+  // own it, or a ciphertext does not open.
+  [[nodiscard]] SecretValues decrypt_domain(std::string_view domain, const UnlockedCustodian& owner) const;
+
+private:
+  FileData m_data;
+  AuditClock m_clock;
+};
+
+} // namespace pprotect::store

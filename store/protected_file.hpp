@@ -1,0 +1,32 @@
+#pragma once
+// The protected file on disk: reads, and writes that never lose data.
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "store/key_file.hpp"
+
+namespace pprotect::store {
+
+// Throws FileNotFoundError when the file is missing, StoreError otherwise.
+KeyFile load_key_file(const std::filesystem::path& path, AuditClock clock = {});
+
+// Called with the text before and after a change; return false to write
+// nothing (used by --confirm).
+using ConfirmWrite = std::function<bool(const std::string& before, const std::string& after)>;
+
+// Takes an exclusive lock, re-reads the file under it, applies the change,
+// then writes a temp file in the same directory, fsyncs it, renames it over
+// the file and fsyncs the directory, keeping the file's mode. On any
+// failure (an exception from change included) the file is left as it was.
+// Returns false when confirm declined.
+bool modify_key_file(const std::filesystem::path& path, const std::function<void(KeyFile&)>& change,
+                     const ConfirmWrite& confirm = {}, AuditClock clock = {});
+
+// Creates a new file; throws FileExistsError when one is there already.
+// Nothing is left behind when change throws.
+bool create_key_file(const std::filesystem::path& path, const std::function<void(KeyFile&)>& change,
+                     const ConfirmWrite& confirm = {}, AuditClock clock = {});
+
+} // namespace pprotect::store
