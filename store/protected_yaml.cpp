@@ -1,0 +1,494 @@
+#include "store/protected_yaml.hpp"
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <yaml.h>
+
+#include "store/errors.hpp"
+#include "store/yaml_emitter.hpp"
+#include "store/yaml_resolver.hpp"
+
+// Parsing walks libyaml's event stream with the file's schema in hand: every
+// level of the structure is a known function, so nesting depth is bounded by
+// the schema, the first unexpected event stops the parse (libyaml never has
+// to read a hostile file to its end), and FileData is filled without an
+// intermediate document tree.
+//
+// Typing follows the reference's loader (ruamel.yaml, YAML 1.2): a plain
+// scalar that reads as an int, float, bool, null or timestamp is not a
+// string, and the reference's schema refuses it; so do we, saying to quote
+// it. `yes`/`no`/`on` are strings in YAML 1.2. Quoted and block scalars are
+// always strings; the tags !!str and ! make any scalar a string.
+//
+// Where we knowingly differ from the reference's schema:
+// - domain names starting with "meta" (the reference's schema rejects them,
+//   though its add-domain accepts them) and multi-line domain names load;
+// - values the reference coerces by accident (a string where a list is
+//   expected becomes a list of characters) are refused.
+
+namespace pprotect::store {
+
+namespace {
+
+constexpr std::string_view k_secret_prefix = "secret-";
+constexpr std::size_t k_max_quoted_name = 60;
+
+std::string_view event_kind(const yaml_event_t& event) {
+  switch (event.type) {
+  case YAML_MAPPING_START_EVENT:
+    return "a mapping";
+  case YAML_SEQUENCE_START_EVENT:
+    return "a sequence";
+  case YAML_SCALAR_EVENT:
+    return "a scalar";
+  case YAML_ALIAS_EVENT:
+    return "an alias";
+  case YAML_MAPPING_END_EVENT:
+    return "the end of a mapping";
+  case YAML_SEQUENCE_END_EVENT:
+    return "the end of a sequence";
+  case YAML_DOCUMENT_START_EVENT:
+    return "another document";
+  case YAML_DOCUMENT_END_EVENT:
+    return "the end of the document";
+  case YAML_STREAM_END_EVENT:
+    return "the end of the file";
+  default:
+    return "an unexpected event";
+  }
+}
+
+// A name as it may appear in a one-line message: control characters escaped,
+// long names shortened. Only names (domains, custodians, keys) are quoted,
+// never values.
+std::string quote_name(std::string_view name) {
+  std::string out = "'";
+  std::size_t shown = 0;
+  for (char c : name) {
+    if (shown == k_max_quoted_name) {
+      out += "...";
+      break;
+    }
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      static constexpr char k_hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += k_hex[byte >> 4];
+      out += k_hex[byte & 0xF];
+    } else {
+      out += c;
+    }
+    ++shown;
+  }
+  out += "'";
+  return out;
+}
+
+bool is_valid_secret_name(std::string_view name) {
+  if (name.empty()) {
+    return false;
+  }
+  auto alpha = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+  if (!alpha(name.front())) {
+    return false;
+  }
+  for (char c : name.substr(1)) {
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '-' && c != '_') {
+      return false;
+    }
+  }
+  return true;
+}
+
+class EventReader {
+public:
+  EventReader(std::string_view text, std::string_view path) : m_path(path) {
+    if (yaml_parser_initialize(&m_parser) == 0) {
+      throw StoreError(std::string(m_path) + ": cannot initialise the YAML parser");
+    }
+    yaml_parser_set_input_string(&m_parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  }
+  ~EventReader() {
+    if (m_has_event) {
+      yaml_event_delete(&m_event);
+    }
+    yaml_parser_delete(&m_parser);
+  }
+  EventReader(const EventReader&) = delete;
+  EventReader& operator=(const EventReader&) = delete;
+
+  // Advances to the next event; throws StoreError on malformed YAML.
+  const yaml_event_t& next() {
+    if (m_has_event) {
+      yaml_event_delete(&m_event);
+      m_has_event = false;
+    }
+    if (yaml_parser_parse(&m_parser, &m_event) == 0) {
+      throw_parser_error();
+    }
+    m_has_event = true;
+    return m_event;
+  }
+  const yaml_event_t& current() const { return m_event; }
+
+  [[noreturn]] void fail(const yaml_mark_t& mark, std::string_view what) const {
+    throw StoreError(std::string(m_path) + ":" + std::to_string(mark.line + 1) + ":" +
+                     std::to_string(mark.column + 1) + ": " + std::string(what));
+  }
+  [[noreturn]] void fail(std::string_view what) const { fail(m_event.start_mark, what); }
+
+private:
+  [[noreturn]] void throw_parser_error() const {
+    std::string what = m_parser.problem != nullptr ? m_parser.problem : "malformed YAML";
+    if (m_parser.error == YAML_READER_ERROR) {
+      // Reader errors carry a byte offset, not a mark.
+      what = "invalid text: " + what + " (byte " + std::to_string(m_parser.problem_offset) + ")";
+      fail(m_parser.mark, what);
+    }
+    if (m_parser.context != nullptr) {
+      what += " (" + std::string(m_parser.context) + " at line " + std::to_string(m_parser.context_mark.line + 1) +
+              ")";
+    }
+    fail(m_parser.problem_mark, "malformed YAML: " + what);
+  }
+
+  std::string_view m_path;
+  yaml_parser_t m_parser{};
+  yaml_event_t m_event{};
+  bool m_has_event = false;
+};
+
+class ProtectedYamlParser {
+public:
+  ProtectedYamlParser(std::string_view text, std::string_view path) : m_events(text, path) {}
+
+  FileData parse() {
+    FileData data;
+    if (m_events.next().type != YAML_STREAM_START_EVENT) {
+      m_events.fail("expected the start of the file");
+    }
+    const yaml_event_t& first = m_events.next();
+    if (first.type == YAML_STREAM_END_EVENT) {
+      m_events.fail("expected a mapping with 'key-custodians' and 'audit-log', found an empty file");
+    }
+    // DOCUMENT_START (possibly implicit)
+    const yaml_event_t& root = m_events.next();
+    expect_mapping_start(root, "the top level");
+    const yaml_mark_t root_mark = root.start_mark;
+    bool have_custodians = false;
+    bool have_audit_log = false;
+    while (true) {
+      const yaml_event_t& key_event = m_events.next();
+      if (key_event.type == YAML_MAPPING_END_EVENT) {
+        break;
+      }
+      const yaml_mark_t key_mark = key_event.start_mark;
+      std::string key = read_key(key_event, "the top level");
+      if (key == "audit-log") {
+        check_unique(!have_audit_log, key_mark, key, "the top level");
+        have_audit_log = true;
+        parse_audit_log(data.audit_log);
+      } else if (key == "key-custodians") {
+        check_unique(!have_custodians, key_mark, key, "the top level");
+        have_custodians = true;
+        parse_custodians(data.custodians);
+      } else {
+        auto [it, inserted] = data.domains.try_emplace(std::move(key));
+        check_unique(inserted, key_mark, it->first, "the top level");
+        parse_domain(it->first, it->second);
+      }
+    }
+    if (!have_custodians) {
+      m_events.fail(root_mark, "expected a 'key-custodians' key in the top-level mapping");
+    }
+    if (!have_audit_log) {
+      m_events.fail(root_mark, "expected an 'audit-log' key in the top-level mapping");
+    }
+    m_events.next(); // DOCUMENT_END
+    const yaml_event_t& end = m_events.next();
+    if (end.type != YAML_STREAM_END_EVENT) {
+      m_events.fail("expected a single document, found another document");
+    }
+    return data;
+  }
+
+private:
+  void check_unique(bool unique, const yaml_mark_t& mark, std::string_view key, std::string_view where) const {
+    if (!unique) {
+      m_events.fail(mark, "duplicate key " + quote_name(key) + " in " + std::string(where));
+    }
+  }
+
+  void expect_mapping_start(const yaml_event_t& event, std::string_view what) const {
+    if (event.type == YAML_MAPPING_START_EVENT) {
+      check_collection_tag(event.data.mapping_start.tag, "tag:yaml.org,2002:map");
+      return;
+    }
+    m_events.fail("expected a mapping for " + std::string(what) + ", found " + describe(event));
+  }
+
+  void expect_sequence_start(const yaml_event_t& event, std::string_view what) const {
+    if (event.type == YAML_SEQUENCE_START_EVENT) {
+      check_collection_tag(event.data.sequence_start.tag, "tag:yaml.org,2002:seq");
+      return;
+    }
+    m_events.fail("expected a sequence for " + std::string(what) + ", found " + describe(event));
+  }
+
+  void check_collection_tag(const yaml_char_t* tag, std::string_view allowed) const {
+    if (tag == nullptr) {
+      return;
+    }
+    const std::string_view text(reinterpret_cast<const char*>(tag));
+    if (text != allowed && text != "!") {
+      m_events.fail("unsupported tag '" + std::string(text) + "'");
+    }
+  }
+
+  // "a sequence", "an int", "null", ... for the found part of a message.
+  std::string describe(const yaml_event_t& event) const {
+    if (event.type != YAML_SCALAR_EVENT) {
+      return std::string(event_kind(event));
+    }
+    if (event.data.scalar.tag == nullptr && event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+      const std::string_view text(reinterpret_cast<const char*>(event.data.scalar.value), event.data.scalar.length);
+      return std::string(plain_scalar_type_name(resolve_plain_scalar(text)));
+    }
+    return "a string";
+  }
+
+  // The text of a scalar that must be a string; `what` names it for errors.
+  // `show_text` is false for values, so no field content ends in a message.
+  std::string read_string(const yaml_event_t& event, std::string_view what, bool show_text) const {
+    if (event.type == YAML_ALIAS_EVENT) {
+      m_events.fail("aliases are not supported (in " + std::string(what) + ")");
+    }
+    if (event.type != YAML_SCALAR_EVENT) {
+      m_events.fail("expected a string for " + std::string(what) + ", found " + describe(event));
+    }
+    const auto& scalar = event.data.scalar;
+    std::string text(reinterpret_cast<const char*>(scalar.value), scalar.length);
+    if (scalar.tag != nullptr) {
+      const std::string_view tag(reinterpret_cast<const char*>(scalar.tag));
+      if (tag != "tag:yaml.org,2002:str" && tag != "!") {
+        m_events.fail("unsupported tag '" + std::string(tag) + "' for " + std::string(what) +
+                      " (only strings are allowed)");
+      }
+      return text;
+    }
+    if (scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+      const PlainScalarType type = resolve_plain_scalar(text);
+      if (type != PlainScalarType::string) {
+        std::string message = "expected a string for " + std::string(what) + ", found " +
+                              std::string(plain_scalar_type_name(type));
+        if (show_text && !text.empty()) {
+          message += " " + text;
+        }
+        if (type != PlainScalarType::null || !text.empty()) {
+          message += " (quote it to make it a string)";
+        }
+        m_events.fail(message);
+      }
+    }
+    return text;
+  }
+
+  std::string read_key(const yaml_event_t& event, std::string_view where) const {
+    if (event.type != YAML_SCALAR_EVENT && event.type != YAML_ALIAS_EVENT) {
+      m_events.fail("expected a string key in " + std::string(where) + ", found " + describe(event));
+    }
+    return read_string(event, "a key in " + std::string(where), true);
+  }
+
+  void parse_audit_log(std::vector<std::string>& log) {
+    expect_sequence_start(m_events.next(), "'audit-log'");
+    while (true) {
+      const yaml_event_t& event = m_events.next();
+      if (event.type == YAML_SEQUENCE_END_EVENT) {
+        return;
+      }
+      log.push_back(read_string(event, "an 'audit-log' entry", false));
+    }
+  }
+
+  void parse_custodians(std::map<std::string, std::string>& custodians) {
+    expect_mapping_start(m_events.next(), "'key-custodians'");
+    while (true) {
+      const yaml_event_t& key_event = m_events.next();
+      if (key_event.type == YAML_MAPPING_END_EVENT) {
+        return;
+      }
+      const yaml_mark_t key_mark = key_event.start_mark;
+      std::string name = read_key(key_event, "'key-custodians'");
+      auto [it, inserted] = custodians.try_emplace(std::move(name));
+      check_unique(inserted, key_mark, it->first, "'key-custodians'");
+      const std::string where = "key custodian " + quote_name(it->first);
+      const yaml_event_t& record = m_events.next();
+      expect_mapping_start(record, where);
+      const yaml_mark_t record_mark = record.start_mark;
+      bool have_pwdkm = false;
+      while (true) {
+        const yaml_event_t& field = m_events.next();
+        if (field.type == YAML_MAPPING_END_EVENT) {
+          break;
+        }
+        const yaml_mark_t field_mark = field.start_mark;
+        const std::string field_name = read_key(field, where);
+        if (field_name != "pwdkm") {
+          m_events.fail(field_mark, "unexpected key " + quote_name(field_name) + " in " + where +
+                                        " (expected only 'pwdkm')");
+        }
+        check_unique(!have_pwdkm, field_mark, field_name, where);
+        have_pwdkm = true;
+        it->second = read_string(m_events.next(), "'pwdkm' of " + where, false);
+      }
+      if (!have_pwdkm) {
+        m_events.fail(record_mark, "expected a 'pwdkm' key in " + where);
+      }
+    }
+  }
+
+  void parse_domain(const std::string& name, DomainData& domain) {
+    const std::string where = "domain " + quote_name(name);
+    const yaml_event_t& start = m_events.next();
+    expect_mapping_start(start, where);
+    const yaml_mark_t domain_mark = start.start_mark;
+    bool have_meta = false;
+    while (true) {
+      const yaml_event_t& key_event = m_events.next();
+      if (key_event.type == YAML_MAPPING_END_EVENT) {
+        break;
+      }
+      const yaml_mark_t key_mark = key_event.start_mark;
+      std::string key = read_key(key_event, where);
+      if (key == "meta") {
+        check_unique(!have_meta, key_mark, key, where);
+        have_meta = true;
+        parse_meta(where, domain);
+        continue;
+      }
+      const std::string_view key_view(key);
+      if (key_view.substr(0, k_secret_prefix.size()) != k_secret_prefix ||
+          !is_valid_secret_name(key_view.substr(k_secret_prefix.size()))) {
+        m_events.fail(key_mark, "unexpected key " + quote_name(key) + " in " + where +
+                                    " (expected 'meta' or 'secret-<name>', name matching "
+                                    "[A-Za-z][-_A-Za-z0-9]*)");
+      }
+      auto [it, inserted] = domain.secrets.try_emplace(key.substr(k_secret_prefix.size()));
+      check_unique(inserted, key_mark, key, where);
+      it->second = read_string(m_events.next(), "secret " + quote_name(it->first) + " of " + where, false);
+    }
+    if (!have_meta) {
+      m_events.fail(domain_mark, "expected a 'meta' key in " + where);
+    }
+  }
+
+  void parse_meta(const std::string& where, DomainData& domain) {
+    const std::string meta_where = "'meta' of " + where;
+    const yaml_event_t& start = m_events.next();
+    expect_mapping_start(start, meta_where);
+    const yaml_mark_t meta_mark = start.start_mark;
+    bool have_owners = false;
+    bool have_public_key = false;
+    while (true) {
+      const yaml_event_t& key_event = m_events.next();
+      if (key_event.type == YAML_MAPPING_END_EVENT) {
+        break;
+      }
+      const yaml_mark_t key_mark = key_event.start_mark;
+      const std::string key = read_key(key_event, meta_where);
+      if (key == "public-key") {
+        check_unique(!have_public_key, key_mark, key, meta_where);
+        have_public_key = true;
+        domain.public_key = read_string(m_events.next(), "'public-key' of " + where, false);
+      } else if (key == "owners") {
+        check_unique(!have_owners, key_mark, key, meta_where);
+        have_owners = true;
+        parse_owners(where, domain.owners);
+      } else {
+        m_events.fail(key_mark, "unexpected key " + quote_name(key) + " in " + meta_where +
+                                    " (expected 'owners' and 'public-key')");
+      }
+    }
+    if (!have_owners) {
+      m_events.fail(meta_mark, "expected an 'owners' key in " + meta_where);
+    }
+    if (!have_public_key) {
+      m_events.fail(meta_mark, "expected a 'public-key' key in " + meta_where);
+    }
+  }
+
+  void parse_owners(const std::string& where, std::map<std::string, std::string>& owners) {
+    const std::string owners_where = "'owners' of " + where;
+    const yaml_event_t& start = m_events.next();
+    expect_mapping_start(start, owners_where);
+    const yaml_mark_t owners_mark = start.start_mark;
+    while (true) {
+      const yaml_event_t& key_event = m_events.next();
+      if (key_event.type == YAML_MAPPING_END_EVENT) {
+        break;
+      }
+      const yaml_mark_t key_mark = key_event.start_mark;
+      std::string name = read_key(key_event, owners_where);
+      auto [it, inserted] = owners.try_emplace(std::move(name));
+      check_unique(inserted, key_mark, it->first, owners_where);
+      it->second = read_string(m_events.next(), "owner " + quote_name(it->first) + " of " + where, false);
+    }
+    // The reference's schema ({str: str}) requires at least one owner.
+    if (owners.empty()) {
+      m_events.fail(owners_mark, "expected at least one owner in " + owners_where);
+    }
+  }
+
+  EventReader m_events;
+};
+
+} // namespace
+
+FileData parse_protected_yaml(std::string_view text, std::string_view path) {
+  ProtectedYamlParser parser(text, path);
+  return parser.parse();
+}
+
+std::string emit_protected_yaml(const FileData& data) {
+  // Layout of the reference: domains (sorted), key-custodians, audit-log;
+  // in a domain, secrets (sorted) before meta. std::map gives the order.
+  YamlEmitter out;
+  for (const auto& [name, domain] : data.domains) {
+    out.mapping_entry(0, name);
+    for (const auto& [secret, value] : domain.secrets) {
+      out.scalar_entry(2, std::string(k_secret_prefix) + secret, value);
+    }
+    out.mapping_entry(2, "meta");
+    out.scalar_entry(4, "public-key", domain.public_key);
+    if (domain.owners.empty()) {
+      out.empty_flow_entry(4, "owners", "{}");
+    } else {
+      out.mapping_entry(4, "owners");
+      for (const auto& [owner, entry] : domain.owners) {
+        out.scalar_entry(6, owner, entry);
+      }
+    }
+  }
+  if (data.custodians.empty()) {
+    out.empty_flow_entry(0, "key-custodians", "{}");
+  } else {
+    out.mapping_entry(0, "key-custodians");
+    for (const auto& [name, pwdkm] : data.custodians) {
+      out.mapping_entry(2, name);
+      out.scalar_entry(4, "pwdkm", pwdkm);
+    }
+  }
+  if (data.audit_log.empty()) {
+    out.empty_flow_entry(0, "audit-log", "[]");
+  } else {
+    out.mapping_entry(0, "audit-log");
+    for (const auto& entry : data.audit_log) {
+      out.sequence_item(0, entry);
+    }
+  }
+  return out.finish();
+}
+
+} // namespace pprotect::store

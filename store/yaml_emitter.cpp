@@ -1,0 +1,519 @@
+#include "store/yaml_emitter.hpp"
+
+#include <array>
+#include <cstdint>
+
+#include "store/errors.hpp"
+#include "store/yaml_resolver.hpp"
+
+// The decisions below follow ruamel.yaml's Emitter (analyze_scalar,
+// choose_scalar_style, write_plain / write_single_quoted /
+// write_double_quoted, write_indent) step by step, because the reference
+// regenerates the whole file on each write and a diff of protected.yaml must
+// show only the change that was made. Quirks are kept on purpose: folding
+// happens only once a line is already past the width, and only at a single
+// space.
+
+namespace pprotect::store {
+
+namespace {
+
+// ruamel.yaml counts the "!!str" tag of every string key against the
+// simple-key limit (Emitter.check_simple_key), even though the tag is never
+// written.
+constexpr std::size_t k_key_tag_length = 0;
+
+bool is_break(char32_t ch) { return ch == U'\n' || ch == 0x85 || ch == 0x2028 || ch == 0x2029; }
+
+bool is_blank_or_break(char32_t ch) {
+  return ch == U'\0' || ch == U' ' || ch == U'\t' || ch == U'\r' || is_break(ch);
+}
+
+// Printable for ruamel.yaml with allow_unicode: written as is in plain and
+// single-quoted scalars.
+bool is_printable(char32_t ch) {
+  if (ch == U'\n' || (ch >= 0x20 && ch <= 0x7E)) {
+    return true;
+  }
+  if (ch == 0xFEFF) {
+    return false;
+  }
+  return ch == 0x85 || (ch >= 0xA0 && ch <= 0xD7FF) || (ch >= 0xE000 && ch <= 0xFFFD) ||
+         (ch >= 0x10000 && ch <= 0x10FFFF);
+}
+
+// Written as is inside double quotes; everything else is escaped. Astral
+// characters are escaped here although they are printable above: ruamel.yaml
+// does so.
+bool is_double_quoted_safe(char32_t ch) {
+  if (ch == U'"' || ch == U'\\' || ch == 0x85 || ch == 0x2028 || ch == 0x2029 || ch == 0xFEFF) {
+    return false;
+  }
+  return (ch >= 0x20 && ch <= 0x7E) || (ch >= 0xA0 && ch <= 0xD7FF) || (ch >= 0xE000 && ch <= 0xFFFD);
+}
+
+std::string double_quoted_escape(char32_t ch) {
+  switch (ch) {
+  case 0x00:
+    return "\\0";
+  case 0x07:
+    return "\\a";
+  case 0x08:
+    return "\\b";
+  case 0x09:
+    return "\\t";
+  case 0x0A:
+    return "\\n";
+  case 0x0B:
+    return "\\v";
+  case 0x0C:
+    return "\\f";
+  case 0x0D:
+    return "\\r";
+  case 0x1B:
+    return "\\e";
+  case U'"':
+    return "\\\"";
+  case U'\\':
+    return "\\\\";
+  case 0x85:
+    return "\\N";
+  case 0xA0:
+    return "\\_";
+  case 0x2028:
+    return "\\L";
+  case 0x2029:
+    return "\\P";
+  default:
+    break;
+  }
+  static constexpr std::array<char, 16> k_hex = {'0', '1', '2', '3', '4', '5', '6', '7',
+                                                 '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+  std::string out = "\\";
+  int digits = 0;
+  if (ch <= 0xFF) {
+    out += 'x';
+    digits = 2;
+  } else if (ch <= 0xFFFF) {
+    out += 'u';
+    digits = 4;
+  } else {
+    out += 'U';
+    digits = 8;
+  }
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
+    out += k_hex[(ch >> shift) & 0xFU];
+  }
+  return out;
+}
+
+void append_utf8(std::string& out, char32_t ch) {
+  if (ch < 0x80) {
+    out += static_cast<char>(ch);
+  } else if (ch < 0x800) {
+    out += static_cast<char>(0xC0 | (ch >> 6));
+    out += static_cast<char>(0x80 | (ch & 0x3F));
+  } else if (ch < 0x10000) {
+    out += static_cast<char>(0xE0 | (ch >> 12));
+    out += static_cast<char>(0x80 | ((ch >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (ch & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (ch >> 18));
+    out += static_cast<char>(0x80 | ((ch >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((ch >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (ch & 0x3F));
+  }
+}
+
+// Strict UTF-8 decoding (no overlongs, no surrogates): the file is UTF-8
+// and the reader refuses anything else, so writing it would make a file
+// that cannot be read back.
+std::u32string decode_utf8(std::string_view text) {
+  std::u32string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    char32_t ch = 0;
+    char32_t min = 0;
+    if (lead < 0x80) {
+      ch = lead;
+    } else if ((lead & 0xE0) == 0xC0) {
+      extra = 1;
+      ch = lead & 0x1FU;
+      min = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      extra = 2;
+      ch = lead & 0x0FU;
+      min = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      extra = 3;
+      ch = lead & 0x07U;
+      min = 0x10000;
+    } else {
+      throw StoreError("cannot write text that is not valid UTF-8");
+    }
+    if (extra > 0 && i + extra >= text.size()) {
+      throw StoreError("cannot write text that is not valid UTF-8");
+    }
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cont = static_cast<unsigned char>(text[i + k]);
+      if ((cont & 0xC0) != 0x80) {
+        throw StoreError("cannot write text that is not valid UTF-8");
+      }
+      ch = (ch << 6) | (cont & 0x3FU);
+    }
+    if (ch < min || ch > 0x10FFFF || (ch >= 0xD800 && ch <= 0xDFFF)) {
+      throw StoreError("cannot write text that is not valid UTF-8");
+    }
+    out += ch;
+    i += extra + 1;
+  }
+  return out;
+}
+
+struct ScalarAnalysis {
+  bool empty = false;
+  bool multiline = false;
+  bool allow_block_plain = true;
+  bool allow_single_quoted = true;
+};
+
+ScalarAnalysis analyze_scalar(std::u32string_view s) {
+  ScalarAnalysis result;
+  if (s.empty()) {
+    result.empty = true;
+    return result;
+  }
+  bool block_indicators = false;
+  bool line_breaks = false;
+  bool special_characters = false;
+  bool leading_space = false;
+  bool leading_break = false;
+  bool trailing_space = false;
+  bool trailing_break = false;
+  bool break_space = false;
+  bool space_break = false;
+
+  if (s.substr(0, 3) == U"---" || s.substr(0, 3) == U"...") {
+    block_indicators = true;
+  }
+  bool preceded_by_whitespace = true;
+  bool followed_by_whitespace = s.size() == 1 || is_blank_or_break(s[1]);
+  bool previous_space = false;
+  bool previous_break = false;
+  static constexpr std::u32string_view k_leading_indicators = U"#,[]{}&*!|>'\"%@`";
+
+  for (std::size_t index = 0; index < s.size(); ++index) {
+    const char32_t ch = s[index];
+    if (index == 0) {
+      if (k_leading_indicators.find(ch) != std::u32string_view::npos) {
+        block_indicators = true;
+      }
+      if ((ch == U'?' || ch == U':' || ch == U'-') && followed_by_whitespace) {
+        block_indicators = true;
+      }
+    } else {
+      if (ch == U':' && followed_by_whitespace) {
+        block_indicators = true;
+      }
+      if (ch == U'#' && preceded_by_whitespace) {
+        block_indicators = true;
+      }
+    }
+    if (is_break(ch)) {
+      line_breaks = true;
+    }
+    if (!is_printable(ch)) {
+      special_characters = true;
+    }
+    if (ch == U' ') {
+      leading_space = leading_space || index == 0;
+      trailing_space = trailing_space || index == s.size() - 1;
+      break_space = break_space || previous_break;
+      previous_space = true;
+      previous_break = false;
+    } else if (is_break(ch)) {
+      leading_break = leading_break || index == 0;
+      trailing_break = trailing_break || index == s.size() - 1;
+      space_break = space_break || previous_space;
+      previous_space = false;
+      previous_break = true;
+    } else {
+      previous_space = false;
+      previous_break = false;
+    }
+    preceded_by_whitespace = is_blank_or_break(ch);
+    followed_by_whitespace = index + 2 >= s.size() || is_blank_or_break(s[index + 2]);
+  }
+
+  if (leading_space || leading_break || trailing_space || trailing_break) {
+    result.allow_block_plain = false;
+  }
+  if (break_space || special_characters || space_break) {
+    result.allow_block_plain = false;
+    result.allow_single_quoted = false;
+  }
+  if (line_breaks || block_indicators) {
+    result.allow_block_plain = false;
+  }
+  result.multiline = line_breaks;
+  return result;
+}
+
+} // namespace
+
+void YamlEmitter::write_ascii(std::string_view text) {
+  m_out += text;
+  m_column += text.size();
+}
+
+void YamlEmitter::write_text(std::u32string_view text) {
+  for (char32_t ch : text) {
+    append_utf8(m_out, ch);
+  }
+  m_column += text.size();
+}
+
+void YamlEmitter::write_indicator(std::string_view indicator, bool need_whitespace, bool whitespace,
+                                  bool indention) {
+  if (!m_whitespace && need_whitespace) {
+    m_out += ' ';
+    ++m_column;
+  }
+  m_out += indicator;
+  m_column += indicator.size();
+  m_whitespace = whitespace;
+  m_indention = m_indention && indention;
+}
+
+void YamlEmitter::write_indent() {
+  if (!m_indention || m_column > m_indent || (m_column == m_indent && !m_whitespace)) {
+    write_line_break();
+  }
+  if (m_column < m_indent) {
+    m_whitespace = true;
+    m_out.append(m_indent - m_column, ' ');
+    m_column = m_indent;
+  }
+}
+
+void YamlEmitter::write_line_break(char32_t br) {
+  m_whitespace = true;
+  m_indention = true;
+  m_column = 0;
+  append_utf8(m_out, br);
+}
+
+void YamlEmitter::write_plain(std::u32string_view text, bool split) {
+  if (text.empty()) {
+    return;
+  }
+  if (!m_whitespace) {
+    write_ascii(" ");
+  }
+  m_whitespace = false;
+  m_indention = false;
+  bool spaces = false;
+  bool breaks = false;
+  std::size_t start = 0;
+  for (std::size_t end = 0; end <= text.size(); ++end) {
+    const bool has_ch = end < text.size();
+    const char32_t ch = has_ch ? text[end] : U'\0';
+    if (spaces) {
+      if (!has_ch || ch != U' ') {
+        if (start + 1 == end && m_column > k_best_width && split) {
+          write_indent();
+          m_whitespace = false;
+          m_indention = false;
+        } else {
+          write_text(text.substr(start, end - start));
+        }
+        start = end;
+      }
+    } else if (breaks) {
+      // Unreachable: multi-line text is never written plain.
+      if (!has_ch || !is_break(ch)) {
+        if (text[start] == U'\n') {
+          write_line_break();
+        }
+        for (std::size_t k = start; k < end; ++k) {
+          write_line_break(text[k]);
+        }
+        write_indent();
+        m_whitespace = false;
+        m_indention = false;
+        start = end;
+      }
+    } else if (!has_ch || ch == U' ' || is_break(ch)) {
+      write_text(text.substr(start, end - start));
+      start = end;
+    }
+    if (has_ch) {
+      spaces = ch == U' ';
+      breaks = is_break(ch);
+    }
+  }
+}
+
+void YamlEmitter::write_single_quoted(std::u32string_view text, bool split) {
+  write_indicator("'", true);
+  bool spaces = false;
+  bool breaks = false;
+  std::size_t start = 0;
+  for (std::size_t end = 0; end <= text.size(); ++end) {
+    const bool has_ch = end < text.size();
+    const char32_t ch = has_ch ? text[end] : U'\0';
+    if (spaces) {
+      if (!has_ch || ch != U' ') {
+        if (start + 1 == end && m_column > k_best_width && split && start != 0 && end != text.size()) {
+          write_indent();
+        } else {
+          write_text(text.substr(start, end - start));
+        }
+        start = end;
+      }
+    } else if (breaks) {
+      if (!has_ch || !is_break(ch)) {
+        if (text[start] == U'\n') {
+          write_line_break();
+        }
+        for (std::size_t k = start; k < end; ++k) {
+          write_line_break(text[k]);
+        }
+        write_indent();
+        start = end;
+      }
+    } else if (!has_ch || ch == U' ' || is_break(ch) || ch == U'\'') {
+      if (start < end) {
+        write_text(text.substr(start, end - start));
+        start = end;
+      }
+    }
+    if (ch == U'\'' && has_ch) {
+      write_ascii("''");
+      start = end + 1;
+    }
+    if (has_ch) {
+      spaces = ch == U' ';
+      breaks = is_break(ch);
+    }
+  }
+  write_indicator("'", false);
+}
+
+void YamlEmitter::write_double_quoted(std::u32string_view text, bool split) {
+  write_indicator("\"", true);
+  std::size_t start = 0;
+  for (std::size_t end = 0; end <= text.size(); ++end) {
+    const bool has_ch = end < text.size();
+    const char32_t ch = has_ch ? text[end] : U'\0';
+    if (!has_ch || !is_double_quoted_safe(ch)) {
+      if (start < end) {
+        write_text(text.substr(start, end - start));
+        start = end;
+      }
+      if (has_ch) {
+        write_ascii(double_quoted_escape(ch));
+        start = end + 1;
+      }
+    }
+    // end - start is -1 right after an escape; ruamel.yaml adds it as is.
+    const auto pending = static_cast<long long>(end) - static_cast<long long>(start);
+    if (end > 0 && end + 1 < text.size() && (ch == U' ' || start >= end) &&
+        static_cast<long long>(m_column) + pending > static_cast<long long>(k_best_width) && split) {
+      if (start < end) {
+        write_text(text.substr(start, end - start));
+        start = end;
+      }
+      write_ascii("\\");
+      write_indent();
+      m_whitespace = false;
+      m_indention = false;
+      if (text[start] == U' ') {
+        write_ascii("\\");
+      }
+    }
+  }
+  write_indicator("\"", false);
+}
+
+void YamlEmitter::write_scalar(std::string_view utf8, std::u32string_view text, std::size_t indent,
+                               bool simple_key) {
+  const ScalarAnalysis analysis = analyze_scalar(text);
+  const bool reads_back_as_string = resolve_plain_scalar(utf8) == PlainScalarType::string;
+  Style style = Style::double_quoted;
+  if (reads_back_as_string && !(simple_key && (analysis.empty || analysis.multiline)) &&
+      analysis.allow_block_plain) {
+    style = Style::plain;
+  } else if (text.find(U'\'') != std::u32string_view::npos || text.find(U'\n') != std::u32string_view::npos) {
+    style = Style::double_quoted;
+  } else if (analysis.allow_single_quoted && !(simple_key && analysis.multiline)) {
+    style = Style::single_quoted;
+  }
+  const std::size_t saved_indent = m_indent;
+  m_indent = indent;
+  const bool split = !simple_key;
+  switch (style) {
+  case Style::plain:
+    write_plain(text, split);
+    break;
+  case Style::single_quoted:
+    write_single_quoted(text, split);
+    break;
+  case Style::double_quoted:
+    write_double_quoted(text, split);
+    break;
+  }
+  m_indent = saved_indent;
+}
+
+void YamlEmitter::write_key(std::size_t indent, std::string_view key) {
+  const std::u32string text = decode_utf8(key);
+  m_indent = indent;
+  write_indent();
+  const bool multiline = analyze_scalar(text).multiline;
+  if (text.size() + k_key_tag_length < k_max_simple_key_length && !multiline) {
+    write_scalar(key, text, indent + k_indent_step, true);
+    write_indicator(":", false);
+    return;
+  }
+  write_indicator("?", true, false, true);
+  write_scalar(key, text, indent + k_indent_step, false);
+  m_indent = indent;
+  write_indent();
+  write_indicator(":", true, false, true);
+}
+
+void YamlEmitter::scalar_entry(std::size_t indent, std::string_view key, std::string_view value) {
+  write_key(indent, key);
+  write_scalar(value, decode_utf8(value), indent + k_indent_step, false);
+}
+
+void YamlEmitter::mapping_entry(std::size_t indent, std::string_view key) { write_key(indent, key); }
+
+void YamlEmitter::empty_flow_entry(std::size_t indent, std::string_view key, std::string_view flow) {
+  write_key(indent, key);
+  write_indicator(flow.substr(0, 1), true, true);
+  write_indicator(flow.substr(1, 1), false);
+}
+
+void YamlEmitter::sequence_item(std::size_t indent, std::string_view value) {
+  const std::u32string text = decode_utf8(value);
+  m_indent = indent;
+  write_indent();
+  write_indicator("-", true, false, true);
+  m_indent = indent + k_indent_step;
+  write_indent();
+  write_scalar(value, text, indent + k_indent_step, false);
+  m_indent = indent;
+}
+
+std::string YamlEmitter::finish() {
+  m_indent = 0;
+  write_indent();
+  return std::move(m_out);
+}
+
+} // namespace pprotect::store
