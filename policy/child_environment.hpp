@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "policy/environment.hpp"
+#include "store/errors.hpp"
 #include "store/key_file.hpp"
 #include "store/secure_buffer.hpp"
 

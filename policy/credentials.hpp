@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "policy/environment.hpp"
+#include "store/errors.hpp"
 #include "store/key_file.hpp"
 #include "store/secure_buffer.hpp"
 
@@ -38,6 +39,8 @@ public:
   virtual std::optional<std::string> ask_line(std::string_view label) = 0;
   // Reads without echo where the input is a terminal.
   virtual std::optional<store::SecureBuffer> ask_secret(std::string_view label) = 0;
+  // How answers are named in the credential error ("stdin" in the reference).
+  virtual std::string source_name() const { return "stdin"; }
 };
 
 struct Credentials {
@@ -62,6 +65,10 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
 // passphrase (from <source>). Check credentials and try again." plus the
 // empty-value warning.
 [[nodiscard]] store::UnlockedCustodian unlock(const store::KeyFile& file, const Credentials& credentials);
+
+// The reference's bad-credentials message for these credentials (no secret
+// in it: only sources and which values were empty).
+std::string invalid_credentials_message(const Credentials& credentials);
 
 class CredentialResolutionError : public store::StoreError {
 public:

@@ -1,0 +1,160 @@
+#include "policy/child_environment.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+
+#include "store/errors.hpp"
+
+namespace pprotect::policy {
+
+namespace {
+
+// What --no-passthrough keeps, as the reference does.
+constexpr std::array<std::string_view, 7> k_passthrough_names{"PATH", "HOME", "TERM", "LANG", "USER", "SHELL",
+                                                              "LOGNAME"};
+// Scrubbed whatever the prefix, as the reference does.
+constexpr std::array<std::string_view, 3> k_scrubbed_names{"PPROTECT_PASSPHRASE", "PPROTECT_USER",
+                                                           "PPROTECT_ENV_PREFIX"};
+// Names that make the dynamic loader or libc load code or data chosen by
+// whoever sets them (glibc's list of variables it drops for setuid programs,
+// less TMPDIR, plus GLIBC_TUNABLES and macOS's DYLD_*). A secret should never
+// need to be one of them; an attacker who can add secrets would love to.
+constexpr std::array<std::string_view, 11> k_loader_names{
+    "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES",      "LOCALDOMAIN", "LOCPATH",
+    "MALLOC_TRACE", "NIS_PATH",  "NLSPATH",        "RESOLV_HOST_CONF", "RES_OPTIONS"};
+constexpr std::array<std::string_view, 2> k_loader_prefixes{"LD_", "DYLD_"};
+
+std::string_view name_of(std::string_view entry) { return entry.substr(0, entry.find('=')); }
+
+bool is_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// Letters, digits, '_' and '-' (secret names may hold '-' and the reference
+// passes them through), not starting with a digit or '-'. Anything else
+// ('=', spaces, control bytes) would corrupt or confuse the environment.
+bool is_valid_variable_name(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9') || name[0] == '-') {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) { return is_alnum(c) || c == '_' || c == '-'; });
+}
+
+bool is_loader_variable(std::string_view name) {
+  if (std::find(k_loader_names.begin(), k_loader_names.end(), name) != k_loader_names.end()) {
+    return true;
+  }
+  return std::any_of(k_loader_prefixes.begin(), k_loader_prefixes.end(),
+                     [&](std::string_view prefix) { return name.substr(0, prefix.size()) == prefix; });
+}
+
+std::string transformed_name(const std::string& name, const ChildEnvironmentOptions& options) {
+  std::string out = name;
+  if (options.uppercase) {
+    for (char& c : out) {
+      c = is_alnum(c) ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : '_';
+    }
+  }
+  if (!options.prefix.empty()) {
+    out = options.prefix + "_" + out;
+  }
+  return out;
+}
+
+// "NAME=value\0" in locked memory.
+store::SecureBuffer make_entry(std::string_view name, std::string_view value) {
+  store::SecureBuffer entry(name.size() + 1 + value.size() + 1);
+  std::memcpy(entry.data(), name.data(), name.size());
+  entry.data()[name.size()] = '=';
+  if (!value.empty()) {
+    std::memcpy(entry.data() + name.size() + 1, value.data(), value.size());
+  }
+  entry.data()[entry.size() - 1] = '\0';
+  return entry;
+}
+
+} // namespace
+
+std::vector<char*> ChildEnvironment::envp() {
+  std::vector<char*> pointers;
+  pointers.reserve(m_entries.size() + 1);
+  for (auto& entry : m_entries) {
+    pointers.push_back(reinterpret_cast<char*>(entry.data()));
+  }
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+ChildEnvironment compose_child_environment(const Environment& parent, const store::SecretValues& secrets,
+                                           const ChildEnvironmentOptions& options) {
+  // 1. Which secrets, under which names. Every check runs before anything is
+  //    copied, and every message names the secret, never its value.
+  for (const auto& wanted : options.only) {
+    if (secrets.find(wanted) == secrets.end()) {
+      throw store::StoreError("--only: no secret named " + wanted + " in the domain");
+    }
+  }
+  const std::set<std::string> only(options.only.begin(), options.only.end());
+  std::map<std::string, std::string> secret_for_variable; // variable -> secret name
+  for (const auto& [secret_name, value] : secrets) {
+    if (!only.empty() && only.count(secret_name) == 0) {
+      continue;
+    }
+    const std::string variable = transformed_name(secret_name, options);
+    if (!is_valid_variable_name(variable)) {
+      throw store::StoreError("secret " + secret_name + ": \"" + variable +
+                              "\" is not a valid environment variable name");
+    }
+    if (const auto clash = secret_for_variable.find(variable); clash != secret_for_variable.end()) {
+      throw store::StoreError("secret name collision: " + clash->second + " and " + secret_name + " both map to " +
+                              variable);
+    }
+    if (value.view().find('\0') != std::string_view::npos) {
+      throw store::StoreError("secret " + secret_name + ": the value holds a NUL byte, which an environment "
+                              "variable cannot carry");
+    }
+    // WARNING: LD_PRELOAD and friends make every program the child runs load
+    // code named by the secret; refuse unless the caller opted in.
+    if (!options.allow_loader_variables && is_loader_variable(variable)) {
+      throw store::StoreError("secret " + secret_name + ": " + variable +
+                              " is a dynamic-loader variable; refusing to set it unless loader variables are "
+                              "explicitly allowed");
+    }
+    secret_for_variable.emplace(variable, secret_name);
+  }
+
+  // 2. Which inherited variables stay.
+  std::set<std::string, std::less<>> dropped(k_scrubbed_names.begin(), k_scrubbed_names.end());
+  dropped.insert(options.env_prefix + "_USER");
+  dropped.insert(options.env_prefix + "_PASSPHRASE");
+
+  ChildEnvironment child;
+  std::set<std::string, std::less<>> seen;
+  for (const auto& entry : parent.entries()) {
+    if (entry.find('=') == std::string::npos) {
+      continue; // not a variable; execve would pass it, nothing could read it
+    }
+    const std::string_view name = name_of(entry);
+    if (!options.passthrough &&
+        std::find(k_passthrough_names.begin(), k_passthrough_names.end(), name) == k_passthrough_names.end()) {
+      continue;
+    }
+    // Secrets win over inherited variables, as in the reference's update().
+    if (dropped.count(name) != 0 || secret_for_variable.count(std::string(name)) != 0 || seen.count(name) != 0) {
+      continue;
+    }
+    seen.emplace(name);
+    child.entries().push_back(make_entry(name, std::string_view(entry).substr(name.size() + 1)));
+  }
+
+  // 3. The secrets, after the scrub, so a secret may be named PPROTECT_*.
+  for (const auto& [variable, secret_name] : secret_for_variable) {
+    child.entries().push_back(make_entry(variable, secrets.at(secret_name).view()));
+  }
+  return child;
+}
+
+} // namespace pprotect::policy

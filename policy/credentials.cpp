@@ -1,0 +1,265 @@
+#include "policy/credentials.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace pprotect::policy {
+
+namespace {
+
+constexpr std::string_view k_default_env_prefix = "PPROTECT";
+constexpr std::size_t k_read_chunk = 4096;
+// A passphrase file larger than this is a mistake (a key store, a log), not
+// a passphrase; refusing it keeps us from locking megabytes of memory.
+constexpr std::size_t k_max_secret_file = 1U << 20U;
+
+// Python's str.strip() set for ASCII: the reference strips a passphrase file
+// with it, so " \t\n\r\v\f" and the separators 0x1c-0x1f all go.
+bool is_python_space(unsigned char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+store::SecureBuffer stripped(const store::SecureBuffer& raw) {
+  std::string_view text = raw.view();
+  std::size_t begin = 0;
+  std::size_t end = text.size();
+  while (begin < end && is_python_space(static_cast<unsigned char>(text[begin]))) {
+    ++begin;
+  }
+  while (end > begin && is_python_space(static_cast<unsigned char>(text[end - 1]))) {
+    --end;
+  }
+  return store::SecureBuffer::copy_of(text.substr(begin, end - begin));
+}
+
+// Closes a descriptor on every path out.
+class FileDescriptor {
+public:
+  explicit FileDescriptor(int fd) : m_fd(fd) {}
+  ~FileDescriptor() {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return m_fd; }
+
+private:
+  int m_fd;
+};
+
+std::string read_error(int error, const std::filesystem::path& path) {
+  return std::string(std::strerror(error)) + " while reading passphrase from file at \"" + path.string() + "\"";
+}
+
+// Reads a whole file (a pipe or /dev/stdin too) straight into locked memory,
+// stripped as the reference strips it.
+// WARNING: never read through std::string or an ifstream here: their buffers
+// are plain heap memory that is freed unwiped.
+store::SecureBuffer read_secret_file(const std::filesystem::path& path) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    throw CredentialResolutionError(read_error(errno, path));
+  }
+  store::SecureBuffer content(k_read_chunk);
+  std::size_t used = 0;
+  for (;;) {
+    if (used == content.size()) {
+      if (content.size() >= k_max_secret_file) {
+        throw CredentialResolutionError("File too large while reading passphrase from file at \"" + path.string() +
+                                        "\"");
+      }
+      store::SecureBuffer bigger(content.size() * 2);
+      std::memcpy(bigger.data(), content.data(), used);
+      content = std::move(bigger);
+    }
+    const ssize_t got = ::read(fd.get(), content.data() + used, content.size() - used);
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw CredentialResolutionError(read_error(errno, path));
+    }
+    if (got == 0) {
+      break;
+    }
+    used += static_cast<std::size_t>(got);
+  }
+  store::SecureBuffer exact = store::SecureBuffer::copy_of(content.view().substr(0, used));
+  return stripped(exact);
+}
+
+// A credential name is one file name inside $CREDENTIALS_DIRECTORY, as
+// systemd's LoadCredential= defines it: no slash, not "." or "..".
+bool is_valid_credential_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+         name.find('\0') == std::string_view::npos;
+}
+
+store::SecureBuffer read_credential(std::string_view name, const Environment& env, std::string& source) {
+  if (!is_valid_credential_name(name)) {
+    throw CredentialResolutionError("Invalid credential name for --passphrase-credential: \"" + std::string(name) +
+                                    "\" (a file name, without \"/\")");
+  }
+  const auto directory = env.get("CREDENTIALS_DIRECTORY");
+  if (!directory || directory->empty()) {
+    throw CredentialResolutionError("--passphrase-credential " + std::string(name) +
+                                    ": $CREDENTIALS_DIRECTORY is not set (run under systemd with LoadCredential=" +
+                                    std::string(name) + ":<file>)");
+  }
+  const std::filesystem::path path = std::filesystem::path(std::string(*directory)) / std::string(name);
+  source = "systemd credential: " + path.string();
+  return read_secret_file(path);
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += part;
+  }
+  return out;
+}
+
+} // namespace
+
+std::string effective_env_prefix(const CredentialOptions& options, const Environment& env) {
+  if (options.env_prefix) {
+    return *options.env_prefix;
+  }
+  // An empty PPROTECT_ENV_PREFIX would make the variables "_USER" and
+  // "_PASSPHRASE"; treat it as unset.
+  if (const auto from_env = env.get("PPROTECT_ENV_PREFIX"); from_env && !from_env->empty()) {
+    return std::string(*from_env);
+  }
+  return std::string(k_default_env_prefix);
+}
+
+Credentials resolve_credentials(const CredentialOptions& options, const Environment& env, Prompter& prompter,
+                                std::string_view protected_path) {
+  if (options.non_interactive && options.ignore_env) {
+    throw UsageError("--non-interactive and --ignore-env leave no source for credentials: "
+                     "drop one, or pass -u and --passphrase-file");
+  }
+  const std::string prefix = effective_env_prefix(options, env);
+  const std::string user_var = prefix + "_USER";
+  const std::string passphrase_var = prefix + "_PASSPHRASE";
+
+  Credentials creds;
+  std::optional<std::string> user;
+  std::optional<store::SecureBuffer> passphrase;
+  // What was looked at, for the message when nothing can be asked.
+  std::vector<std::string> user_tried{"-u/--user"};
+  std::vector<std::string> passphrase_tried{"--passphrase-file", "--passphrase-credential"};
+
+  if (options.user) {
+    user = *options.user;
+    creds.user_source = "argument";
+  } else if (!options.ignore_env) {
+    user_tried.push_back("env var: " + user_var);
+    if (const auto value = env.get(user_var)) {
+      user = std::string(*value);
+      creds.user_source = "env var: " + user_var;
+    }
+  }
+
+  // WARNING: once a source is chosen its value is final; a wrong passphrase
+  // from a file must not be retried from the environment or a prompt.
+  if (options.passphrase_file) {
+    const std::filesystem::path absolute = std::filesystem::absolute(*options.passphrase_file);
+    passphrase = read_secret_file(absolute);
+    creds.passphrase_source = "passphrase file: " + absolute.string();
+  } else if (options.passphrase_credential) {
+    passphrase = read_credential(*options.passphrase_credential, env, creds.passphrase_source);
+  } else if (!options.ignore_env) {
+    passphrase_tried.push_back("env var: " + passphrase_var);
+    if (const auto value = env.get(passphrase_var)) {
+      passphrase = store::SecureBuffer::copy_of(*value);
+      creds.passphrase_source = "env var: " + passphrase_var;
+    }
+  }
+
+  if (!user || !passphrase) {
+    if (options.non_interactive || !prompter.available()) {
+      std::vector<std::string> missing;
+      if (!user) {
+        missing.push_back("no user (tried " + join(user_tried) + ")");
+      }
+      if (!passphrase) {
+        missing.push_back("no passphrase (tried " + join(passphrase_tried) + ")");
+      }
+      const char* why = options.non_interactive ? "--non-interactive forbids a prompt" : "no terminal to prompt on";
+      std::string message = "Cannot get credentials for " + std::string(protected_path) + ": ";
+      message += missing.front();
+      if (missing.size() > 1) {
+        message += " and " + missing.back();
+      }
+      message += "; " + std::string(why);
+      throw CredentialResolutionError(message);
+    }
+    if (!user) {
+      prompter.say("Verify credentials for " + std::string(protected_path));
+    } else {
+      prompter.say("Verify passphrase for " + std::string(protected_path) + " (Using user " + *user + " from " +
+                   creds.user_source + ")");
+    }
+    if (!user) {
+      auto answer = prompter.ask_line("User email: ");
+      if (!answer) {
+        throw CredentialResolutionError("End of input while asking for the user email");
+      }
+      user = std::move(*answer);
+      creds.user_source = prompter.source_name();
+    }
+    if (!passphrase) {
+      auto answer = prompter.ask_secret("Passphrase: ");
+      if (!answer) {
+        throw CredentialResolutionError("End of input while asking for the passphrase");
+      }
+      passphrase = std::move(*answer);
+      creds.passphrase_source = prompter.source_name();
+    }
+  }
+
+  creds.user = std::move(*user);
+  creds.passphrase = std::move(*passphrase);
+  return creds;
+}
+
+std::string invalid_credentials_message(const Credentials& credentials) {
+  std::string message = "Invalid user email";
+  if (!credentials.user_source.empty()) {
+    message += " (from " + credentials.user_source + ")";
+  }
+  message += " or passphrase";
+  if (!credentials.passphrase_source.empty()) {
+    message += " (from " + credentials.passphrase_source + ")";
+  }
+  message += ". Check credentials and try again.";
+  std::vector<std::string> empty_fields;
+  if (credentials.user.empty()) {
+    empty_fields.emplace_back("user ID");
+  }
+  if (credentials.passphrase.empty()) {
+    empty_fields.emplace_back("passphrase");
+  }
+  if (!empty_fields.empty()) {
+    message += " (Warning: Empty " + empty_fields.front();
+    if (empty_fields.size() > 1) {
+      message += " and " + empty_fields.back();
+    }
+    message += ".)";
+  }
+  return message;
+}
+
+} // namespace pprotect::policy

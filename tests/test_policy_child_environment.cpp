@@ -1,0 +1,156 @@
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "policy/child_environment.hpp"
+
+using pprotect::policy::ChildEnvironment;
+using pprotect::policy::ChildEnvironmentOptions;
+using pprotect::policy::Environment;
+using pprotect::store::SecretValues;
+using pprotect::store::SecureBuffer;
+using pprotect::store::StoreError;
+
+namespace {
+
+SecretValues secrets_of(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  SecretValues values;
+  for (const auto& [name, value] : pairs) {
+    values.emplace(name, SecureBuffer::copy_of(value));
+  }
+  return values;
+}
+
+// The composed environment as "NAME=value" strings, through envp() as execve
+// would see it.
+std::vector<std::string> as_strings(ChildEnvironment& child) {
+  std::vector<std::string> out;
+  const auto envp = child.envp();
+  REQUIRE_FALSE(envp.empty());
+  CHECK(envp.back() == nullptr);
+  for (std::size_t i = 0; i + 1 < envp.size(); ++i) {
+    out.emplace_back(envp[i]);
+  }
+  return out;
+}
+
+std::vector<std::string> compose(const Environment& parent, const SecretValues& secrets,
+                                 const ChildEnvironmentOptions& options = {}) {
+  auto child = pprotect::policy::compose_child_environment(parent, secrets, options);
+  return as_strings(child);
+}
+
+const Environment k_parent({"PATH=/usr/bin", "HOME=/root", "EDITOR=vi", "PPROTECT_USER=ci@example.com",
+                            "PPROTECT_PASSPHRASE=hunter2", "PPROTECT_ENV_PREFIX=APP", "APP_USER=x",
+                            "APP_PASSPHRASE=y", "TERM=xterm"});
+
+} // namespace
+
+TEST_CASE("Everything is inherited but the credential variables, then the secrets are added") {
+  ChildEnvironmentOptions options;
+  options.env_prefix = "APP";
+  CHECK(compose(k_parent, secrets_of({{"DEPLOY_TOKEN", "tok"}}), options) ==
+        std::vector<std::string>{"PATH=/usr/bin", "HOME=/root", "EDITOR=vi", "TERM=xterm", "DEPLOY_TOKEN=tok"});
+}
+
+TEST_CASE("The default prefix's variables are dropped even with a custom prefix, the custom ones only with it") {
+  const auto child = compose(k_parent, {});
+  CHECK(child == std::vector<std::string>{"PATH=/usr/bin", "HOME=/root", "EDITOR=vi", "APP_USER=x",
+                                          "APP_PASSPHRASE=y", "TERM=xterm"});
+}
+
+TEST_CASE("Without passthrough only PATH HOME TERM LANG USER SHELL LOGNAME stay") {
+  const Environment parent({"PATH=/bin", "HOME=/h", "TERM=t", "LANG=C", "USER=u", "SHELL=/bin/sh", "LOGNAME=l",
+                            "EDITOR=vi", "PPROTECT_PASSPHRASE=p", "LC_ALL=C"});
+  ChildEnvironmentOptions options;
+  options.passthrough = false;
+  CHECK(compose(parent, secrets_of({{"A", "1"}}), options) ==
+        std::vector<std::string>{"PATH=/bin", "HOME=/h", "TERM=t", "LANG=C", "USER=u", "SHELL=/bin/sh", "LOGNAME=l",
+                                 "A=1"});
+}
+
+TEST_CASE("A secret may itself be named PPROTECT_* and wins over an inherited variable") {
+  const Environment parent({"PPROTECT_USER=me", "EDITOR=vi"});
+  CHECK(compose(parent, secrets_of({{"PPROTECT_USER", "svc"}, {"EDITOR", "emacs"}})) ==
+        std::vector<std::string>{"EDITOR=emacs", "PPROTECT_USER=svc"});
+}
+
+TEST_CASE("--uppercase maps every non-alphanumeric character to _ then upper-cases; --prefix prepends P_") {
+  ChildEnvironmentOptions options;
+  options.uppercase = true;
+  CHECK(compose({}, secrets_of({{"db-url", "u"}, {"api_Key2", "k"}}), options) ==
+        std::vector<std::string>{"API_KEY2=k", "DB_URL=u"});
+  options.prefix = "MYAPP";
+  CHECK(compose({}, secrets_of({{"db-url", "u"}}), options) == std::vector<std::string>{"MYAPP_DB_URL=u"});
+  options.uppercase = false;
+  CHECK(compose({}, secrets_of({{"db-url", "u"}}), options) == std::vector<std::string>{"MYAPP_db-url=u"});
+}
+
+TEST_CASE("--only injects just the named secrets and rejects a name the domain lacks") {
+  ChildEnvironmentOptions options;
+  options.only = {"B", "C"};
+  CHECK(compose({}, secrets_of({{"A", "1"}, {"B", "2"}, {"C", "3"}}), options) ==
+        std::vector<std::string>{"B=2", "C=3"});
+  options.only = {"B", "NOPE"};
+  CHECK_THROWS_AS(compose({}, secrets_of({{"A", "1"}, {"B", "2"}}), options), StoreError);
+  CHECK_THROWS_WITH(compose({}, secrets_of({{"A", "1"}, {"B", "2"}}), options), Catch::Contains("NOPE"));
+}
+
+TEST_CASE("Two secrets mapping to one name is an error naming both") {
+  ChildEnvironmentOptions options;
+  options.uppercase = true;
+  CHECK_THROWS_WITH(compose({}, secrets_of({{"db-url", "value-one"}, {"db_url", "value-two"}}), options),
+                    Catch::Contains("db-url") && Catch::Contains("db_url") && Catch::Contains("DB_URL") &&
+                        !Catch::Contains("value-one") && !Catch::Contains("value-two"));
+}
+
+TEST_CASE("A name that is not a valid variable name is refused") {
+  ChildEnvironmentOptions options;
+  options.prefix = "A=B";
+  CHECK_THROWS_WITH(compose({}, secrets_of({{"TOKEN", "v"}}), options),
+                    Catch::Contains("secret TOKEN") && Catch::Contains("not a valid environment variable name"));
+  options.prefix = "1";
+  CHECK_THROWS_AS(compose({}, secrets_of({{"TOKEN", "v"}}), options), StoreError);
+  options.prefix = "has space";
+  CHECK_THROWS_AS(compose({}, secrets_of({{"TOKEN", "v"}}), options), StoreError);
+}
+
+TEST_CASE("A value with a NUL byte is refused, naming the secret and not the value") {
+  const std::string value("abc\0def", 7);
+  CHECK_THROWS_WITH(compose({}, secrets_of({{"BLOB", value}})),
+                    Catch::Contains("secret BLOB") && Catch::Contains("NUL") && !Catch::Contains("abc"));
+}
+
+TEST_CASE("Dynamic-loader variables are refused unless explicitly allowed") {
+  for (const char* name : {"LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH", "GLIBC_TUNABLES"}) {
+    INFO(name);
+    CHECK_THROWS_WITH(compose({}, secrets_of({{name, "/tmp/evil.so"}})),
+                      Catch::Contains(std::string("secret ") + name) && Catch::Contains("dynamic-loader") &&
+                          !Catch::Contains("evil"));
+  }
+  ChildEnvironmentOptions options;
+  options.prefix = "LD";
+  CHECK_THROWS_AS(compose({}, secrets_of({{"PRELOAD", "x"}}), options), StoreError);
+  options.prefix.clear();
+  options.allow_loader_variables = true;
+  CHECK(compose({}, secrets_of({{"LD_LIBRARY_PATH", "/opt/lib"}}), options) ==
+        std::vector<std::string>{"LD_LIBRARY_PATH=/opt/lib"});
+  // Names that merely contain the letters are fine.
+  CHECK(compose({}, secrets_of({{"OLD_PASSWORD", "x"}, {"LDAP_URL", "y"}})) ==
+        std::vector<std::string>{"LDAP_URL=y", "OLD_PASSWORD=x"});
+}
+
+TEST_CASE("An inherited loader variable is left alone: only secrets are policed") {
+  CHECK(compose(Environment({"LD_LIBRARY_PATH=/opt/lib"}), {}) == std::vector<std::string>{"LD_LIBRARY_PATH=/opt/lib"});
+}
+
+TEST_CASE("Entries live in secure buffers, NUL-terminated, and empty values survive") {
+  auto child = pprotect::policy::compose_child_environment({}, secrets_of({{"EMPTY", ""}, {"K", "v=w"}}), {});
+  REQUIRE(child.entries().size() == 2);
+  CHECK(child.entries()[0].view() == std::string_view("EMPTY=\0", 7));
+  CHECK(child.entries()[1].view() == std::string_view("K=v=w\0", 6));
+  const auto envp = child.envp();
+  CHECK(std::strcmp(envp[1], "K=v=w") == 0);
+}
