@@ -1,0 +1,525 @@
+#include "store/crypto.hpp"
+#include "store/errors.hpp"
+#include "store/key_file.hpp"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using pprotect::store::CredentialError;
+using pprotect::store::KeyFile;
+using pprotect::store::KeyType;
+using pprotect::store::SecureBuffer;
+using pprotect::store::StoreError;
+using pprotect::store::UnlockedCustodian;
+namespace crypto = pprotect::store::crypto;
+
+namespace {
+
+// 2023-11-14T22:13:20Z
+constexpr std::int64_t k_now = 1700000000;
+const std::string k_stamp = "2023-11-14T22:13:20Z -- ";
+
+pprotect::store::AuditClock fixed_clock() {
+  return [] { return k_now; };
+}
+
+std::string read_fixture(const std::string& name) {
+  std::ifstream in(std::string(PPROTECT_FIXTURES) + "/" + name, std::ios::binary);
+  REQUIRE(in.good());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string raw_passphrase(char digit) {
+  return "P" + std::string(64, digit) + "P";
+}
+
+const std::string k_alice = "alice@example.com";
+const std::string k_bob = "bob@example.com";
+const std::string k_alice_pass = raw_passphrase('a');
+const std::string k_bob_pass = raw_passphrase('b');
+
+// alice and bob (raw keys: no Argon2, so tests stay fast) and a domain
+// "prod" owned by alice holding two secrets.
+KeyFile sample_file() {
+  KeyFile file = KeyFile::create(fixed_clock());
+  file.add_key_custodian(k_alice, k_alice_pass, KeyType::raw);
+  file.add_key_custodian(k_bob, k_bob_pass, KeyType::raw);
+  file.add_domain("prod", k_alice);
+  file.add_secret("prod", "db-pass", "hunter2");
+  file.add_secret("prod", "tls-key", "-----BEGIN KEY-----\nabc\n-----END KEY-----\n");
+  return file;
+}
+
+std::map<std::string, std::string> decrypted(const KeyFile& file, const std::string& domain,
+                                             const UnlockedCustodian& who) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : file.decrypt_domain(domain, who)) {
+    out.emplace(name, std::string(value.view()));
+  }
+  return out;
+}
+
+const std::string& last_entry(const KeyFile& file) {
+  return file.audit_log().back();
+}
+
+// Replaces the text between "<key>: " and the end of its line.
+std::string replace_value(std::string text, const std::string& key, const std::string& value) {
+  const auto at = text.find(key + ": ");
+  REQUIRE(at != std::string::npos);
+  const auto start = at + key.size() + 2;
+  const auto end = text.find('\n', start);
+  return text.replace(start, end - start, value);
+}
+
+std::string field_of(const std::string& text, const std::string& key) {
+  const auto at = text.find(key + ": ");
+  REQUIRE(at != std::string::npos);
+  const auto start = at + key.size() + 2;
+  return text.substr(start, text.find('\n', start) - start);
+}
+
+// Every domain decrypted by every owner equals the expected secrets;
+// owners, custodians and the audit log match. Skips hard custodians unless
+// asked (an Argon2id derivation at 256 MiB each).
+void check_golden(const std::string& name) {
+  const std::string text = read_fixture(name + ".yaml");
+  const auto expected = nlohmann::json::parse(read_fixture(name + ".expected.json"));
+  const KeyFile file = KeyFile::parse(text, name + ".yaml");
+
+  std::vector<std::string> audit = expected["audit_log"].get<std::vector<std::string>>();
+  CHECK(file.audit_log() == audit);
+
+  std::vector<std::string> custodians;
+  for (const auto& [custodian, info] : expected["custodians"].items()) {
+    custodians.push_back(custodian);
+    CHECK(pprotect::store::key_type_name(file.key_type_of(custodian)) == info["key_type"].get<std::string>());
+  }
+  CHECK(file.custodian_names() == custodians);
+
+  std::vector<std::string> domains;
+  for (const auto& [domain, info] : expected["domains"].items()) {
+    domains.push_back(domain);
+    CHECK(file.owner_names(domain) == info["owners"].get<std::vector<std::string>>());
+  }
+  CHECK(file.domain_names() == domains);
+
+  for (const auto& [custodian, info] : expected["custodians"].items()) {
+    const auto who = file.unlock(custodian, info["passphrase"].get<std::string>());
+    const auto owned = file.domains_owned_by(custodian);
+    for (const auto& domain : owned) {
+      INFO(name << ": " << domain << " as " << custodian);
+      std::map<std::string, std::string> want;
+      for (const auto& [secret, value] : expected["domains"][domain]["secrets"].items()) {
+        want.emplace(secret, value.get<std::string>());
+      }
+      CHECK(file.secret_names(domain).size() == want.size());
+      CHECK(decrypted(file, domain, who) == want);
+    }
+  }
+}
+
+} // namespace
+
+TEST_CASE("Every fixture decrypts to its expected secrets for every owner") {
+  for (const std::string name : {"fast", "raw", "multi-owner", "quoting"}) {
+    INFO(name);
+    check_golden(name);
+  }
+}
+
+TEST_CASE("The hard fixture decrypts with one Argon2id derivation") {
+  const auto before = crypto::argon2_derivation_count();
+  check_golden("hard");
+  CHECK(crypto::argon2_derivation_count() == before + 1);
+}
+
+TEST_CASE("A loaded fixture emits the bytes it was read from") {
+  for (const std::string name : {"fast", "raw", "multi-owner", "quoting", "hard"}) {
+    INFO(name);
+    const std::string text = read_fixture(name + ".yaml");
+    CHECK(KeyFile::parse(text, name).emit() == text);
+  }
+}
+
+TEST_CASE("A new file's audit log starts with created") {
+  const KeyFile file = KeyFile::create(fixed_clock());
+  CHECK(file.audit_log() == std::vector<std::string>{k_stamp + "created"});
+  CHECK(file.domain_names().empty());
+  CHECK(file.custodian_names().empty());
+}
+
+TEST_CASE("Key types have names") {
+  CHECK(pprotect::store::parse_key_type("hard") == KeyType::hard);
+  CHECK(pprotect::store::parse_key_type("fast") == KeyType::fast);
+  CHECK(pprotect::store::parse_key_type("raw") == KeyType::raw);
+  CHECK(pprotect::store::key_type_name(KeyType::fast) == "fast");
+  CHECK_THROWS_AS(pprotect::store::parse_key_type("Hard"), StoreError);
+  const auto generated = pprotect::store::generate_raw_passphrase();
+  CHECK(crypto::is_raw_passphrase(generated.view()));
+  CHECK_FALSE(generated.equals(pprotect::store::generate_raw_passphrase().view()));
+}
+
+TEST_CASE("Adding key custodians writes their kind and audit entry") {
+  KeyFile file = KeyFile::create(fixed_clock());
+  file.add_key_custodian(k_alice, "alice pass", KeyType::fast);
+  CHECK(last_entry(file) == k_stamp + "created key custodian " + k_alice);
+  CHECK(file.key_type_of(k_alice) == KeyType::fast);
+  file.add_key_custodian("ci", raw_passphrase('c'), KeyType::raw);
+  CHECK(last_entry(file) == k_stamp + "created raw-key custodian ci");
+  CHECK(file.key_type_of("ci") == KeyType::raw);
+  CHECK(file.custodian_names() == std::vector<std::string>{k_alice, "ci"});
+
+  CHECK_THROWS_WITH(file.add_key_custodian(k_alice, "x", KeyType::raw), Catch::Contains("already exists"));
+  CHECK_THROWS_AS(file.add_key_custodian("", "x", KeyType::fast), StoreError);
+  CHECK_THROWS_AS(file.add_key_custodian("d", "not a raw key", KeyType::raw), StoreError);
+  CHECK(file.audit_log().size() == 3);
+}
+
+TEST_CASE("Unlocking checks the passphrase against the stored public key") {
+  KeyFile file = KeyFile::create(fixed_clock());
+  file.add_key_custodian(k_alice, "alice pass", KeyType::fast);
+  const auto before = crypto::argon2_derivation_count();
+  const auto who = file.unlock(k_alice, "alice pass");
+  CHECK(crypto::argon2_derivation_count() == before + 1);
+  CHECK(who.name == k_alice);
+  CHECK(who.secret_key.size() == 32);
+  CHECK(who.public_key.size() == 32);
+  CHECK_THROWS_AS(file.unlock(k_alice, "alice pasS"), CredentialError);
+  CHECK_THROWS_AS(file.unlock(k_alice, ""), CredentialError);
+  CHECK_THROWS_AS(file.unlock("mallory", "alice pass"), CredentialError);
+}
+
+TEST_CASE("A wrong passphrase on a fixture is a credential error") {
+  const KeyFile file = KeyFile::parse(read_fixture("raw.yaml"), "raw.yaml");
+  CHECK_THROWS_AS(file.unlock("ci@example.com", raw_passphrase('0')), CredentialError);
+  CHECK_THROWS_AS(file.unlock("alice@example.com", "alice passphrase "), CredentialError);
+}
+
+TEST_CASE("Adding a domain seals its key to the owner") {
+  KeyFile file = sample_file();
+  CHECK(file.has_domain("prod"));
+  CHECK(file.audit_log()[3] == k_stamp + "created domain prod with owner " + k_alice);
+  CHECK(file.owner_names("prod") == std::vector<std::string>{k_alice});
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  CHECK(decrypted(file, "prod", alice).at("db-pass") == "hunter2");
+  const auto bob = file.unlock(k_bob, k_bob_pass);
+  CHECK_THROWS_WITH(file.decrypt_domain("prod", bob), Catch::Contains("not an owner of domain 'prod'"));
+}
+
+TEST_CASE("Domain names that would clobber the file are refused") {
+  KeyFile file = sample_file();
+  const auto size = file.audit_log().size();
+  CHECK_THROWS_AS(file.add_domain("", k_alice), StoreError);
+  CHECK_THROWS_WITH(file.add_domain("key-custodians", k_alice), Catch::Contains("reserved"));
+  CHECK_THROWS_WITH(file.add_domain("audit-log", k_alice), Catch::Contains("reserved"));
+  CHECK_THROWS_AS(file.add_domain("meta", k_alice), StoreError);
+  CHECK_THROWS_WITH(file.add_domain("prod", k_alice), Catch::Contains("already exists"));
+  CHECK_THROWS_WITH(file.add_domain("dev", "mallory"), Catch::Contains("no key custodian named 'mallory'"));
+  CHECK(file.audit_log().size() == size);
+  CHECK(file.domain_names() == std::vector<std::string>{"prod"});
+}
+
+TEST_CASE("Removing a domain drops it and logs it") {
+  KeyFile file = sample_file();
+  file.remove_domain("prod");
+  CHECK_FALSE(file.has_domain("prod"));
+  CHECK(last_entry(file) == k_stamp + "deleted domain prod");
+  CHECK_THROWS_WITH(file.remove_domain("prod"), "no domain named 'prod'");
+}
+
+TEST_CASE("Secrets are added, updated, set and removed with their audit entries") {
+  KeyFile file = sample_file();
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  CHECK(file.audit_log()[4] == k_stamp + "added secret db-pass in prod");
+  file.update_secret("prod", "db-pass", "new value");
+  CHECK(last_entry(file) == k_stamp + "updated secret db-pass in prod");
+  const std::string binary("line1\nline2\0tail", 16);
+  file.set_secret("prod", "blob", binary);
+  CHECK(last_entry(file) == k_stamp + "set secret blob in prod");
+  file.set_secret("prod", "blob", "again");
+  auto values = decrypted(file, "prod", alice);
+  CHECK(values.at("db-pass") == "new value");
+  CHECK(values.at("blob") == "again");
+  file.set_secret("prod", "empty", "");
+  CHECK(decrypted(file, "prod", alice).at("empty").empty());
+  file.set_secret("prod", "bin", binary);
+  CHECK(decrypted(file, "prod", alice).at("bin") == binary);
+
+  file.remove_secret("prod", "blob");
+  CHECK(last_entry(file) == k_stamp + "removed secret blob from prod");
+  CHECK(file.secret_names("prod") == std::vector<std::string>{"bin", "db-pass", "empty", "tls-key"});
+
+  const auto size = file.audit_log().size();
+  CHECK_THROWS_WITH(file.add_secret("prod", "db-pass", "x"),
+                    "secret 'db-pass' already exists in domain 'prod'");
+  CHECK_THROWS_WITH(file.update_secret("prod", "nope", "x"), "no secret named 'nope' in domain 'prod'");
+  CHECK_THROWS_WITH(file.remove_secret("prod", "nope"), "no secret named 'nope' in domain 'prod'");
+  CHECK_THROWS_WITH(file.add_secret("dev", "a", "x"), "no domain named 'dev'");
+  for (const std::string bad : {"", "1abc", "-x", "a b", "a.b", "é", "a$"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(file.set_secret("prod", bad, "x"), Catch::StartsWith("invalid secret name"));
+  }
+  CHECK_NOTHROW(file.set_secret("prod", "A-_9z", "x"));
+  CHECK(file.audit_log().size() == size + 1);
+}
+
+TEST_CASE("Error messages never hold a secret value") {
+  KeyFile file = sample_file();
+  try {
+    file.add_secret("prod", "db-pass", "TOPSECRET-VALUE");
+    FAIL("expected an error");
+  } catch (const StoreError& error) {
+    CHECK(std::string(error.what()).find("TOPSECRET") == std::string::npos);
+  }
+}
+
+TEST_CASE("An added owner can decrypt the domain") {
+  KeyFile file = sample_file();
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  const auto bob = file.unlock(k_bob, k_bob_pass);
+  file.add_owner("prod", k_bob, alice);
+  CHECK(last_entry(file) == k_stamp + k_alice + " added owner " + k_bob + " to prod");
+  CHECK(file.owner_names("prod") == std::vector<std::string>{k_alice, k_bob});
+  CHECK(decrypted(file, "prod", bob) == decrypted(file, "prod", alice));
+
+  file.add_domain("dev", k_alice);
+  CHECK_THROWS_WITH(file.add_owner("dev", k_alice, bob), Catch::Contains("not an owner of domain 'dev'"));
+  CHECK_THROWS_WITH(file.add_owner("dev", "mallory", alice),
+                    Catch::Contains("no key custodian named 'mallory'"));
+  CHECK_THROWS_WITH(file.add_owner("qa", k_bob, alice), "no domain named 'qa'");
+}
+
+TEST_CASE("Removing an owner keeps at least one") {
+  KeyFile file = sample_file();
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  file.add_owner("prod", k_bob, alice);
+  file.remove_owner("prod", k_alice);
+  CHECK(last_entry(file) == k_stamp + "removed owner " + k_alice + " from prod");
+  CHECK(file.owner_names("prod") == std::vector<std::string>{k_bob});
+  CHECK_THROWS_WITH(file.remove_owner("prod", k_bob), Catch::Contains("last owner"));
+  CHECK_THROWS_WITH(file.remove_owner("prod", k_alice), Catch::Contains("not an owner of domain 'prod'"));
+  CHECK_THROWS_AS(file.decrypt_domain("prod", alice), StoreError);
+  CHECK(file.owner_names("prod") == std::vector<std::string>{k_bob});
+}
+
+TEST_CASE("Removing a key custodian drops its ownerships") {
+  KeyFile file = sample_file();
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  file.add_domain("dev", k_alice);
+  file.add_domain("ci", k_bob);
+  file.add_owner("prod", k_bob, alice);
+  file.add_owner("dev", k_bob, alice);
+  file.remove_key_custodian(k_alice);
+  CHECK(last_entry(file) == k_stamp + "removed key custodian " + k_alice + " (was owner of dev, prod)");
+  CHECK_FALSE(file.has_custodian(k_alice));
+  CHECK(file.owner_names("prod") == std::vector<std::string>{k_bob});
+  CHECK(file.owner_names("dev") == std::vector<std::string>{k_bob});
+
+  file.add_key_custodian("carol", raw_passphrase('c'), KeyType::raw);
+  file.remove_key_custodian("carol");
+  CHECK(last_entry(file) == k_stamp + "removed key custodian carol (was owner of )");
+  CHECK_THROWS_WITH(file.remove_key_custodian("carol"), "no key custodian named 'carol'");
+}
+
+TEST_CASE("The last owner of a domain cannot be removed as a custodian") {
+  KeyFile file = sample_file();
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  file.add_domain("dev", k_alice);
+  file.add_owner("prod", k_bob, alice);
+  const std::string before = file.emit();
+  CHECK_THROWS_WITH(file.remove_key_custodian(k_alice),
+                    Catch::Contains("last owner of domain 'dev'") && Catch::Contains(k_alice));
+  // Nothing changed, not even prod's ownership.
+  CHECK(file.emit() == before);
+}
+
+TEST_CASE("Changing a passphrase re-seals every owned domain and keeps the kind") {
+  KeyFile file = KeyFile::create(fixed_clock());
+  file.add_key_custodian(k_alice, "old pass", KeyType::fast);
+  file.add_key_custodian(k_bob, k_bob_pass, KeyType::raw);
+  file.add_domain("prod", k_alice);
+  file.add_domain("dev", k_alice);
+  file.add_domain("bob-only", k_bob);
+  file.set_secret("prod", "a", "1");
+  file.set_secret("dev", "b", "2");
+  const auto alice = file.unlock(k_alice, "old pass");
+  file.set_key_custodian_passphrase(alice, "new pass");
+  CHECK(last_entry(file) ==
+        k_stamp + "updated key custodian passphrase for " + k_alice + " (updated domains -> dev, prod)");
+  CHECK(file.key_type_of(k_alice) == KeyType::fast);
+  CHECK_THROWS_AS(file.unlock(k_alice, "old pass"), CredentialError);
+  const auto again = file.unlock(k_alice, "new pass");
+  CHECK(decrypted(file, "prod", again).at("a") == "1");
+  CHECK(decrypted(file, "dev", again).at("b") == "2");
+  // The old unlocked credentials no longer match the file.
+  CHECK_THROWS_AS(file.decrypt_domain("prod", alice), CredentialError);
+}
+
+TEST_CASE("Rekeying switches the key kind and only the new passphrase unlocks") {
+  KeyFile file = sample_file();
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  const auto want = decrypted(file, "prod", alice);
+
+  file.rekey_custodian(alice, "fast pass", KeyType::fast);
+  CHECK(last_entry(file) == k_stamp + "rekeyed custodian for " + k_alice + " (updated domains -> prod)");
+  CHECK(file.key_type_of(k_alice) == KeyType::fast);
+  CHECK_THROWS_AS(file.unlock(k_alice, k_alice_pass), CredentialError);
+  const auto fast = file.unlock(k_alice, "fast pass");
+  CHECK(decrypted(file, "prod", fast) == want);
+
+  const std::string new_raw = raw_passphrase('e');
+  CHECK_THROWS_AS(file.rekey_custodian(fast, "not raw", KeyType::raw), StoreError);
+  file.rekey_custodian(fast, new_raw, KeyType::raw);
+  CHECK(file.key_type_of(k_alice) == KeyType::raw);
+  CHECK_THROWS_AS(file.unlock(k_alice, "fast pass"), CredentialError);
+  const auto raw = file.unlock(k_alice, new_raw);
+  CHECK(decrypted(file, "prod", raw) == want);
+
+  file.rekey_custodian(raw, "hard pass", KeyType::hard);
+  CHECK(file.key_type_of(k_alice) == KeyType::hard);
+  const std::string pwdkm = file.data().custodians.at(k_alice);
+  CHECK(crypto::base64_decode(pwdkm, "x")[0] == '\0');
+  CHECK_THROWS_AS(file.unlock(k_alice, new_raw), CredentialError);
+  const auto hard = file.unlock(k_alice, "hard pass");
+  CHECK(decrypted(file, "prod", hard) == want);
+}
+
+TEST_CASE("A raw custodian's chosen new passphrase makes it a hard one") {
+  KeyFile file = sample_file();
+  const auto bob = file.unlock(k_bob, k_bob_pass);
+  file.set_key_custodian_passphrase(bob, "chosen");
+  CHECK(file.key_type_of(k_bob) == KeyType::hard);
+  CHECK(last_entry(file) ==
+        k_stamp + "updated key custodian passphrase for " + k_bob + " (updated domains -> )");
+}
+
+TEST_CASE("Rotating a domain key re-seals every secret and every owner") {
+  KeyFile file = sample_file();
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  const auto bob = file.unlock(k_bob, k_bob_pass);
+  file.add_owner("prod", k_bob, alice);
+  const auto want = decrypted(file, "prod", alice);
+  const auto old_domain = file.data().domains.at("prod");
+
+  file.rotate_domain_key("prod", bob);
+  CHECK(last_entry(file) == k_stamp + "rotated key for domain prod");
+  const auto& rotated = file.data().domains.at("prod");
+  CHECK(rotated.public_key != old_domain.public_key);
+  for (const auto& [name, value] : rotated.secrets) {
+    CHECK(value != old_domain.secrets.at(name));
+  }
+  CHECK(rotated.owners.at(k_alice) != old_domain.owners.at(k_alice));
+  CHECK(decrypted(file, "prod", alice) == want);
+  CHECK(decrypted(file, "prod", bob) == want);
+  // The old domain key opens nothing any more.
+  const KeyFile stale =
+      KeyFile::parse(replace_value(file.emit(), k_alice, old_domain.owners.at(k_alice)), "p");
+  CHECK_THROWS_AS(stale.decrypt_domain("prod", alice), StoreError);
+
+  file.add_key_custodian("carol", raw_passphrase('c'), KeyType::raw);
+  const auto carol = file.unlock("carol", raw_passphrase('c'));
+  CHECK_THROWS_WITH(file.rotate_domain_key("prod", carol), Catch::Contains("not an owner"));
+}
+
+TEST_CASE("Truncating the audit log keeps the newest entries") {
+  KeyFile file = sample_file();
+  auto log = file.audit_log();
+  REQUIRE(log.size() == 6);
+  file.truncate_audit_log(10);
+  CHECK(file.audit_log() == log);
+  file.truncate_audit_log(2);
+  CHECK(file.audit_log() == std::vector<std::string>{"truncated 4 audit log entries", log[4], log[5]});
+  file.truncate_audit_log(3);
+  CHECK(file.audit_log().front() == "truncated 0 audit log entries");
+  CHECK(file.audit_log().size() == 4);
+  file.truncate_audit_log(0);
+  CHECK(file.audit_log() == std::vector<std::string>{"truncated 4 audit log entries"});
+}
+
+TEST_CASE("Queries on a missing domain say which") {
+  const KeyFile file = sample_file();
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  CHECK_THROWS_WITH(file.secret_names("qa"), "no domain named 'qa'");
+  CHECK_THROWS_WITH(file.owner_names("qa"), "no domain named 'qa'");
+  CHECK_THROWS_WITH(file.decrypt_domain("qa", alice), "no domain named 'qa'");
+  CHECK(file.domains_owned_by(k_alice) == std::vector<std::string>{"prod"});
+  CHECK(file.domains_owned_by(k_bob).empty());
+}
+
+TEST_CASE("Loading refuses an unknown version byte, naming the field") {
+  const std::string text = read_fixture("multi-owner.yaml");
+  const std::string secret = field_of(text, "secret-greeting");
+  std::string raw = crypto::base64_decode(secret, "x");
+  raw[0] = '\x07';
+  const std::string bad = replace_value(text, "secret-greeting", crypto::base64_encode(raw));
+  CHECK_THROWS_WITH(KeyFile::parse(bad, "p.yaml"),
+                    Catch::Contains("unsupported version byte 0x07 in secret 'greeting' of domain 'prod'"));
+
+  std::string pwdkm = crypto::base64_decode(field_of(text, "pwdkm"), "x");
+  pwdkm[0] = '\x05';
+  CHECK_THROWS_WITH(
+      KeyFile::parse(replace_value(text, "pwdkm", crypto::base64_encode(pwdkm)), "p.yaml"),
+      Catch::Contains("unsupported version byte 0x05 in pwdkm of key custodian 'alice@example.com'"));
+}
+
+TEST_CASE("Loading refuses truncated and over-long payloads") {
+  const std::string text = read_fixture("multi-owner.yaml");
+  const std::string raw = crypto::base64_decode(field_of(text, "secret-greeting"), "x");
+  CHECK_THROWS_WITH(
+      KeyFile::parse(replace_value(text, "secret-greeting", crypto::base64_encode(raw.substr(0, 30))), "p"),
+      Catch::Contains("truncated ciphertext in secret 'greeting' of domain 'prod'"));
+  const std::string owner = crypto::base64_decode(field_of(text, "alice@example.com"), "x");
+  CHECK_THROWS_WITH(
+      KeyFile::parse(replace_value(text, "alice@example.com", crypto::base64_encode(owner + "x")), "p"),
+      Catch::Contains("over-long owner entry of 'alice@example.com' in domain 'dev'"));
+  const std::string key = crypto::base64_decode(field_of(text, "public-key"), "x");
+  CHECK_THROWS_WITH(
+      KeyFile::parse(replace_value(text, "public-key", crypto::base64_encode(key.substr(0, 20))), "p"),
+      Catch::Contains("public-key of domain 'dev'"));
+}
+
+TEST_CASE("Loading refuses bad base64, naming the field") {
+  const std::string text = read_fixture("multi-owner.yaml");
+  CHECK_THROWS_WITH(KeyFile::parse(replace_value(text, "secret-greeting", "AA2mD/uVN/H0hkAk!!"), "p.yaml"),
+                    Catch::Contains("p.yaml") &&
+                        Catch::Contains("invalid base64 in secret 'greeting' of domain 'prod'"));
+}
+
+TEST_CASE("A corrupted ciphertext fails to decrypt, naming the secret") {
+  const std::string text = read_fixture("raw.yaml");
+  std::string raw = crypto::base64_decode(field_of(text, "secret-DEPLOY_TOKEN"), "x");
+  raw[60] = static_cast<char>(raw[60] ^ 0x55);
+  const KeyFile file =
+      KeyFile::parse(replace_value(text, "secret-DEPLOY_TOKEN", crypto::base64_encode(raw)), "p");
+  const auto ci =
+      file.unlock("ci@example.com", "P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P");
+  CHECK_THROWS_WITH(file.decrypt_domain("ci", ci),
+                    Catch::Contains("cannot decrypt secret 'DEPLOY_TOKEN' of domain 'ci'"));
+}
+
+TEST_CASE("What we write the reference can read: fields keep their layout") {
+  KeyFile file = sample_file();
+  file.add_key_custodian("fast@x", "p", KeyType::fast);
+  const auto& data = file.data();
+  CHECK(crypto::base64_decode(data.custodians.at(k_alice), "x").size() == 41);
+  CHECK(crypto::base64_decode(data.custodians.at(k_alice), "x")[0] == '\x02');
+  const std::string fast = crypto::base64_decode(data.custodians.at("fast@x"), "x");
+  CHECK(fast.size() == 49);
+  CHECK(fast.substr(0, 9) == std::string("\x01\x02\x00\x00\x00\x00\x00\x00\x04", 9));
+  const auto& prod = data.domains.at("prod");
+  CHECK(crypto::base64_decode(prod.public_key, "x").size() == 33);
+  CHECK(crypto::base64_decode(prod.owners.at(k_alice), "x").size() == 81);
+  CHECK(crypto::base64_decode(prod.secrets.at("db-pass"), "x").size() == 1 + 48 + 7);
+  // And it reads back.
+  const KeyFile back = KeyFile::parse(file.emit(), "p");
+  CHECK(back.audit_log() == file.audit_log());
+  const auto alice = back.unlock(k_alice, k_alice_pass);
+  CHECK(decrypted(back, "prod", alice).at("db-pass") == "hunter2");
+}
