@@ -2,8 +2,10 @@
 // Starts the child and supervises it: signal forwarding, reaping, exit status.
 
 #include <csignal>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <signal.h>
@@ -41,5 +43,34 @@ struct SupervisorOptions {
   std::optional<double> reap_descendants; // --reap-descendants SECONDS
   bool quiet = false;                 // --quiet
 };
+
+// Called in the launcher once the child has started (it has exec'd), before
+// the supervisor waits: the place to wipe the launcher's copies of secrets.
+using ChildStarted = std::function<void()>;
+
+// Starts argv (argv[0] looked up in the PATH of envp, else the launcher's) with
+// the environment envp and supervises it as SupervisorOptions says. Returns the
+// status to exit with: the child's code, 128+N for death by signal N, 124 on
+// --timeout, 126/127 when the command cannot be run. Never writes to stdout;
+// diagnostics go to stderr unless options.quiet.
+int supervise(const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
+              const StartupSignals& signals, const ChildStarted& on_started = {});
+
+// --exec: replaces the process with argv (original signal mask restored, fds
+// beyond 2 closed unless LISTEN_FDS keeps them). Returns only on failure, with
+// 126 or 127.
+int exec_command(const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
+                 const StartupSignals& signals);
+
+// Parses a signal given as "TERM", "SIGTERM", "15" or "RTMIN+2"; nullopt
+// when it names no signal.
+std::optional<int> parse_signal(std::string_view text);
+
+// Parses a duration as timeout(1) does: a number with an optional suffix s,
+// m, h or d. nullopt when malformed or negative.
+std::optional<double> parse_duration(std::string_view text);
+
+// Prints "pprotect-run: error: <message>" as one line on stderr.
+void print_launcher_error(std::string_view message);
 
 } // namespace pprotect::launcher

@@ -1,0 +1,118 @@
+#include "launcher/run_command.hpp"
+
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include <malloc.h>
+#include <sodium.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "store/errors.hpp"
+#include "store/protected_file.hpp"
+
+extern char** environ;
+
+namespace pprotect::launcher {
+
+namespace {
+
+// No core file, no ptrace by other users, /proc/<pid>/environ and mem
+// readable by root only: the launcher holds a passphrase and secrets.
+void harden_process() {
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+}
+
+bool is_named(const char* entry, std::string_view name) {
+  return std::strncmp(entry, name.data(), name.size()) == 0 && entry[name.size()] == '=';
+}
+
+// Removes <prefix>_USER and <prefix>_PASSPHRASE from our own environment.
+// WARNING: unsetenv alone leaves the bytes in the block the kernel shows as
+// /proc/<pid>/environ (the original one, on our stack); the value is
+// overwritten in place first so that the passphrase is gone from there too.
+void scrub_own_environment(const std::string& prefix) {
+  for (const std::string& name : {prefix + "_PASSPHRASE", prefix + "_USER"}) {
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+      if (is_named(*entry, name)) {
+        char* value = *entry + name.size() + 1;
+        sodium_memzero(value, std::strlen(value));
+      }
+    }
+    unsetenv(name.c_str());
+  }
+}
+
+// WARNING: Environment keeps plain std::string copies of our environment,
+// the passphrase variable included; wipe them before they are freed. The
+// object itself is not const, so writing through entries() is defined.
+void wipe(policy::Environment& environment) {
+  for (const std::string& entry : environment.entries()) {
+    auto& writable = const_cast<std::string&>(entry);
+    sodium_memzero(writable.data(), writable.size());
+  }
+}
+
+class EnvironmentWiper {
+public:
+  explicit EnvironmentWiper(policy::Environment& environment) : m_environment(environment) {}
+  ~EnvironmentWiper() { wipe(m_environment); }
+  EnvironmentWiper(const EnvironmentWiper&) = delete;
+  EnvironmentWiper& operator=(const EnvironmentWiper&) = delete;
+
+private:
+  policy::Environment& m_environment;
+};
+
+} // namespace
+
+int run_with_secrets(const RunRequest& request, const StartupSignals& signals, policy::Prompter& prompter) {
+  harden_process();
+  std::optional<policy::ChildEnvironment> child_environment;
+  {
+    policy::Environment parent = policy::Environment::current();
+    EnvironmentWiper wiper(parent);
+    const std::string env_prefix = policy::effective_env_prefix(request.credentials, parent);
+    // The snapshot has what policy needs; our own copy can go now. The
+    // default prefix's variables go too: they are credentials whatever the
+    // prefix in force.
+    scrub_own_environment(env_prefix);
+    if (env_prefix != "PPROTECT") {
+      scrub_own_environment("PPROTECT");
+    }
+
+    // File and domain first: a typo should not cost a prompt or a 1 s
+    // key derivation.
+    const store::KeyFile key_file = store::load_key_file(request.file);
+    if (!key_file.has_domain(request.domain)) {
+      throw store::StoreError("no domain named \"" + request.domain + "\" in " + request.file.string());
+    }
+    const policy::Credentials credentials =
+        policy::resolve_credentials(request.credentials, parent, prompter, request.file.string());
+    const store::UnlockedCustodian custodian = policy::unlock(key_file, credentials);
+    const store::SecretValues secrets = key_file.decrypt_domain(request.domain, custodian);
+    policy::ChildEnvironmentOptions environment_options = request.environment;
+    environment_options.env_prefix = env_prefix;
+    child_environment = policy::compose_child_environment(parent, secrets, environment_options);
+  } // passphrase, custodian key and plaintexts are wiped here; the snapshot too
+  // Argon2id's 256 MiB went back with munmap already; hand the rest of the
+  // heap's free memory back as well so the supervisor stays small.
+  malloc_trim(0);
+
+  std::vector<char*> envp = child_environment->envp();
+  if (request.supervision.mode == Mode::exec) {
+    return exec_command(request.command, envp.data(), request.supervision, signals);
+  }
+  return supervise(request.command, envp.data(), request.supervision, signals, [&child_environment, &envp] {
+    // The child has its copy (it has exec'd): ours goes.
+    envp.clear();
+    envp.shrink_to_fit();
+    child_environment.reset();
+    malloc_trim(0);
+  });
+}
+
+} // namespace pprotect::launcher

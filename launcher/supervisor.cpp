@@ -1,0 +1,567 @@
+#include "launcher/supervisor.hpp"
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "launcher/supervisor_child.hpp"
+
+extern char** environ;
+
+namespace pprotect::launcher {
+
+namespace asio = boost::asio;
+
+StartupSignals StartupSignals::block_all() {
+  StartupSignals signals;
+  sigset_t all;
+  sigfillset(&all);
+  // glibc leaves out its two internal real-time signals by itself.
+  sigprocmask(SIG_SETMASK, &all, &signals.m_original);
+  return signals;
+}
+
+void StartupSignals::restore() const { sigprocmask(SIG_SETMASK, &m_original, nullptr); }
+
+void print_launcher_error(std::string_view message) {
+  std::string line;
+  line.reserve(message.size() + 32);
+  line.append(program_invocation_short_name).append(": error: ").append(message).push_back('\n');
+  detail::write_all(STDERR_FILENO, line);
+}
+
+namespace {
+
+void print_notice(const SupervisorOptions& options, std::string_view message) {
+  if (options.quiet) {
+    return;
+  }
+  std::string line;
+  line.append(program_invocation_short_name).append(": ").append(message).push_back('\n');
+  detail::write_all(STDERR_FILENO, line);
+}
+
+struct SignalName {
+  const char* name;
+  int number;
+};
+
+constexpr std::array<SignalName, 31> k_signal_names{{
+    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},     {"TRAP", SIGTRAP},
+    {"ABRT", SIGABRT},   {"BUS", SIGBUS},       {"FPE", SIGFPE},     {"KILL", SIGKILL},   {"USR1", SIGUSR1},
+    {"SEGV", SIGSEGV},   {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},   {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CONT", SIGCONT},   {"STOP", SIGSTOP},   {"TSTP", SIGTSTP},
+    {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},     {"URG", SIGURG},     {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},   {"WINCH", SIGWINCH}, {"IO", SIGIO},       {"PWR", SIGPWR},
+    {"SYS", SIGSYS},
+}};
+
+std::optional<int> parse_int(std::string_view text) {
+  int value = 0;
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || text.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+} // namespace
+
+std::optional<int> parse_signal(std::string_view text) {
+  if (auto number = parse_int(text)) {
+    if (*number >= 1 && *number <= SIGRTMAX) {
+      return number;
+    }
+    return std::nullopt;
+  }
+  std::string upper;
+  for (char c : text) {
+    upper.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+  }
+  std::string_view name = upper;
+  if (name.substr(0, 3) == "SIG") {
+    name.remove_prefix(3);
+  }
+  for (const auto& entry : k_signal_names) {
+    if (name == entry.name) {
+      return entry.number;
+    }
+  }
+  auto realtime = [&](std::string_view base, int origin, int sign) -> std::optional<int> {
+    if (name.substr(0, base.size()) != base) {
+      return std::nullopt;
+    }
+    std::string_view rest = name.substr(base.size());
+    int offset = 0;
+    if (!rest.empty()) {
+      if (rest[0] != (sign > 0 ? '+' : '-')) {
+        return std::nullopt;
+      }
+      auto parsed = parse_int(rest.substr(1));
+      if (!parsed) {
+        return std::nullopt;
+      }
+      offset = *parsed;
+    }
+    int number = origin + sign * offset;
+    if (number < SIGRTMIN || number > SIGRTMAX) {
+      return std::nullopt;
+    }
+    return number;
+  };
+  if (auto number = realtime("RTMIN", SIGRTMIN, +1)) {
+    return number;
+  }
+  return realtime("RTMAX", SIGRTMAX, -1);
+}
+
+std::optional<double> parse_duration(std::string_view text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  double scale = 1;
+  switch (text.back()) {
+  case 's': text.remove_suffix(1); break;
+  case 'm': scale = 60; text.remove_suffix(1); break;
+  case 'h': scale = 3600; text.remove_suffix(1); break;
+  case 'd': scale = 86400; text.remove_suffix(1); break;
+  default: break;
+  }
+  double value = 0;
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end || !(value >= 0) || value > 1e9) {
+    return std::nullopt;
+  }
+  return value * scale;
+}
+
+namespace {
+
+// Signals whose default action ends a process: after forwarding one of them,
+// --stop-timeout arms the SIGKILL.
+bool is_stop_request(int signal) {
+  return signal == SIGTERM || signal == SIGINT || signal == SIGQUIT || signal == SIGHUP;
+}
+
+bool is_job_control_stop(int signal) { return signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU; }
+
+int exit_status_of(int status) {
+  if (WIFEXITED(status)) {
+    return WEXITSTATUS(status);
+  }
+  if (WIFSIGNALED(status)) {
+    return 128 + WTERMSIG(status);
+  }
+  return k_exit_launcher_error;
+}
+
+// The supervisor proper: one child, one signalfd, timers, all on one
+// io_context thread. Reaping is ours (waitpid(-1) on SIGCHLD), not Boost's:
+// as PID 1 or subreaper we must reap orphans, and a waitpid(-1) would steal
+// the status that basic_process::wait() looks for. So Boost.Process spawns
+// and is detached at once; the status comes from our own reaping loop.
+class Supervisor {
+public:
+  Supervisor(asio::io_context& io, const SupervisorOptions& options, int signal_fd, pid_t child, bool terminal)
+      : m_options(options), m_io(io), m_signals(m_io, signal_fd), m_timeout_timer(m_io), m_kill_timer(m_io), m_child(child),
+        m_terminal(terminal) {}
+
+  // Runs until the main child has ended; returns its exit status.
+  int run() {
+    // Anything that arrived before the child existed is pending on the
+    // signalfd and gets forwarded by the first read.
+    read_signals();
+    if (m_options.timeout) {
+      m_timeout_timer.expires_after(to_duration(*m_options.timeout));
+      m_timeout_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+          on_timeout();
+        }
+      });
+    }
+    reap(); // the child may have ended already
+    if (!m_finished) {
+      m_io.run();
+    }
+    give_terminal_back();
+    if (m_timed_out) {
+      return k_exit_timeout;
+    }
+    return exit_status_of(m_status);
+  }
+
+  int signal_fd() { return m_signals.native_handle(); }
+
+private:
+  static std::chrono::steady_clock::duration to_duration(double seconds) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+  }
+
+  // Where forwarded signals go: the child, or its whole process group.
+  pid_t target() const { return m_options.signal_group ? -m_child : m_child; }
+
+  void read_signals() {
+    m_signals.async_read_some(asio::buffer(m_buffer), [this](const boost::system::error_code& ec, std::size_t size) {
+      if (ec == asio::error::operation_aborted) {
+        return;
+      }
+      if (!ec) {
+        for (std::size_t i = 0; i < size / sizeof(signalfd_siginfo); ++i) {
+          on_signal(m_buffer[i]);
+        }
+      } else if (ec != asio::error::would_block && ec != asio::error::try_again && ec != asio::error::interrupted) {
+        print_launcher_error("cannot read signals: " + ec.message());
+      }
+      if (!m_finished) {
+        read_signals();
+      }
+    });
+  }
+
+  void on_signal(const signalfd_siginfo& info) {
+    const int signal = static_cast<int>(info.ssi_signo);
+    if (signal == SIGCHLD) {
+      reap();
+      return;
+    }
+    // A signal we raised ourselves (SIGPIPE from writing to a closed stderr,
+    // for one) is not the outside world talking to the child.
+    if (static_cast<pid_t>(info.ssi_pid) == getpid() && info.ssi_code == SI_USER) {
+      return;
+    }
+    if (m_finished) {
+      return;
+    }
+    if (signal == SIGCONT) {
+      // We were continued (fg/bg): hand the terminal back to the child's
+      // group and wake the whole job up.
+      if (m_terminal && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
+        tcsetpgrp(STDIN_FILENO, m_child);
+      }
+      kill(-m_child, SIGCONT);
+      return;
+    }
+    if (info.ssi_code == SI_QUEUE) {
+      // Keep the value a sigqueue(3) sender attached.
+      union sigval value{};
+      value.sival_int = info.ssi_int;
+      if (m_options.signal_group) {
+        kill(target(), signal);
+      } else {
+        sigqueue(m_child, signal, value);
+      }
+    } else {
+      kill(target(), signal);
+    }
+    if (is_job_control_stop(signal)) {
+      // The child's stop report that follows must not stop us twice.
+      m_expect_child_stop = true;
+      stop_self();
+    } else if (is_stop_request(signal)) {
+      arm_kill_timer(m_options.stop_timeout);
+    }
+  }
+
+  // Job control: the child (or its terminal) was told to stop, so we stop
+  // too; the shell that runs us then sees its job stopped and gives its
+  // prompt back. SIGSTOP because every other stop signal is blocked here.
+  void stop_self() {
+    give_terminal_back();
+    kill(getpid(), SIGSTOP);
+    // Continued: the SIGCONT that woke us is pending on the signalfd and is
+    // passed on to the child by on_signal.
+  }
+
+  void give_terminal_back() {
+    if (m_terminal && tcgetpgrp(STDIN_FILENO) == m_child) {
+      // SIGTTOU is blocked, so this works from a background group.
+      tcsetpgrp(STDIN_FILENO, getpgrp());
+    }
+  }
+
+  void arm_kill_timer(const std::optional<double>& seconds) {
+    if (!seconds || m_kill_armed) {
+      return;
+    }
+    m_kill_armed = true;
+    m_kill_timer.expires_after(to_duration(*seconds));
+    m_kill_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec && !m_finished) {
+        print_notice(m_options, "the child did not stop in time; sending SIGKILL to its process group");
+        kill(-m_child, SIGKILL);
+        kill(m_child, SIGKILL); // in case it left its group
+      }
+    });
+  }
+
+  void on_timeout() {
+    if (m_finished) {
+      return;
+    }
+    m_timed_out = true;
+    print_notice(m_options, "timeout reached; sending SIGTERM to the child");
+    kill(target(), SIGTERM);
+    if (!m_options.signal_group) {
+      kill(m_child, SIGCONT); // a stopped child could not act on SIGTERM
+    }
+    // Like timeout(1) -k: a deadline needs a hard end too.
+    arm_kill_timer(m_options.stop_timeout.value_or(k_default_timeout_kill_after));
+  }
+
+  // Reaps every child that has ended: the main one, and as PID 1 or
+  // subreaper every orphan handed to us.
+  void reap() {
+    for (;;) {
+      int status = 0;
+      const pid_t pid = waitpid(-1, &status, WNOHANG | WUNTRACED);
+      if (pid <= 0) {
+        if (pid < 0 && errno == EINTR) {
+          continue;
+        }
+        break;
+      }
+      if (pid != m_child || m_finished) {
+        continue;
+      }
+      if (WIFSTOPPED(status)) {
+        if (m_expect_child_stop) {
+          m_expect_child_stop = false;
+        } else if (is_job_control_stop(WSTOPSIG(status))) {
+          stop_self();
+        }
+        continue;
+      }
+      m_status = status;
+      m_finished = true;
+      m_io.stop();
+    }
+  }
+
+  static constexpr double k_default_timeout_kill_after = 10.0;
+
+  const SupervisorOptions& m_options;
+  asio::io_context& m_io;
+  asio::posix::stream_descriptor m_signals;
+  asio::steady_timer m_timeout_timer;
+  asio::steady_timer m_kill_timer;
+  std::array<signalfd_siginfo, 16> m_buffer{};
+  pid_t m_child;
+  bool m_terminal;
+  bool m_finished = false;
+  bool m_timed_out = false;
+  bool m_kill_armed = false;
+  bool m_expect_child_stop = false;
+  int m_status = 0;
+};
+
+// Pids of every live process below us, from /proc.
+std::vector<pid_t> live_descendants() {
+  std::vector<std::pair<pid_t, pid_t>> parents; // pid, ppid
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) {
+    return {};
+  }
+  while (dirent* entry = readdir(dir)) {
+    auto pid = parse_int(entry->d_name);
+    if (!pid) {
+      continue;
+    }
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", *pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      continue;
+    }
+    char buffer[512];
+    const ssize_t size = read(fd, buffer, sizeof buffer - 1);
+    close(fd);
+    if (size <= 0) {
+      continue;
+    }
+    buffer[size] = '\0';
+    // "pid (comm) S ppid ...": comm may hold anything, so parse after the last ')'.
+    const char* close_paren = std::strrchr(buffer, ')');
+    if (close_paren == nullptr || close_paren[1] == '\0' || close_paren[2] == '\0') {
+      continue;
+    }
+    const char state = close_paren[2];
+    if (state == 'Z' || state == 'X') {
+      continue;
+    }
+    parents.emplace_back(*pid, static_cast<pid_t>(std::atoi(close_paren + 4)));
+  }
+  closedir(dir);
+  std::vector<pid_t> found{getpid()};
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    for (const auto& [pid, ppid] : parents) {
+      if (ppid == found[i]) {
+        found.push_back(pid);
+      }
+    }
+  }
+  found.erase(found.begin());
+  return found;
+}
+
+void reap_nohang() {
+  int status = 0;
+  while (waitpid(-1, &status, WNOHANG) > 0) {
+  }
+}
+
+// --reap-descendants: SIGTERM to everything left below us, up to `seconds`
+// for them to go, then SIGKILL.
+void reap_descendants(double seconds, int signal_fd) {
+  reap_nohang();
+  auto left = live_descendants();
+  if (left.empty()) {
+    return;
+  }
+  for (pid_t pid : left) {
+    kill(pid, SIGTERM);
+    kill(pid, SIGCONT);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd poll_fd{signal_fd, POLLIN, 0};
+    poll(&poll_fd, 1, 20);
+    std::array<signalfd_siginfo, 16> drained{};
+    while (read(signal_fd, drained.data(), sizeof drained) > 0) {
+    }
+    reap_nohang();
+    left = live_descendants();
+    if (left.empty()) {
+      return;
+    }
+  }
+  for (pid_t pid : left) {
+    kill(pid, SIGKILL);
+  }
+  // Our own children die and are reaped here; deeper ones are re-parented
+  // to us as their parents go, and reaped by the same loop.
+  for (int round = 0; round < 100; ++round) {
+    reap_nohang();
+    left = live_descendants();
+    if (left.empty()) {
+      return;
+    }
+    for (pid_t pid : left) {
+      kill(pid, SIGKILL);
+    }
+    usleep(10000);
+  }
+}
+
+} // namespace
+
+int supervise(const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
+              const StartupSignals& signals, const ChildStarted& on_started) {
+  detail::ChildPlan plan;
+  if (int code = detail::prepare_plan(plan, argv, envp, options, signals); code != 0) {
+    return code;
+  }
+  // As PID 1 orphans come to us anyway; elsewhere ask for them, so that the
+  // child's orphans are reaped too instead of going to the real init.
+  if (getpid() != 1) {
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  }
+  // Every catchable signal, read in order from one descriptor: they stay
+  // blocked (since main), so nothing is lost between start-up and here.
+  sigset_t catchable;
+  sigfillset(&catchable);
+  const int signal_fd = signalfd(-1, &catchable, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (signal_fd < 0) {
+    print_launcher_error(std::string("cannot create a signalfd: ") + std::strerror(errno));
+    return k_exit_launcher_error;
+  }
+
+  // The terminal goes to the child when we hold it: Ctrl-C then reaches the
+  // child's group (once), and the child can do job control of its own.
+  plan.take_terminal = isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) == getpgrp();
+
+  // We wait with waitpid: a SIGCHLD left ignored by whoever started us would
+  // make the kernel reap for us. The child gets the disposition back.
+  struct sigaction chld {};
+  if (sigaction(SIGCHLD, nullptr, &chld) == 0 && chld.sa_handler == SIG_IGN) {
+    plan.restore_sigchld_ignored = true;
+    chld.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &chld, nullptr);
+  }
+
+  // One io_context for the spawn and the supervision: it has no reactor yet
+  // at fork time, so the child's notify_fork has nothing to rebuild.
+  asio::io_context io{1};
+  boost::system::error_code ec;
+  const pid_t child = detail::spawn(plan, io, ec);
+  if (ec) {
+    close(signal_fd);
+    const int code = ec.value() == ENOENT ? k_exit_not_found : k_exit_not_executable;
+    print_launcher_error((code == k_exit_not_found ? "command not found: " : "cannot run command: ") + argv.front() + " (" +
+                ec.message() + ")");
+    return code;
+  }
+  if (on_started) {
+    on_started();
+  }
+  int status = 0;
+  {
+    Supervisor supervisor(io, options, signal_fd, child, plan.take_terminal);
+    status = supervisor.run();
+    if (options.reap_descendants) {
+      reap_descendants(*options.reap_descendants, supervisor.signal_fd());
+    }
+  } // closes the signalfd
+  return status;
+}
+
+int exec_command(const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
+                 const StartupSignals& signals) {
+  detail::ChildPlan plan;
+  if (int code = detail::prepare_plan(plan, argv, envp, options, signals); code != 0) {
+    return code;
+  }
+  plan.exec_in_place = true;
+  std::vector<const char*> child_argv;
+  child_argv.reserve(argv.size() + 1);
+  for (const auto& arg : argv) {
+    child_argv.push_back(arg.c_str());
+  }
+  child_argv.push_back(nullptr);
+  if (int error = detail::prepare_exec(plan, getpid()); error != 0) {
+    print_launcher_error(std::string("cannot prepare the command: ") + std::strerror(error));
+    return k_exit_launcher_error;
+  }
+  execve(plan.executable.c_str(), const_cast<char* const*>(child_argv.data()),
+         const_cast<char* const*>(plan.envp.data()));
+  const int error = errno;
+  // Back to the supervisor's mask, for whatever the caller does next.
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  print_launcher_error((error == ENOENT ? "command not found: " : "cannot run command: ") + argv.front() + " (" +
+              std::strerror(error) + ")");
+  return error == ENOENT ? k_exit_not_found : k_exit_not_executable;
+}
+
+} // namespace pprotect::launcher

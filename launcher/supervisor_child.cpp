@@ -1,0 +1,297 @@
+#include "launcher/supervisor_child.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/process/v2/posix/default_launcher.hpp>
+#include <boost/process/v2/process.hpp>
+
+extern char** environ;
+
+namespace pprotect::launcher::detail {
+
+void write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t written = ::write(fd, text.data(), text.size());
+    if (written < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return;
+    }
+    text.remove_prefix(static_cast<std::size_t>(written));
+  }
+}
+
+namespace {
+
+std::string_view value_of(const char* entry, std::string_view name) {
+  std::string_view text(entry);
+  if (text.size() > name.size() && text[name.size()] == '=' && text.substr(0, name.size()) == name) {
+    return text.substr(name.size() + 1);
+  }
+  return {};
+}
+
+bool has_name(const char* entry, std::string_view name) {
+  return std::strncmp(entry, name.data(), name.size()) == 0 && entry[name.size()] == '=';
+}
+
+bool is_executable_file(const std::string& path, int& error) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) {
+    error = errno;
+    return false;
+  }
+  if (!S_ISREG(info.st_mode) || access(path.c_str(), X_OK) != 0) {
+    error = EACCES;
+    return false;
+  }
+  return true;
+}
+
+// execvp's search, done up front so that "not found" (127) and "found but
+// not runnable" (126) are told apart as env(1) does, and with the PATH the
+// child will have.
+int resolve_executable(ChildPlan& plan, const std::string& name, char** envp) {
+  if (name.empty()) {
+    print_launcher_error("command not found: (empty)");
+    return k_exit_not_found;
+  }
+  int error = 0;
+  if (name.find('/') != std::string::npos) {
+    if (is_executable_file(name, error)) {
+      plan.executable = name;
+      return 0;
+    }
+  } else {
+    std::string_view path;
+    bool found_path = false;
+    for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
+      if (has_name(*entry, "PATH")) {
+        path = value_of(*entry, "PATH");
+        found_path = true;
+        break;
+      }
+    }
+    if (!found_path) {
+      const char* own = std::getenv("PATH");
+      path = own != nullptr ? own : "/usr/local/bin:/usr/bin:/bin";
+    }
+    bool denied = false;
+    for (;;) {
+      const auto colon = path.find(':');
+      std::string_view dir = path.substr(0, colon);
+      std::string candidate(dir.empty() ? "." : dir);
+      candidate.append("/").append(name);
+      int candidate_error = 0;
+      if (is_executable_file(candidate, candidate_error)) {
+        plan.executable = std::move(candidate);
+        return 0;
+      }
+      denied = denied || candidate_error == EACCES;
+      if (colon == std::string_view::npos) {
+        break;
+      }
+      path.remove_prefix(colon + 1);
+    }
+    error = denied ? EACCES : ENOENT;
+  }
+  if (error == ENOENT || error == ENOTDIR) {
+    print_launcher_error("command not found: " + name);
+    return k_exit_not_found;
+  }
+  print_launcher_error("command not executable: " + name + " (" + std::strerror(error) + ")");
+  return k_exit_not_executable;
+}
+
+// systemd socket activation: the fds are ours when LISTEN_PID is our pid.
+int inherited_listen_fds() {
+  const char* listen_pid = std::getenv("LISTEN_PID");
+  const char* listen_fds = std::getenv("LISTEN_FDS");
+  if (listen_pid == nullptr || listen_fds == nullptr) {
+    return 0;
+  }
+  long pid = 0;
+  int fds = 0;
+  std::string_view pid_text(listen_pid);
+  std::string_view fds_text(listen_fds);
+  auto [pid_end, pid_error] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+  auto [fds_end, fds_error] = std::from_chars(fds_text.data(), fds_text.data() + fds_text.size(), fds);
+  if (pid_error != std::errc() || fds_error != std::errc() || pid != getpid() || fds <= 0 || fds > 4096) {
+    return 0;
+  }
+  return fds;
+}
+
+} // namespace
+
+int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
+                 const StartupSignals& signals) {
+  if (argv.empty()) {
+    print_launcher_error("no command given");
+    return k_exit_launcher_error;
+  }
+  if (int code = resolve_executable(plan, argv.front(), envp); code != 0) {
+    return code;
+  }
+  plan.argv.clear();
+  for (const auto& arg : argv) {
+    plan.argv.push_back(arg.c_str());
+  }
+  plan.argv.push_back(nullptr);
+  plan.parent_death_signal = options.parent_death_signal;
+  plan.parent_pid = getpid();
+  plan.original_mask = signals.original_mask();
+  plan.listen_fds = inherited_listen_fds();
+
+  plan.envp.clear();
+  bool has_fds = false;
+  bool has_names = false;
+  for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
+    if (plan.listen_fds > 0 && has_name(*entry, "LISTEN_PID")) {
+      continue; // replaced by the child's own pid below
+    }
+    has_fds = has_fds || has_name(*entry, "LISTEN_FDS");
+    has_names = has_names || has_name(*entry, "LISTEN_FDNAMES");
+    plan.envp.push_back(*entry);
+  }
+  if (plan.listen_fds > 0) {
+    // Even with --no-passthrough the sockets are the child's: keep their
+    // description with them.
+    if (!has_fds) {
+      plan.envp.push_back(std::getenv("LISTEN_FDS") - std::strlen("LISTEN_FDS="));
+    }
+    if (const char* names = std::getenv("LISTEN_FDNAMES"); names != nullptr && !has_names) {
+      plan.envp.push_back(names - std::strlen("LISTEN_FDNAMES="));
+    }
+    constexpr std::string_view k_prefix = "LISTEN_PID=";
+    std::copy(k_prefix.begin(), k_prefix.end(), plan.listen_pid_entry.begin());
+    plan.listen_pid_value = k_prefix.size();
+    plan.envp.push_back(plan.listen_pid_entry.data());
+  }
+  plan.envp.push_back(nullptr);
+  return 0;
+}
+
+int prepare_exec(ChildPlan& plan, pid_t self, int keep_fd) {
+  if (!plan.exec_in_place) {
+    // Our own group, set from this side too: whatever the parent does, the
+    // group exists before the command runs, so a group signal finds it.
+    setpgid(0, 0);
+    if (plan.take_terminal) {
+      // Every signal is still blocked here, so no SIGTTOU stops us.
+      tcsetpgrp(STDIN_FILENO, self);
+    }
+    if (plan.parent_death_signal > 0) {
+      prctl(PR_SET_PDEATHSIG, plan.parent_death_signal, 0, 0, 0);
+      // The launcher may have died before prctl: then no signal would come.
+      if (getppid() != plan.parent_pid) {
+        _exit(128 + plan.parent_death_signal);
+      }
+    }
+  }
+  if (plan.listen_fds > 0) {
+    // "LISTEN_PID=" then the decimal pid, without snprintf (not
+    // async-signal-safe).
+    char digits[24];
+    int count = 0;
+    for (auto value = static_cast<unsigned long>(self); count == 0 || value != 0; value /= 10) {
+      digits[count++] = static_cast<char>('0' + value % 10);
+    }
+    std::size_t at = plan.listen_pid_value;
+    while (count > 0) {
+      plan.listen_pid_entry[at++] = digits[--count];
+    }
+    plan.listen_pid_entry[at] = '\0';
+    for (int fd = 3; fd < 3 + plan.listen_fds; ++fd) {
+      const int flags = fcntl(fd, F_GETFD);
+      if (flags >= 0) {
+        fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+      }
+    }
+  }
+  // Close everything but 0-2, the sockets and keep_fd. Boost 1.81's Linux
+  // close_all() skips the gaps between whitelisted fds (it compares each
+  // entry with itself), so we do not rely on it.
+  const unsigned first_free = 3U + static_cast<unsigned>(plan.listen_fds);
+  if (keep_fd >= static_cast<int>(first_free)) {
+    if (static_cast<unsigned>(keep_fd) > first_free) {
+      close_range(first_free, static_cast<unsigned>(keep_fd) - 1, 0);
+    }
+    close_range(static_cast<unsigned>(keep_fd) + 1, ~0U, 0);
+  } else {
+    close_range(first_free, ~0U, 0);
+  }
+  if (plan.restore_sigchld_ignored) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGCHLD, &ignore, nullptr);
+  }
+  // Last: the mask the launcher was started with (systemd's, a shell's).
+  sigprocmask(SIG_SETMASK, &plan.original_mask, nullptr);
+  return 0;
+}
+
+namespace {
+
+// A Boost.Process v2 initializer: its hooks run in the parent before fork
+// (on_setup), in the child before execve (on_exec_setup) and in the parent
+// once the child has exec'd (on_success).
+struct ChildSetup {
+  ChildPlan* plan;
+
+  template <typename Launcher, typename Path, typename CommandLine>
+  boost::system::error_code on_setup(Launcher& launcher, const Path&, CommandLine&) {
+    for (int fd = 3; fd < 3 + plan->listen_fds; ++fd) {
+      launcher.fd_whitelist.push_back(fd);
+    }
+    return {};
+  }
+
+  template <typename Launcher, typename Path, typename CommandLine>
+  boost::system::error_code on_exec_setup(Launcher& launcher, const Path&, CommandLine&) {
+    // The default launcher appends its exec-error pipe last.
+    const int error = prepare_exec(*plan, getpid(), launcher.fd_whitelist.back());
+    if (error != 0) {
+      errno = error; // the launcher reports errno, not the code we return
+      return {error, boost::system::system_category()};
+    }
+    return {};
+  }
+
+  template <typename Launcher, typename Path, typename CommandLine>
+  void on_success(Launcher& launcher, const Path&, CommandLine&) {
+    // The parent's side of setpgid; EACCES once the child has exec'd, which
+    // is fine: it did it itself before.
+    setpgid(launcher.pid, launcher.pid);
+  }
+};
+
+} // namespace
+
+pid_t spawn(ChildPlan& plan, boost::asio::io_context& io, boost::system::error_code& ec) {
+  boost::process::v2::posix::default_launcher launcher;
+  launcher.env = plan.envp.data();
+  const char** argv = plan.argv.data();
+  auto process = launcher(io.get_executor(), ec, boost::filesystem::path(plan.executable), argv, ChildSetup{&plan});
+  if (ec) {
+    return -1;
+  }
+  const pid_t pid = process.id();
+  // Detached: the supervisor waits by itself (see Supervisor in
+  // supervisor.cpp), and basic_process would otherwise kill the child when
+  // it goes out of scope.
+  process.detach();
+  return pid;
+}
+
+} // namespace pprotect::launcher::detail
