@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+# Regenerates emitter_cases.txt with ruamel.yaml configured as pocket_protector
+# configures it (YAML() round-trip dumper, width 100, its OrderedDict
+# representer, the file layout of KeyFile.get_contents). Not run by the tests:
+# it needs Debian's python3-ruamel.yaml, which is not a project dependency.
+#   /usr/bin/python3 tests/data/yaml/make_emitter_cases.py tests/data/yaml/emitter_cases.txt
+import collections
+import io
+import random
+import sys
+
+import ruamel.yaml
+
+
+
+def _represent_ordereddict(dumper, data):
+    value = []
+    for k, v in data.items():
+        value.append((dumper.represent_data(k), dumper.represent_data(v)))
+    return ruamel.yaml.nodes.MappingNode('tag:yaml.org,2002:map', value)
+
+ruamel.yaml.representer.RoundTripRepresenter.add_representer(collections.OrderedDict, _represent_ordereddict)
+Y = ruamel.yaml.YAML()
+Y.width = 100
+
+def dump(data):
+    s = io.StringIO()
+    Y.dump(data, s)
+    return s.getvalue()
+
+def file_for(S):
+    dom = collections.OrderedDict(sorted({"secret-x": S}.items()))
+    dom['meta'] = collections.OrderedDict([("public-key", S), ("owners", collections.OrderedDict([(S, S)]))])
+    data = collections.OrderedDict([(S, dom)])
+    data['key-custodians'] = collections.OrderedDict([(S, {'pwdkm': S})])
+    data['audit-log'] = [S]
+    return data
+
+
+cases = []
+def add(s):
+    if s not in cases:
+        cases.append(s)
+
+# resolver triggers
+for s in ['42','-1','+1','0o17','0b1','1_000','3.14','1e3','.inf','-.inf','+.INF','.nan','.NaN','.NAN','False','true','TRUE',
+          'false','FALSE','True','~','null','NULL','Null','nULL','','2001-01-01','2001-1-1 1:00:00','2001-01-01T10:00:00Z',
+          '2001-01-01 10:00:00.5 +01:00','2001-01-01t1:00:00-5','2001-01-1','yes','no','on','off','Yes','NO','y','n','12:30',
+          '1:2:3','0x1F','0xg','1e','1e+','1.','1.e5','.5','.5e3','.5e+3','-.5','1.2.3','<<','<','=','==','-_','_','+','-',
+          '.','0','00','1__','0o','0b','0x','0o8','0b2','1_2.3_4','+12e-3','12E3','12e3.5','inf','nan','.Inf','-.nan',
+          '2001-01-01x','20010101','2001-01-01 ','123abc','1 2','0.0.0.0','1,000','v1.2','+-1','--1']:
+    add(s)
+# indicators
+for c in '#,[]{}&*!|>\'"%@`?:-=~<.':
+    add(c); add(c + 'x'); add(c + ' x'); add('x' + c); add('x' + c + 'y'); add('x ' + c + ' y'); add('x' + c + ' y'); add('x ' + c + 'y')
+for s in ['- x','? x',': x','-x','?x',':x','x,y','a#b','a #b','a: b','a:','a:b','---','...','--- x','...x','----','....',
+          "o'brien",'back\\slash','café','staging: us','x: "y"',"it's: x","a: 'b'",'"quoted"',"'quoted'",'a"b',"a'b'c",
+          '::','x::','a :b','a\\','\\n','a\\tb','%YAML','!!str','&anchor','*alias','|','>','- ','-- x','a - b','# c']:
+    add(s)
+# spaces
+for s in [' x','x ',' ','  ','a  b','a   b',' a b ','a b']:
+    add(s)
+# control and unicode
+for s in ['\t','tab\tx','x\x7f','\x00','a\x00b','\x07','\x08','\x0b','\x0c','\x1b','\x01','\x1f','\x85','a\x85b','\xa0','a\xa0b',
+          '\u2028','a\u2028b','\u2029','a\u2029b','\ufeff','a\ufeffb','\ue000','\ufffd','\ufffe','\uffff','\U0001F600','a\U0001F600b',
+          "it's \U0001F600",'é','中文','ünïcödé: x','\r','a\rb','a\r\nb','\x80','\x9f','\xad',"'\t'",'\u0300','\ud7ff']:
+    add(s)
+# multi-line
+for s in ['a\nb','a\n','\na','a\n\nb','a \nb','a\n b','a\n\n','\n',"it's\nx",'x\ny: z','a\n\n\nb','a\n \nb',
+          'a\u2028\u2028b','a\u2028\nb','a\nb\tc',"a'\nb",'- a\n- b','line one\nline two\nline three']:
+    add(s)
+
+# lengths and folding
+words = ['w', 'ab', 'word', 'longer', 'x'*20, 'y'*99, 'z'*100, 'q'*101, 'é', '中文字']
+rnd = random.Random(20261128)
+prefixes = ['', '@', "it's ", 'tab\t', '2026-11-28T17:32:49Z -- ', '"', 'a: ', ' ']
+suffixes = ['', ' ', ':', "'", '\t', '\n', ' #']
+for n in range(1, 70):
+    add(' '.join(['w'] * n)); add(' '.join(['ab'] * n)); add(' '.join(['word'] * n))
+for total in range(80, 140):
+    for p in prefixes:
+        s = p
+        while len(s) < total:
+            s += rnd.choice(words) + ' '
+        s = s.rstrip(' ')
+        add(s)
+for L in list(range(95, 106)) + list(range(118, 132)) + [200, 250]:
+    add('k' * L)
+    add('@' + 'k' * (L - 1))
+    add("'" + 'k' * (L - 1))
+    add('\t' + 'k' * (L - 1))
+    s = ''
+    while len(s) < L:
+        s += 'key '
+    add(s[:L].rstrip())
+# escapes near the fold point
+for pos in range(90, 110):
+    base = list('abcd ' * 30)
+    for ch in ['\t', '"', '\\', '\x85', '\U0001F600', "'", 'é', '  ']:
+        b = base[:]
+        b[pos] = ch
+        add(''.join(b))
+# multi-space runs at the boundary
+for pos in range(95, 106):
+    s = 'a' * pos + '  ' + 'b' * 10 + ' c'
+    add(s); add("'" + s); add('\t' + s)
+# random fuzz
+alphabet = ['a', 'b', ' ', ' ', "'", '"', ':', '#', '-', '?', '\t', '\n', 'é', '\u2028', '\U0001F600', ',', '[', '\\', '\x00', '\xa0', '!', '0', '1', '.']
+for i in range(300):
+    L = rnd.choice([1, 2, 3, 5, 8, 20, 50, 90, 100, 110, 130, 200, 260])
+    add(''.join(rnd.choice(alphabet) for _ in range(L)))
+for i in range(100):
+    L = rnd.choice([100, 130, 200, 300])
+    add(''.join(rnd.choice(['ab', 'c', ' ', 'word', "'", '\t', 'é']) for _ in range(L)))
+
+out = open(sys.argv[1], 'wb')
+out.write(b'# Golden emitter cases: for each input string S, the reference emitter\'s output for a file whose\n')
+out.write(b'# domain name, secret value, public key, owner name and entry, custodian name and pwdkm and only\n')
+out.write(b'# audit entry are all S. Format: "case <hex of S in UTF-8> <byte length of the YAML>", then the YAML.\n')
+for s in cases:
+    y = dump(file_for(s)).encode('utf8')
+    out.write(b'case %s %d\n' % ((s.encode('utf8').hex() or '-').encode(), len(y)))
+    out.write(y)
+print(len(cases), 'cases')
