@@ -1,1 +1,3 @@
-int main() { return 0; }
+#include "launcher/cli.hpp"
+
+int main(int argc, char** argv) { return pprotect::launcher::pprotect_main(argc, argv); }

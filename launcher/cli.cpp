@@ -1,0 +1,511 @@
+#include "launcher/cli.hpp"
+
+#include <algorithm>
+#include <array>
+#include <iostream>
+#include <set>
+
+#include <CLI/CLI.hpp>
+
+#include "launcher/cli_commands.hpp"
+#include "policy/credentials.hpp"
+#include "store/errors.hpp"
+
+namespace pprotect::launcher {
+
+namespace {
+
+struct SubcommandInfo {
+  std::string_view name;
+  std::string_view group; // "" for the ungrouped ones listed first
+  std::string_view summary; // the reference's one-line doc
+  std::string_view details; // what pprotect adds: flags for prompted values
+  std::string_view usage_args;
+  std::vector<std::string_view> flags; // flag labels shown in its help
+};
+
+// The flags every command accepts and shows.
+const std::vector<std::string_view> k_common_flags = {"--help", "--file", "--confirm"};
+const std::vector<std::string_view> k_credential_flags = {"--non-interactive", "--ignore-env", "--user",
+                                                          "--passphrase-file", "--passphrase-credential",
+                                                          "--env-prefix"};
+
+struct FlagInfo {
+  std::string_view name;
+  std::string_view label;
+  std::string_view doc;
+};
+
+const std::vector<FlagInfo>& flag_infos() {
+  static const std::vector<FlagInfo> flags = {
+      {"--help", "--help / -h", "show this help message and exit"},
+      {"--file", "--file FILE",
+       "path to the PocketProtector-managed file, defaults to protected.yaml in the working directory"},
+      {"--confirm", "--confirm", "show diff and prompt for confirmation before modifying the file"},
+      {"--non-interactive", "--non-interactive",
+       "disable falling back to interactive authentication, useful for automation"},
+      {"--ignore-env", "--ignore-env", "ignore credential environment variables (e.g., PPROTECT_PASSPHRASE)"},
+      {"--user", "--user / -u USER", "the acting user's email credential"},
+      {"--passphrase-file", "--passphrase-file PASSPHRASE_FILE",
+       "path to a file containing only the passphrase, likely provided by a deployment system (surrounding "
+       "whitespace is stripped)"},
+      {"--passphrase-credential", "--passphrase-credential NAME",
+       "read the passphrase from $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=)"},
+      {"--env-prefix", "--env-prefix ENV_PREFIX",
+       "env var prefix for USER and PASSPHRASE credentials (default: PPROTECT, overridable via "
+       "PPROTECT_ENV_PREFIX env var)"},
+      {"--key-type", "--key-type KEY_TYPE",
+       "custodian key type: hard (default, slow KDF), fast (quick KDF), or raw (no KDF, generated key)"},
+      {"--new-passphrase-file", "--new-passphrase-file PATH",
+       "read the new passphrase from a file (surrounding whitespace stripped) instead of prompting twice"},
+      {"--domain", "--domain DOMAIN", "domain name, instead of the \"Domain name: \" prompt"},
+      {"--secret", "--secret NAME", "secret name, instead of the \"Secret name: \" prompt"},
+      {"--owner", "--owner EMAIL", "custodian email, instead of the owner email prompt"},
+      {"--value-file", "--value-file PATH",
+       "read the secret value from PATH (\"-\" for standard input) instead of the one-line prompt; the bytes "
+       "are kept exactly, trailing newline included, so PEM files work as they are"},
+      {"--yes", "--yes / -y", "do not ask \"Proceed? [y/N]\""},
+      {"--output-format", "--output-format OUTPUT_FORMAT",
+       "output format for decrypt-domain: json (default), env, or shell"},
+      {"--prefix", "--prefix PREFIX", "prefix to prepend to secret env var names (exec only)"},
+      {"--uppercase", "--uppercase", "convert secret names to UPPER_CASE env var names (exec only)"},
+      {"--no-passthrough", "--no-passthrough",
+       "exec with clean env: secrets + PATH/HOME/TERM/LANG/USER/SHELL/LOGNAME only"},
+  };
+  return flags;
+}
+
+std::vector<std::string_view> with(std::vector<std::string_view> base, std::initializer_list<std::string_view> more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+std::vector<std::string_view> with_credentials(std::initializer_list<std::string_view> more) {
+  auto flags = with(k_common_flags, {});
+  flags.insert(flags.end(), k_credential_flags.begin(), k_credential_flags.end());
+  flags.insert(flags.end(), more.begin(), more.end());
+  return flags;
+}
+
+const std::vector<SubcommandInfo>& subcommands() {
+  static const std::vector<SubcommandInfo> table = {
+      {"init", "", "create a new protected",
+       "Creates FILE (it must not exist) with one key custodian. Asks \"User email: \" (or -u) and the passphrase "
+       "twice (or --passphrase-file); with --key-type raw a key is generated and shown once. On any failure no "
+       "file is left behind.",
+       "", with(k_common_flags, {"--user", "--passphrase-file", "--key-type"})},
+      {"version", "", "print the PocketProtector version and exit", "", "", {"--help"}},
+      {"list-audit-log", "", "print a list of actions from the audit log, one per line", "", "",
+       {"--help", "--file"}},
+      {"add-key-custodian", "Access Management", "add a new key custodian to the protected",
+       "Asks \"User email: \" (or -u) and the passphrase twice (or --passphrase-file); with --key-type raw a key "
+       "is generated and shown once and must be confirmed with YES.",
+       "", with(k_common_flags, {"--user", "--passphrase-file", "--key-type"})},
+      {"list-user-secrets", "Access Management",
+       "display domains and secrets accessible to the authenticated user", "", "", with_credentials({})},
+      {"set-key-custodian-passphrase", "Access Management", "update a key custodian passphrase",
+       "Asks \"User email: \" (or -u), the current passphrase (or --passphrase-file) and the new one twice (or "
+       "--new-passphrase-file). Credential environment variables are not used.",
+       "", with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type"})},
+      {"rekey-custodian", "Access Management",
+       "change a custodian key type (hard/fast/raw) and passphrase, re-encrypting all owned domains",
+       "Asks \"User email: \" (or -u) and the current passphrase (or --passphrase-file), then the new "
+       "passphrase twice (or --new-passphrase-file) for hard/fast, or generates and shows a raw key that must be "
+       "confirmed with YES.",
+       "", with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type"})},
+      {"add-domain", "Domain Management", "add a new domain to the protected",
+       "The acting user becomes its first owner. Asks \"Domain name: \" unless --domain is given.", "",
+       with_credentials({"--domain"})},
+      {"add-owner", "Domain Management", "add a key custodian to the owner list of a specific domain",
+       "Asks \"Domain name: \" and \"New owner email: \" unless --domain and --owner are given.", "",
+       with_credentials({"--domain", "--owner"})},
+      {"list-domains", "Domain Management", "print a list of domain names, if any", "", "", {"--help", "--file"}},
+      {"rotate-domain-keys", "Domain Management", "rotate the internal encryption keys for a given domain",
+       "Asks \"Domain name: \" unless --domain is given.", "", with_credentials({"--domain"})},
+      {"migrate-owner", "Domain Management", "grant a custodian ownership of all domains you own",
+       "Asks \"New owner email: \" unless --owner is given, then \"Proceed? [y/N] \" unless --yes is given.", "",
+       with_credentials({"--owner", "--yes"})},
+      {"rm-owner", "Domain Management", "remove a key custodian from the owner list of a domain",
+       "Asks \"Domain name: \" and \"Owner email: \" unless --domain and --owner are given. The last owner cannot "
+       "be removed.",
+       "", with(k_common_flags, {"--domain", "--owner"})},
+      {"rm-domain", "Domain Management", "remove a domain and all of its keys from the protected",
+       "Asks \"Domain name: \" unless --domain is given.", "", with(k_common_flags, {"--domain"})},
+      {"add-secret", "Secret Management", "add a secret to a domain",
+       "Asks \"Domain name: \", \"Secret name: \" and \"Secret value: \" unless --domain, --secret and "
+       "--value-file are given. The prompt reads one line; use --value-file for multi-line values such as PEM "
+       "keys (bytes kept exactly). Fails when the secret exists.",
+       "", with(k_common_flags, {"--domain", "--secret", "--value-file"})},
+      {"list-domain-secrets", "Secret Management", "print a list of secret names for a given domain", "",
+       " DOMAIN", {"--help", "--file", "--domain"}},
+      {"list-all-secrets", "Secret Management",
+       "print a list of all secret names, along with the domains that define each", "", "", {"--help", "--file"}},
+      {"update-secret", "Secret Management", "update a secret value in a domain",
+       "Like add-secret, but the secret must exist.", "",
+       with(k_common_flags, {"--domain", "--secret", "--value-file"})},
+      {"rm-secret", "Secret Management", "remove a secret from a domain",
+       "Asks \"Domain name: \" and \"Secret name: \" unless --domain and --secret are given.", "",
+       with(k_common_flags, {"--domain", "--secret"})},
+      {"decrypt-domain", "Secret Access",
+       "decrypt and display cleartext for a domain, with optional format and secret filter",
+       "JSON by default (sorted keys, non-ASCII as \\uXXXX); env prints NAME='value' lines and shell export "
+       "lines, quoted for a POSIX shell. --secret NAME alone prints the raw value.",
+       " DOMAIN", with_credentials({"--domain", "--output-format", "--secret"})},
+      {"exec", "Secret Access", "run a command with decrypted domain secrets injected as environment variables",
+       "Runs COMMAND under supervision (signals forwarded, exit status passed through) with the domain's "
+       "secrets added to the environment and the credential variables removed.",
+       " -- COMMAND [ARGS...]", with_credentials({"--domain", "--prefix", "--uppercase", "--no-passthrough"})},
+  };
+  return table;
+}
+
+const SubcommandInfo* find_subcommand(std::string_view name) {
+  std::string dashed(name);
+  std::replace(dashed.begin(), dashed.end(), '_', '-');
+  for (const auto& info : subcommands()) {
+    if (info.name == dashed) {
+      return &info;
+    }
+  }
+  return nullptr;
+}
+
+// Flags that take a value, so the subcommand scan can skip their values.
+const std::set<std::string_view> k_value_flags = {
+    "--file",         "--user",   "-u",     "--passphrase-file", "--passphrase-credential", "--new-passphrase-file",
+    "--key-type",     "--domain", "--secret", "--owner",         "--value-file",            "--output-format",
+    "--prefix",       "--env-prefix"};
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) {
+      out += separator;
+    }
+    out += part;
+  }
+  return out;
+}
+
+// Wraps doc into lines of at most width characters.
+std::vector<std::string> wrap(std::string_view doc, std::size_t width) {
+  std::vector<std::string> lines;
+  std::string line;
+  std::size_t pos = 0;
+  while (pos < doc.size()) {
+    std::size_t end = doc.find(' ', pos);
+    if (end == std::string_view::npos) {
+      end = doc.size();
+    }
+    const std::string_view word = doc.substr(pos, end - pos);
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      lines.push_back(line);
+      line.clear();
+    }
+    if (!line.empty()) {
+      line += ' ';
+    }
+    line += word;
+    pos = end + 1;
+  }
+  if (!line.empty()) {
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// One "label   doc" entry of a help listing, the doc column at doc_column.
+void append_entry(std::string& out, std::string_view indent, std::string_view label, std::string_view doc,
+                  std::size_t doc_column) {
+  constexpr std::size_t k_width = 78;
+  std::string head = std::string(indent) + std::string(label);
+  const auto lines = wrap(doc, k_width - doc_column);
+  const std::string pad(doc_column, ' ');
+  if (head.size() + 2 > doc_column) {
+    out += head + "\n";
+    head = pad;
+  } else {
+    head += std::string(doc_column - head.size(), ' ');
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    out += (i == 0 ? head : pad) + lines[i] + "\n";
+  }
+  if (lines.empty()) {
+    out += head + "\n";
+  }
+}
+
+std::string root_help() {
+  std::string out = "Usage: pprotect subcommand [FLAGS]\n\n";
+  out += "  pprotect: people-centric secret management, file-compatible with pocket_protector.\n\n";
+  out += "  Flags may come before or after the subcommand; run \"pprotect SUBCOMMAND --help\"\n";
+  out += "  for a subcommand's flags.\n\n\n";
+  out += "Subcommands:\n\n";
+  std::string_view group = "";
+  for (const auto& info : subcommands()) {
+    if (info.group != group) {
+      group = info.group;
+      out += "\n  " + std::string(group) + ":\n";
+    }
+    append_entry(out, group.empty() ? "  " : "    ", info.name, info.summary, 24);
+  }
+  out += "\n\nFlags:\n\n";
+  append_entry(out, "  ", "--help / -h", "show this help message and exit", 16);
+  return out;
+}
+
+CliUsageError unknown_subcommand(std::string_view typed) {
+  std::string message = "unknown subcommand \"" + std::string(typed) + "\"";
+  const std::string suggestion = suggest_subcommand(typed);
+  if (!suggestion.empty()) {
+    message += ", did you mean \"" + suggestion + "\"?";
+  }
+  message += " Choose from: " + join(subcommand_names(), ", ");
+  return CliUsageError("", message);
+}
+
+// Finds the subcommand word: the first argument that is neither a flag
+// nor a flag's value.
+std::optional<std::string> scan_subcommand(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      return std::nullopt;
+    }
+    if (arg.size() > 1 && arg[0] == '-') {
+      if (arg.find('=') == std::string::npos && k_value_flags.count(arg) > 0) {
+        ++i;
+      }
+      continue;
+    }
+    return arg;
+  }
+  return std::nullopt;
+}
+
+std::string flag_choices(const SubcommandInfo* info) {
+  std::vector<std::string> labels;
+  const std::vector<std::string_view> fallback = {"--help"};
+  for (const auto name : info ? info->flags : fallback) {
+    for (const auto& flag : flag_infos()) {
+      if (flag.name == name) {
+        labels.emplace_back(flag.label);
+      }
+    }
+  }
+  return join(labels, ", ");
+}
+
+} // namespace
+
+const std::vector<std::string>& subcommand_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& info : subcommands()) {
+      out.emplace_back(info.name);
+    }
+    return out;
+  }();
+  return names;
+}
+
+std::string suggest_subcommand(std::string_view typed) {
+  std::string best;
+  std::size_t best_distance = 0;
+  std::string dashed(typed);
+  std::replace(dashed.begin(), dashed.end(), '_', '-');
+  for (const auto& name : subcommand_names()) {
+    const std::size_t distance = edit_distance(dashed, name);
+    if (best.empty() || distance < best_distance) {
+      best = name;
+      best_distance = distance;
+    }
+  }
+  // Close enough to be a typo: a third of the word, at least two edits.
+  const std::size_t limit = std::max<std::size_t>(2, dashed.size() / 3);
+  if (best_distance > limit) {
+    // A prefix ("decrypt" for decrypt-domain) is a good guess too.
+    for (const auto& name : subcommand_names()) {
+      if (!dashed.empty() && name.rfind(dashed, 0) == 0) {
+        return name;
+      }
+    }
+    return "";
+  }
+  return best;
+}
+
+std::string help_text(std::string_view subcommand) {
+  const SubcommandInfo* info = find_subcommand(subcommand);
+  if (subcommand.empty() || info == nullptr) {
+    return root_help();
+  }
+  std::string out = "Usage: pprotect " + std::string(info->name) + " [FLAGS]" + std::string(info->usage_args) + "\n\n";
+  for (const auto& line : wrap(info->summary, 76)) {
+    out += "  " + line + "\n";
+  }
+  if (!info->details.empty()) {
+    out += "\n";
+    for (const auto& line : wrap(info->details, 76)) {
+      out += "  " + line + "\n";
+    }
+  }
+  out += "\n\nFlags:\n\n";
+  for (const auto name : info->flags) {
+    for (const auto& flag : flag_infos()) {
+      if (flag.name == name) {
+        std::string doc(flag.doc);
+        if (name == "--file") {
+          doc += " (defaults to 'protected.yaml')";
+        }
+        append_entry(out, "  ", flag.label, doc, 22);
+      }
+    }
+  }
+  return out;
+}
+
+CliOptions parse_command_line(const std::vector<std::string>& args) {
+  CliOptions options;
+  const auto word = scan_subcommand(args);
+  const SubcommandInfo* info = nullptr;
+  if (word) {
+    info = find_subcommand(*word);
+    if (info == nullptr) {
+      throw unknown_subcommand(*word);
+    }
+  }
+  const std::string sub_name = info ? std::string(info->name) : std::string();
+
+  CLI::App app("pprotect", "pprotect");
+  app.set_help_flag();
+  app.add_flag("-h,--help", options.help);
+  app.add_option("--file", options.file);
+  app.add_flag("--confirm", options.confirm);
+  app.add_flag("--non-interactive", options.non_interactive);
+  app.add_flag("--ignore-env", options.ignore_env);
+  app.add_option("-u,--user", options.user);
+  app.add_option("--passphrase-file", options.passphrase_file);
+  app.add_option("--passphrase-credential", options.passphrase_credential);
+  app.add_option("--new-passphrase-file", options.new_passphrase_file);
+  app.add_option("--key-type", options.key_type);
+  app.add_option("--output-format", options.output_format);
+  app.add_option("--secret", options.secret);
+  app.add_option("--domain", options.domain);
+  app.add_option("--owner", options.owner);
+  app.add_option("--value-file", options.value_file);
+  app.add_option("--prefix", options.prefix);
+  app.add_flag("--uppercase", options.uppercase);
+  app.add_flag("--no-passthrough", options.no_passthrough);
+  app.add_flag("-y,--yes", options.yes);
+  app.add_option("--env-prefix", options.env_prefix);
+  for (auto* option : app.get_options()) {
+    // A flag given twice is a mistake, as in the reference.
+    option->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+  }
+
+  CLI::App* selected = nullptr;
+  for (const auto& entry : subcommands()) {
+    CLI::App* sub = app.add_subcommand(std::string(entry.name));
+    sub->set_help_flag();
+    sub->fallthrough();
+    std::string underscored(entry.name);
+    std::replace(underscored.begin(), underscored.end(), '-', '_');
+    if (underscored != entry.name) {
+      sub->alias(underscored);
+    }
+    if (entry.name == "exec") {
+      sub->add_option("command", options.command);
+    } else if (entry.name == "decrypt-domain" || entry.name == "list-domain-secrets") {
+      sub->add_option("domain", options.positionals);
+    }
+    if (entry.name == sub_name) {
+      selected = sub;
+    }
+  }
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ExtrasError& error) {
+    std::string extra = error.what();
+    if (const auto colon = extra.rfind(": "); colon != std::string::npos) {
+      extra = extra.substr(colon + 2);
+    }
+    if (options.help) {
+      options.subcommand = sub_name;
+      return options;
+    }
+    if (!extra.empty() && extra[0] == '-') {
+      throw CliUsageError(sub_name, "unknown flag \"" + extra + "\", choose from: " + flag_choices(info));
+    }
+    throw CliUsageError(sub_name, "unexpected argument \"" + extra + "\"");
+  } catch (const CLI::ParseError& error) {
+    if (options.help) {
+      options.subcommand = sub_name;
+      return options;
+    }
+    throw CliUsageError(sub_name, error.what());
+  }
+  (void)selected;
+  options.subcommand = sub_name;
+  if (options.help) {
+    return options;
+  }
+  const bool takes_domain_argument = sub_name == "decrypt-domain" || sub_name == "list-domain-secrets";
+  if (takes_domain_argument) {
+    if (options.positionals.size() > 1) {
+      throw CliUsageError(sub_name, "too many arguments: expected one DOMAIN");
+    }
+    if (options.positionals.size() == 1 && options.domain && *options.domain != options.positionals.front()) {
+      throw CliUsageError(sub_name, "the DOMAIN argument and --domain disagree");
+    }
+  }
+  return options;
+}
+
+int pprotect_main(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    args.emplace_back(argv[i]);
+  }
+  CliOptions options;
+  try {
+    options = parse_command_line(args);
+  } catch (const CliUsageError& error) {
+    std::cerr << "error: pprotect" << (error.subcommand().empty() ? "" : " " + error.subcommand()) << ": "
+              << error.what() << '\n';
+    return k_exit_usage;
+  }
+  if (options.help) {
+    std::cout << help_text(options.subcommand) << '\n';
+    return 0;
+  }
+  if (options.subcommand.empty()) {
+    // As the reference: the help on stdout, the complaint on stderr.
+    std::cout << help_text("") << '\n';
+    std::cout.flush();
+    std::cerr << "error: pprotect: expected a subcommand\n";
+    return k_exit_usage;
+  }
+  return run_subcommand(options);
+}
+
+} // namespace pprotect::launcher

@@ -1,0 +1,77 @@
+#pragma once
+// `pprotect`: the reference's 21 admin commands, their flags, help texts
+// and exit codes (section 4 of shared/docs/reference-behaviour.md).
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pprotect::launcher {
+
+// Exit codes: 2 for usage errors and a missing or existing protected file,
+// 1 for every other failure, 130 on interrupt.
+inline constexpr int k_exit_failure = 1;
+inline constexpr int k_exit_usage = 2;
+
+// Everything the command line can say. Flags are global: they may come
+// before or after the subcommand.
+struct CliOptions {
+  std::string subcommand; // canonical dashed name, empty for none
+  bool help = false;
+
+  std::string file = "protected.yaml";
+  bool confirm = false;
+  bool non_interactive = false;
+  bool ignore_env = false;
+  std::optional<std::string> user;
+  std::optional<std::string> passphrase_file;
+  std::optional<std::string> passphrase_credential;
+  std::optional<std::string> new_passphrase_file;
+  std::optional<std::string> key_type;
+  std::optional<std::string> output_format;
+  std::optional<std::string> secret;
+  std::optional<std::string> domain;
+  std::optional<std::string> owner;
+  std::optional<std::string> value_file;
+  std::optional<std::string> prefix;
+  bool uppercase = false;
+  bool no_passthrough = false;
+  bool yes = false;
+  std::optional<std::string> env_prefix;
+
+  std::vector<std::string> positionals; // DOMAIN of decrypt-domain, list-domain-secrets
+  std::vector<std::string> command;     // exec: argv after --
+};
+
+// A command line the parser rejects: printed as
+// "error: pprotect[ <subcommand>]: <what()>", exit 2.
+class CliUsageError : public std::runtime_error {
+public:
+  CliUsageError(std::string subcommand, const std::string& message)
+      : std::runtime_error(message), m_subcommand(std::move(subcommand)) {}
+  const std::string& subcommand() const { return m_subcommand; }
+
+private:
+  std::string m_subcommand;
+};
+
+// The subcommand names in help order.
+const std::vector<std::string>& subcommand_names();
+
+// Parses args (without argv[0]). Throws CliUsageError for an unknown
+// subcommand (with a "did you mean"), an unknown flag, a missing flag
+// value or a repeated flag.
+CliOptions parse_command_line(const std::vector<std::string>& args);
+
+// The closest subcommand to a mistyped one, or "" when none is close.
+std::string suggest_subcommand(std::string_view typed);
+
+// The help text of a subcommand, or of pprotect itself for "".
+std::string help_text(std::string_view subcommand);
+
+// The whole program: parses, runs, prints errors; returns the exit status.
+int pprotect_main(int argc, char** argv);
+
+} // namespace pprotect::launcher

@@ -1,0 +1,706 @@
+#include "launcher/cli_commands.hpp"
+
+#include <cctype>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include <unistd.h>
+
+#include "launcher/decrypt_output.hpp"
+#include "launcher/run_command.hpp"
+#include "launcher/stdin_prompter.hpp"
+#include "launcher/unified_diff.hpp"
+#include "policy/credentials.hpp"
+#include "store/errors.hpp"
+#include "store/protected_file.hpp"
+
+#ifndef PPROTECT_VERSION
+#define PPROTECT_VERSION "0.0.0"
+#endif
+
+namespace pprotect::launcher {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Standard input ended at a prompt: the reference prints an empty line and
+// exits 1 without a message.
+struct InputEnded {};
+
+// The user declined a --confirm diff or a migration: exit 0.
+struct Declined {};
+
+struct Context {
+  const CliOptions& options;
+  fs::path path; // absolute, as the reference prints it
+  StdinPrompter prompter;
+  policy::Environment env = policy::Environment::current();
+};
+
+void say(std::string_view line) {
+  std::cout << line << '\n';
+  std::cout.flush();
+}
+
+void say_err(std::string_view line) {
+  std::cout.flush();
+  std::cerr << line << '\n';
+  std::cerr.flush();
+}
+
+std::string ask(Context& ctx, std::string_view label) {
+  auto answer = ctx.prompter.ask_line(label);
+  if (!answer) {
+    throw InputEnded{};
+  }
+  return std::move(*answer);
+}
+
+std::string flag_or_ask(Context& ctx, const std::optional<std::string>& flag, std::string_view label) {
+  return flag ? *flag : ask(ctx, label);
+}
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::string strip(std::string_view text) {
+  const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!text.empty() && is_space(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && is_space(text.back())) {
+    text.remove_suffix(1);
+  }
+  return std::string(text);
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) {
+      out += separator;
+    }
+    out += part;
+  }
+  return out;
+}
+
+// A passphrase file as the reference reads one: whole, surrounding
+// whitespace stripped.
+store::SecureBuffer read_passphrase_file(const std::string& path) {
+  const fs::path absolute = fs::absolute(path).lexically_normal();
+  store::SecureBuffer raw = read_secret_file(absolute.string());
+  std::string_view text = raw.view();
+  const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0 || (c >= 0x1c && c <= 0x1f); };
+  while (!text.empty() && is_space(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && is_space(text.back())) {
+    text.remove_suffix(1);
+  }
+  return store::SecureBuffer::copy_of(text);
+}
+
+store::KeyType key_type_option(const CliOptions& options, store::KeyType fallback) {
+  if (!options.key_type) {
+    return fallback;
+  }
+  if (*options.key_type == "hard") {
+    return store::KeyType::hard;
+  }
+  if (*options.key_type == "fast") {
+    return store::KeyType::fast;
+  }
+  if (*options.key_type == "raw") {
+    return store::KeyType::raw;
+  }
+  throw policy::UsageError("--key-type must be one of: hard, fast, raw");
+}
+
+void require_file(const Context& ctx) {
+  std::error_code ignored;
+  if (!fs::exists(ctx.path, ignored)) {
+    throw store::FileNotFoundError("Protected file not found: " + ctx.path.string());
+  }
+}
+
+void require_writable(const Context& ctx) {
+  if (::access(ctx.path.c_str(), W_OK) != 0) {
+    throw store::StoreError("expected " + python_repr(ctx.path.string()) +
+                            " to be a writable file. Check the permissions and try again.");
+  }
+}
+
+store::KeyFile load(const Context& ctx) {
+  require_file(ctx);
+  return store::load_key_file(ctx.path);
+}
+
+policy::CredentialOptions credential_options(const CliOptions& options) {
+  policy::CredentialOptions out;
+  out.user = options.user;
+  if (options.passphrase_file) {
+    out.passphrase_file = *options.passphrase_file;
+  }
+  out.passphrase_credential = options.passphrase_credential;
+  out.env_prefix = options.env_prefix;
+  out.ignore_env = options.ignore_env;
+  out.non_interactive = options.non_interactive;
+  return out;
+}
+
+// The acting custodian of a command that needs credentials: resolved in the
+// reference's order, checked with one key derivation.
+store::UnlockedCustodian acting_custodian(Context& ctx, const store::KeyFile& file) {
+  const policy::Credentials credentials =
+      policy::resolve_credentials(credential_options(ctx.options), ctx.env, ctx.prompter, ctx.path.string());
+  return policy::unlock(file, credentials);
+}
+
+// set-key-custodian-passphrase and rekey-custodian ask for the custodian
+// themselves, as the reference does (no environment variables).
+store::UnlockedCustodian own_custodian(Context& ctx, const store::KeyFile& file) {
+  policy::Credentials credentials;
+  if (ctx.options.user) {
+    credentials.user = *ctx.options.user;
+    credentials.user_source = "argument";
+  } else {
+    credentials.user = ask(ctx, "User email: ");
+  }
+  if (ctx.options.passphrase_file) {
+    credentials.passphrase = read_passphrase_file(*ctx.options.passphrase_file);
+    credentials.passphrase_source =
+        "passphrase file: " + fs::absolute(*ctx.options.passphrase_file).lexically_normal().string();
+  } else {
+    auto answer = ctx.prompter.ask_secret("Current passphrase: ");
+    if (!answer) {
+      throw InputEnded{};
+    }
+    credentials.passphrase = std::move(*answer);
+  }
+  return policy::unlock(file, credentials);
+}
+
+store::SecureBuffer new_passphrase(Context& ctx, const std::optional<std::string>& file, std::string_view label) {
+  if (file) {
+    return read_passphrase_file(*file);
+  }
+  auto answer = ctx.prompter.ask_new_secret(label);
+  if (!answer) {
+    throw InputEnded{};
+  }
+  return std::move(*answer);
+}
+
+// Shows the generated raw key and asks for YES; false when not confirmed.
+bool show_raw_key_and_confirm(Context& ctx, const store::SecureBuffer& passphrase) {
+  const std::string rule(72, '=');
+  std::cout << '\n' << rule << '\n';
+  std::cout << "  GENERATED RAW KEY (copy this now, it will not be shown again):\n\n";
+  std::cout << "  " << passphrase.view() << "\n\n";
+  std::cout << "  Store this key securely. It is your passphrase.\n";
+  std::cout << "  LOSS OF THIS KEY MEANS LOSS OF CUSTODIAN ACCESS.\n";
+  std::cout << rule << "\n\n";
+  std::cout.flush();
+  const std::string answer = ask(ctx, "Have you saved the key? Type YES to confirm: ");
+  if (strip(answer) != "YES") {
+    say("Aborting. Key was not confirmed.");
+    return false;
+  }
+  return true;
+}
+
+store::ConfirmWrite confirm_callback(Context& ctx) {
+  if (!ctx.options.confirm) {
+    return {};
+  }
+  return [&ctx](const std::string& before, const std::string& after) {
+    const Color color = ::isatty(STDOUT_FILENO) == 1 ? Color::yes : Color::no;
+    const auto lines =
+        unified_diff(before, after, ctx.path.string() + ".old", ctx.path.string() + ".new", color);
+    std::cout << confirm_diff_text(lines);
+    std::cout.flush();
+    const std::string answer = ask(ctx, "Write changes? [y/N] ");
+    if (lowercase(answer).rfind('y', 0) != 0) {
+      return false;
+    }
+    return true;
+  };
+}
+
+int modify(Context& ctx, const std::function<void(store::KeyFile&)>& change) {
+  if (!store::modify_key_file(ctx.path, change, confirm_callback(ctx))) {
+    say("Aborting...");
+  }
+  return 0;
+}
+
+// --- access management ---
+
+struct NewCustodian {
+  std::string name;
+  store::SecureBuffer passphrase;
+  store::KeyType type = store::KeyType::hard;
+};
+
+// The prompts of init and add-key-custodian; nullopt when a raw key was not
+// confirmed.
+std::optional<NewCustodian> ask_new_custodian(Context& ctx) {
+  NewCustodian custodian;
+  custodian.type = key_type_option(ctx.options, store::KeyType::hard);
+  say("Adding new key custodian.");
+  custodian.name = flag_or_ask(ctx, ctx.options.user, "User email: ");
+  if (custodian.type == store::KeyType::raw) {
+    custodian.passphrase = store::generate_raw_passphrase();
+    if (!show_raw_key_and_confirm(ctx, custodian.passphrase)) {
+      return std::nullopt;
+    }
+  } else {
+    custodian.passphrase = new_passphrase(ctx, ctx.options.passphrase_file, "Passphrase: ");
+  }
+  return custodian;
+}
+
+int cmd_init(Context& ctx) {
+  std::error_code ignored;
+  if (fs::exists(ctx.path, ignored) || fs::is_symlink(ctx.path, ignored)) {
+    throw store::FileExistsError("Protected file already exists: " + ctx.path.string());
+  }
+  (void)key_type_option(ctx.options, store::KeyType::hard);
+  auto custodian = ask_new_custodian(ctx);
+  if (!custodian) {
+    return 0;
+  }
+  if (!store::create_key_file(
+          ctx.path,
+          [&](store::KeyFile& file) { file.add_key_custodian(custodian->name, custodian->passphrase.view(), custodian->type); },
+          confirm_callback(ctx))) {
+    say("Aborting...");
+  }
+  return 0;
+}
+
+int cmd_add_key_custodian(Context& ctx) {
+  require_file(ctx);
+  require_writable(ctx);
+  (void)key_type_option(ctx.options, store::KeyType::hard);
+  auto custodian = ask_new_custodian(ctx);
+  if (!custodian) {
+    return 0;
+  }
+  return modify(ctx, [&](store::KeyFile& file) {
+    file.add_key_custodian(custodian->name, custodian->passphrase.view(), custodian->type);
+  });
+}
+
+int cmd_set_key_custodian_passphrase(Context& ctx) {
+  const store::KeyFile file = load(ctx);
+  require_writable(ctx);
+  const auto type = key_type_option(ctx.options, store::KeyType::hard);
+  const store::UnlockedCustodian who = own_custodian(ctx, file);
+  if (ctx.options.key_type && type != file.key_type_of(who.name)) {
+    throw policy::UsageError("set-key-custodian-passphrase keeps the key type; use rekey-custodian --key-type " +
+                             *ctx.options.key_type + " to change it");
+  }
+  if (type == store::KeyType::raw) {
+    throw policy::UsageError("a raw key cannot be chosen; use rekey-custodian --key-type raw for a new one");
+  }
+  const store::SecureBuffer passphrase = new_passphrase(ctx, ctx.options.new_passphrase_file, "New passphrase: ");
+  return modify(ctx, [&](store::KeyFile& f) { f.set_key_custodian_passphrase(who, passphrase.view()); });
+}
+
+int cmd_rekey_custodian(Context& ctx) {
+  const store::KeyFile file = load(ctx);
+  require_writable(ctx);
+  const auto type = key_type_option(ctx.options, store::KeyType::hard);
+  const store::UnlockedCustodian who = own_custodian(ctx, file);
+  store::SecureBuffer passphrase;
+  if (type == store::KeyType::raw) {
+    passphrase = store::generate_raw_passphrase();
+    if (!show_raw_key_and_confirm(ctx, passphrase)) {
+      return 0;
+    }
+  } else {
+    passphrase = new_passphrase(ctx, ctx.options.new_passphrase_file, "New passphrase: ");
+  }
+  return modify(ctx, [&](store::KeyFile& f) { f.rekey_custodian(who, passphrase.view(), type); });
+}
+
+int cmd_list_user_secrets(Context& ctx) {
+  const store::KeyFile file = load(ctx);
+  const store::UnlockedCustodian who = acting_custodian(ctx, file);
+  const auto owned = file.domains_owned_by(who.name);
+  if (owned.empty()) {
+    say_err("User " + who.name + " does not own any domains.");
+    return 0;
+  }
+  for (const auto& domain : owned) {
+    const auto secrets = file.secret_names(domain);
+    say(domain + ": " + (secrets.empty() ? std::string("(no secrets)") : join(secrets, ", ")));
+  }
+  return 0;
+}
+
+// --- domain management ---
+
+int cmd_add_domain(Context& ctx) {
+  const store::KeyFile file = load(ctx);
+  const store::UnlockedCustodian who = acting_custodian(ctx, file);
+  require_writable(ctx);
+  say("Adding new domain.");
+  const std::string domain = flag_or_ask(ctx, ctx.options.domain, "Domain name: ");
+  return modify(ctx, [&](store::KeyFile& f) { f.add_domain(domain, who.name); });
+}
+
+int cmd_rm_domain(Context& ctx) {
+  require_file(ctx);
+  require_writable(ctx);
+  say("Removing domain.");
+  const std::string domain = flag_or_ask(ctx, ctx.options.domain, "Domain name: ");
+  return modify(ctx, [&](store::KeyFile& f) { f.remove_domain(domain); });
+}
+
+int cmd_add_owner(Context& ctx) {
+  const store::KeyFile file = load(ctx);
+  const store::UnlockedCustodian who = acting_custodian(ctx, file);
+  require_writable(ctx);
+  say("Adding domain owner.");
+  const std::string domain = flag_or_ask(ctx, ctx.options.domain, "Domain name: ");
+  const std::string owner = flag_or_ask(ctx, ctx.options.owner, "New owner email: ");
+  return modify(ctx, [&](store::KeyFile& f) { f.add_owner(domain, owner, who); });
+}
+
+int cmd_rm_owner(Context& ctx) {
+  require_file(ctx);
+  require_writable(ctx);
+  say("Removing domain owner.");
+  const std::string domain = flag_or_ask(ctx, ctx.options.domain, "Domain name: ");
+  const std::string owner = flag_or_ask(ctx, ctx.options.owner, "Owner email: ");
+  return modify(ctx, [&](store::KeyFile& f) { f.remove_owner(domain, owner); });
+}
+
+int cmd_rotate_domain_keys(Context& ctx) {
+  const store::KeyFile file = load(ctx);
+  const store::UnlockedCustodian who = acting_custodian(ctx, file);
+  require_writable(ctx);
+  const std::string domain = flag_or_ask(ctx, ctx.options.domain, "Domain name: ");
+  return modify(ctx, [&](store::KeyFile& f) { f.rotate_domain_key(domain, who); });
+}
+
+int cmd_migrate_owner(Context& ctx) {
+  const store::KeyFile file = load(ctx);
+  const store::UnlockedCustodian who = acting_custodian(ctx, file);
+  require_writable(ctx);
+  const std::string new_owner = flag_or_ask(ctx, ctx.options.owner, "New owner email: ");
+  const auto owned = file.domains_owned_by(who.name);
+  if (owned.empty()) {
+    say("You do not own any domains.");
+    return 0;
+  }
+  say("Will add " + new_owner + " as owner to: " + join(owned, ", "));
+  if (!ctx.options.yes) {
+    const std::string answer = ask(ctx, "Proceed? [y/N] ");
+    if (lowercase(answer).rfind('y', 0) != 0) {
+      say("Aborting.");
+      return 0;
+    }
+  }
+  return modify(ctx, [&](store::KeyFile& f) {
+    if (!f.has_custodian(new_owner)) {
+      throw store::StoreError("no key custodian named " + new_owner);
+    }
+    const auto domains = f.domains_owned_by(who.name);
+    if (domains.empty()) {
+      throw store::StoreError(who.name + " does not own any domains");
+    }
+    for (const auto& domain : domains) {
+      f.add_owner(domain, new_owner, who);
+    }
+  });
+}
+
+int cmd_list_domains(Context& ctx) {
+  const store::KeyFile file = load(ctx);
+  const auto names = file.domain_names();
+  if (names.empty()) {
+    say_err("(No domains in protected at " + ctx.path.string() + ")");
+    return 0;
+  }
+  say(join(names, "\n"));
+  return 0;
+}
+
+// --- secret management ---
+
+std::string domain_argument(Context& ctx) {
+  if (!ctx.options.positionals.empty()) {
+    return ctx.options.positionals.front();
+  }
+  if (ctx.options.domain) {
+    return *ctx.options.domain;
+  }
+  throw policy::UsageError("expected a DOMAIN argument (or --domain)");
+}
+
+store::SecureBuffer secret_value(Context& ctx) {
+  if (ctx.options.value_file) {
+    if (*ctx.options.value_file == "-") {
+      return read_all_stdin();
+    }
+    return read_secret_file(*ctx.options.value_file);
+  }
+  auto answer = ctx.prompter.ask_line_secure("Secret value: ");
+  if (!answer) {
+    throw InputEnded{};
+  }
+  return std::move(*answer);
+}
+
+int cmd_add_or_update_secret(Context& ctx, bool update) {
+  require_file(ctx);
+  require_writable(ctx);
+  say(update ? "Updating secret value." : "Adding secret value.");
+  const std::string domain = flag_or_ask(ctx, ctx.options.domain, "Domain name: ");
+  const std::string name = flag_or_ask(ctx, ctx.options.secret, "Secret name: ");
+  const store::SecureBuffer value = secret_value(ctx);
+  return modify(ctx, [&](store::KeyFile& f) {
+    if (update) {
+      f.update_secret(domain, name, value.view());
+    } else {
+      f.add_secret(domain, name, value.view());
+    }
+  });
+}
+
+int cmd_rm_secret(Context& ctx) {
+  require_file(ctx);
+  require_writable(ctx);
+  say("Updating secret value.");
+  const std::string domain = flag_or_ask(ctx, ctx.options.domain, "Domain name: ");
+  const std::string name = flag_or_ask(ctx, ctx.options.secret, "Secret name: ");
+  return modify(ctx, [&](store::KeyFile& f) { f.remove_secret(domain, name); });
+}
+
+int cmd_list_domain_secrets(Context& ctx) {
+  const std::string domain = domain_argument(ctx);
+  const store::KeyFile file = load(ctx);
+  const auto names = file.secret_names(domain);
+  if (names.empty()) {
+    say_err("(No secrets in domain " + python_repr(domain) + " of protected at " + ctx.path.string() + ")");
+    return 0;
+  }
+  say(join(names, "\n"));
+  return 0;
+}
+
+int cmd_list_all_secrets(Context& ctx) {
+  const store::KeyFile file = load(ctx);
+  std::map<std::string, std::set<std::string>> domains_of;
+  for (const auto& domain : file.domain_names()) {
+    for (const auto& name : file.secret_names(domain)) {
+      domains_of[name].insert(domain);
+    }
+  }
+  if (domains_of.empty()) {
+    say_err("(No secrets in protected at " + ctx.path.string() + ")");
+    return 0;
+  }
+  for (const auto& [name, domains] : domains_of) {
+    say(name + ": " + join(std::vector<std::string>(domains.begin(), domains.end()), ", "));
+  }
+  return 0;
+}
+
+int cmd_list_audit_log(Context& ctx) {
+  const store::KeyFile file = load(ctx);
+  say(join(file.audit_log(), "\n"));
+  return 0;
+}
+
+// --- secret access ---
+
+int cmd_decrypt_domain(Context& ctx) {
+  const std::string domain = domain_argument(ctx);
+  const std::optional<OutputFormat> format =
+      ctx.options.output_format ? std::optional(parse_output_format(*ctx.options.output_format)) : std::nullopt;
+  const store::KeyFile file = load(ctx);
+  const store::UnlockedCustodian who = acting_custodian(ctx, file);
+  store::SecretValues secrets = file.decrypt_domain(domain, who);
+  if (ctx.options.secret) {
+    const auto found = secrets.find(*ctx.options.secret);
+    if (found == secrets.end()) {
+      throw store::StoreError("secret " + python_repr(*ctx.options.secret) + " not found in domain " +
+                              python_repr(domain));
+    }
+    store::SecretValues only;
+    only.emplace(found->first, std::move(found->second));
+    secrets = std::move(only);
+    if (!format) {
+      // WARNING: the raw value goes out whole, NUL bytes included; it is
+      // never cut at a NUL as a C string would be.
+      const std::string_view value = secrets.begin()->second.view();
+      std::cout.write(value.data(), static_cast<std::streamsize>(value.size()));
+      std::cout << '\n';
+      std::cout.flush();
+      return 0;
+    }
+  }
+  if (!format || *format == OutputFormat::json) {
+    write_json(std::cout, secrets);
+  } else {
+    write_assignments(std::cout, secrets, *format);
+  }
+  std::cout.flush();
+  return 0;
+}
+
+int cmd_exec(Context& ctx) {
+  if (!ctx.options.domain) {
+    throw policy::UsageError("--domain is required for exec");
+  }
+  if (ctx.options.command.empty()) {
+    throw policy::UsageError("exec requires a command after -- (e.g. pprotect exec --domain prod -- ./myapp)");
+  }
+  require_file(ctx);
+  RunRequest request;
+  request.file = ctx.path;
+  request.domain = *ctx.options.domain;
+  request.credentials = credential_options(ctx.options);
+  request.environment.passthrough = !ctx.options.no_passthrough;
+  request.environment.prefix = ctx.options.prefix.value_or("");
+  request.environment.uppercase = ctx.options.uppercase;
+  request.environment.env_prefix = policy::effective_env_prefix(request.credentials, ctx.env);
+  request.command = ctx.options.command;
+  const StartupSignals signals = StartupSignals::block_all();
+  try {
+    return run_with_secrets(request, signals, ctx.prompter);
+  } catch (...) {
+    signals.restore();
+    throw;
+  }
+}
+
+int cmd_version() {
+  say(std::string("pprotect version ") + PPROTECT_VERSION);
+  return 0;
+}
+
+int dispatch(Context& ctx) {
+  const std::string& name = ctx.options.subcommand;
+  if (name == "version") {
+    return cmd_version();
+  }
+  if (name == "init") {
+    return cmd_init(ctx);
+  }
+  if (name == "add-key-custodian") {
+    return cmd_add_key_custodian(ctx);
+  }
+  if (name == "set-key-custodian-passphrase") {
+    return cmd_set_key_custodian_passphrase(ctx);
+  }
+  if (name == "rekey-custodian") {
+    return cmd_rekey_custodian(ctx);
+  }
+  if (name == "list-user-secrets") {
+    return cmd_list_user_secrets(ctx);
+  }
+  if (name == "add-domain") {
+    return cmd_add_domain(ctx);
+  }
+  if (name == "rm-domain") {
+    return cmd_rm_domain(ctx);
+  }
+  if (name == "add-owner") {
+    return cmd_add_owner(ctx);
+  }
+  if (name == "rm-owner") {
+    return cmd_rm_owner(ctx);
+  }
+  if (name == "rotate-domain-keys") {
+    return cmd_rotate_domain_keys(ctx);
+  }
+  if (name == "migrate-owner") {
+    return cmd_migrate_owner(ctx);
+  }
+  if (name == "list-domains") {
+    return cmd_list_domains(ctx);
+  }
+  if (name == "add-secret") {
+    return cmd_add_or_update_secret(ctx, false);
+  }
+  if (name == "update-secret") {
+    return cmd_add_or_update_secret(ctx, true);
+  }
+  if (name == "rm-secret") {
+    return cmd_rm_secret(ctx);
+  }
+  if (name == "list-domain-secrets") {
+    return cmd_list_domain_secrets(ctx);
+  }
+  if (name == "list-all-secrets") {
+    return cmd_list_all_secrets(ctx);
+  }
+  if (name == "list-audit-log") {
+    return cmd_list_audit_log(ctx);
+  }
+  if (name == "decrypt-domain") {
+    return cmd_decrypt_domain(ctx);
+  }
+  if (name == "exec") {
+    return cmd_exec(ctx);
+  }
+  throw policy::UsageError("unknown subcommand " + name);
+}
+
+void report_error(std::string_view message) {
+  std::cout.flush();
+  std::cerr << "error: " << message << '\n';
+  std::cerr.flush();
+}
+
+} // namespace
+
+int run_subcommand(const CliOptions& options) {
+  try {
+    Context ctx{options, fs::absolute(options.file).lexically_normal(), StdinPrompter{}};
+    return dispatch(ctx);
+  } catch (const InputEnded&) {
+    std::cout << '\n';
+    std::cout.flush();
+    return k_exit_failure;
+  } catch (const PromptInterrupted&) {
+    std::cout << '\n';
+    std::cout.flush();
+    return 130;
+  } catch (const policy::UsageError& error) {
+    report_error(error.what());
+    return k_exit_usage;
+  } catch (const store::FileNotFoundError& error) {
+    report_error(error.what());
+    return k_exit_usage;
+  } catch (const store::FileExistsError& error) {
+    report_error(error.what());
+    return k_exit_usage;
+  } catch (const store::StoreError& error) {
+    report_error(error.what());
+    return k_exit_failure;
+  } catch (const std::bad_alloc&) {
+    report_error("out of (secure) memory");
+    return k_exit_failure;
+  } catch (const std::exception& error) {
+    report_error(error.what());
+    return k_exit_failure;
+  }
+}
+
+} // namespace pprotect::launcher
