@@ -4,6 +4,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -334,4 +335,55 @@ TEST_CASE("The bad-credentials message is the reference's, with its empty-value 
   CHECK(pprotect::policy::invalid_credentials_message(creds) ==
         "Invalid user email (from argument) or passphrase (from passphrase file: /run/p). Check credentials and try "
         "again. (Warning: Empty passphrase.)");
+}
+
+namespace {
+
+pprotect::store::KeyFile raw_fixture() {
+  std::ifstream in(std::string(PPROTECT_FIXTURES) + "/raw.yaml", std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE_FALSE(text.empty());
+  return pprotect::store::KeyFile::parse(text, "raw.yaml");
+}
+
+constexpr const char* k_raw_passphrase = "P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P";
+
+} // namespace
+
+TEST_CASE("unlock opens the custodian with resolved credentials") {
+  const auto file = raw_fixture();
+  TempDir dir;
+  FakePrompter prompter;
+  CredentialOptions options;
+  options.passphrase_file = dir.write("pass", std::string(k_raw_passphrase) + "\n");
+  const auto creds = resolve(options, Environment({"PPROTECT_USER=ci@example.com"}), prompter);
+  const auto custodian = pprotect::policy::unlock(file, creds);
+  CHECK(custodian.name == "ci@example.com");
+}
+
+TEST_CASE("A wrong passphrase fails with the reference's message naming both sources, no fallback") {
+  const auto file = raw_fixture();
+  TempDir dir;
+  FakePrompter prompter;
+  prompter.secrets = {k_raw_passphrase};
+  CredentialOptions options;
+  const auto pass = dir.write("pass", "Pwrong\n");
+  options.passphrase_file = pass;
+  // The right passphrase sits in the environment and at the prompt: neither is used.
+  const Environment env({"PPROTECT_USER=ci@example.com", std::string("PPROTECT_PASSPHRASE=") + k_raw_passphrase});
+  const auto creds = resolve(options, env, prompter);
+  CHECK_THROWS_AS(pprotect::policy::unlock(file, creds), pprotect::store::CredentialError);
+  CHECK_THROWS_WITH(pprotect::policy::unlock(file, creds),
+                    "Invalid user email (from env var: PPROTECT_USER) or passphrase (from passphrase file: " +
+                        pass.string() + "). Check credentials and try again.");
+  CHECK(prompter.asked.empty());
+}
+
+TEST_CASE("An unknown user gets the same message, with the empty-value warning") {
+  const auto file = raw_fixture();
+  FakePrompter prompter;
+  const auto creds = resolve(CredentialOptions{}, Environment({"PPROTECT_USER=", "PPROTECT_PASSPHRASE="}), prompter);
+  CHECK_THROWS_WITH(pprotect::policy::unlock(file, creds),
+                    "Invalid user email (from env var: PPROTECT_USER) or passphrase (from env var: "
+                    "PPROTECT_PASSPHRASE). Check credentials and try again. (Warning: Empty user ID and passphrase.)");
 }
