@@ -1,0 +1,329 @@
+#include "store/protected_file.hpp"
+
+#include "store/errors.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
+
+// Locking: an exclusive flock on the protected file itself. A write
+// replaces the file by rename, so the inode a waiter locked may no longer be
+// the file once it gets the lock; after locking we compare the locked inode
+// with what the path names now and start over when they differ. This needs
+// no lock file next to the protected file, and the reference (which never
+// locks) can still read and replace the file; only our writers serialise.
+
+namespace pprotect::store {
+
+namespace {
+
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
+
+// An owned file descriptor.
+class FileDescriptor {
+public:
+  FileDescriptor() = default;
+  explicit FileDescriptor(int fd) : m_fd(fd) {}
+  ~FileDescriptor() { reset(); }
+  FileDescriptor(FileDescriptor&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+  FileDescriptor& operator=(FileDescriptor&& other) noexcept {
+    if (this != &other) {
+      reset();
+      m_fd = std::exchange(other.m_fd, -1);
+    }
+    return *this;
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+
+  int get() const { return m_fd; }
+  bool valid() const { return m_fd >= 0; }
+  // Closes now and reports a failed close (which can mean lost data).
+  int close_checked() { return ::close(std::exchange(m_fd, -1)); }
+
+private:
+  void reset() {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+      m_fd = -1;
+    }
+  }
+  int m_fd = -1;
+};
+
+// Holds SIGINT, SIGTERM, SIGHUP and SIGQUIT while a temp file exists, so an
+// interrupt arrives after the temp file is renamed or removed, not between.
+class HeldSignals {
+public:
+  HeldSignals() {
+    sigset_t held;
+    sigemptyset(&held);
+    for (const int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+      sigaddset(&held, signal_number);
+    }
+    m_active = pthread_sigmask(SIG_BLOCK, &held, &m_previous) == 0;
+  }
+  ~HeldSignals() {
+    if (m_active) {
+      pthread_sigmask(SIG_SETMASK, &m_previous, nullptr);
+    }
+  }
+  HeldSignals(const HeldSignals&) = delete;
+  HeldSignals& operator=(const HeldSignals&) = delete;
+
+private:
+  sigset_t m_previous{};
+  bool m_active = false;
+};
+
+// A temp file next to the target, removed on destruction unless it was
+// renamed into place. Named "<name>.pprotect-tmp-<random>" so a crash
+// leaves something obviously disposable.
+class TempFile {
+public:
+  TempFile(const std::filesystem::path& target, mode_t create_mode) {
+    const std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : ".";
+    for (int attempt = 0; attempt < 16 && !m_fd.valid(); ++attempt) {
+      char suffix[24];
+      std::snprintf(suffix, sizeof suffix, ".pprotect-tmp-%08x", static_cast<unsigned>(randombytes_random()));
+      m_path = directory / (target.filename().string() + suffix);
+      m_fd = FileDescriptor(::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, create_mode));
+      if (!m_fd.valid() && errno != EEXIST) {
+        const int error = errno;
+        throw StoreError("cannot create a temp file in " + directory.string() + ": " + errno_text(error));
+      }
+    }
+    if (!m_fd.valid()) {
+      throw StoreError("cannot create a temp file in " + directory.string());
+    }
+  }
+  ~TempFile() {
+    if (!m_done) {
+      ::unlink(m_path.c_str());
+    }
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
+  int fd() const { return m_fd.get(); }
+  const std::filesystem::path& path() const { return m_path; }
+  int close_checked() { return m_fd.close_checked(); }
+  // The file now lives under another name (or was removed): don't unlink.
+  void release() { m_done = true; }
+
+private:
+  std::filesystem::path m_path;
+  FileDescriptor m_fd;
+  bool m_done = false;
+};
+
+void write_all(int fd, const std::string& text, const std::filesystem::path& where) {
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      const int error = errno;
+      throw StoreError("cannot write " + where.string() + ": " + errno_text(error));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+}
+
+std::string read_all(int fd, const std::filesystem::path& path) {
+  std::string text;
+  char buffer[65536];
+  off_t offset = 0;
+  for (;;) {
+    const ssize_t n = ::pread(fd, buffer, sizeof buffer, offset);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      const int error = errno;
+      throw StoreError("cannot read " + path.string() + ": " + errno_text(error));
+    }
+    if (n == 0) {
+      return text;
+    }
+    text.append(buffer, static_cast<std::size_t>(n));
+    offset += n;
+  }
+}
+
+std::filesystem::path directory_of(const std::filesystem::path& path) {
+  return path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+}
+
+// Makes a rename durable. Some file systems refuse fsync on a directory;
+// the rename itself has happened by then, so that is not an error.
+void sync_directory(const std::filesystem::path& directory) {
+  FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.valid()) {
+    (void)::fsync(fd.get());
+  }
+}
+
+// Writes text to a fresh temp file in the target's directory, fsyncs and
+// closes it. The caller renames it into place.
+void fill_temp_file(TempFile& temp, const std::string& text, const struct stat* original) {
+  if (original != nullptr) {
+    // Keep the original's owner (when we may) and mode; the mode goes second
+    // because chown clears set-id bits.
+    (void)::fchown(temp.fd(), original->st_uid, original->st_gid);
+    if (::fchmod(temp.fd(), original->st_mode & 07777) != 0) {
+      const int error = errno;
+      throw StoreError("cannot set the mode of " + temp.path().string() + ": " + errno_text(error));
+    }
+  }
+  write_all(temp.fd(), text, temp.path());
+  if (::fsync(temp.fd()) != 0) {
+    const int error = errno;
+    throw StoreError("cannot sync " + temp.path().string() + ": " + errno_text(error));
+  }
+  if (temp.close_checked() != 0) {
+    const int error = errno;
+    throw StoreError("cannot write " + temp.path().string() + ": " + errno_text(error));
+  }
+}
+
+void replace_file(const std::filesystem::path& path, const std::string& text, const struct stat& original) {
+  const HeldSignals held;
+  TempFile temp(path, 0600);
+  fill_temp_file(temp, text, &original);
+  if (::rename(temp.path().c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    throw StoreError("cannot replace " + path.string() + ": " + errno_text(error));
+  }
+  temp.release();
+  sync_directory(directory_of(path));
+}
+
+// Moves temp to path unless path exists (atomically: two creators cannot
+// both win). Throws FileExistsError when it does.
+void create_file(const std::filesystem::path& path, const std::string& text) {
+  const HeldSignals held;
+  // 0666 less the umask, as for any new file.
+  TempFile temp(path, 0666);
+  fill_temp_file(temp, text, nullptr);
+  if (::renameat2(AT_FDCWD, temp.path().c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+    int error = errno;
+    if (error == EINVAL || error == ENOSYS) {
+      // No RENAME_NOREPLACE on this file system: link() also refuses to
+      // replace an existing name.
+      if (::link(temp.path().c_str(), path.c_str()) == 0) {
+        error = 0;
+      } else {
+        error = errno;
+      }
+      // temp is unlinked by its destructor either way.
+    }
+    if (error == EEXIST) {
+      throw FileExistsError("Protected file already exists: " + path.string());
+    }
+    if (error != 0) {
+      throw StoreError("cannot create " + path.string() + ": " + errno_text(error));
+    }
+  } else {
+    temp.release();
+  }
+  sync_directory(directory_of(path));
+}
+
+// The protected file opened and exclusively locked, and still the file the
+// path names.
+struct LockedFile {
+  FileDescriptor fd;
+  struct stat status {};
+};
+
+LockedFile open_locked(const std::filesystem::path& path) {
+  for (;;) {
+    LockedFile locked;
+    locked.fd = FileDescriptor(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!locked.fd.valid()) {
+      const int error = errno;
+      if (error == ENOENT) {
+        throw FileNotFoundError("Protected file not found: " + path.string());
+      }
+      throw StoreError("cannot open " + path.string() + ": " + errno_text(error));
+    }
+    while (::flock(locked.fd.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        const int error = errno;
+        throw StoreError("cannot lock " + path.string() + ": " + errno_text(error));
+      }
+    }
+    struct stat now {};
+    if (::fstat(locked.fd.get(), &locked.status) != 0) {
+      const int error = errno;
+      throw StoreError("cannot stat " + path.string() + ": " + errno_text(error));
+    }
+    if (::stat(path.c_str(), &now) == 0 && now.st_ino == locked.status.st_ino &&
+        now.st_dev == locked.status.st_dev) {
+      return locked;
+    }
+    // Replaced (or removed) while we waited: lock whatever is there now.
+  }
+}
+
+} // namespace
+
+KeyFile load_key_file(const std::filesystem::path& path, AuditClock clock) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    const int error = errno;
+    if (error == ENOENT) {
+      throw FileNotFoundError("Protected file not found: " + path.string());
+    }
+    throw StoreError("cannot open " + path.string() + ": " + errno_text(error));
+  }
+  const std::string text = read_all(fd.get(), path);
+  return KeyFile::parse(text, path.string(), std::move(clock));
+}
+
+bool modify_key_file(const std::filesystem::path& path, const std::function<void(KeyFile&)>& change,
+                     const ConfirmWrite& confirm, AuditClock clock) {
+  // The lock is held from the read to the rename, so no other pprotect
+  // writer can slip a change in between and have it overwritten.
+  LockedFile locked = open_locked(path);
+  const std::string before = read_all(locked.fd.get(), path);
+  KeyFile file = KeyFile::parse(before, path.string(), std::move(clock));
+  change(file);
+  const std::string after = file.emit();
+  if (confirm && !confirm(before, after)) {
+    return false;
+  }
+  replace_file(path, after, locked.status);
+  return true;
+}
+
+bool create_key_file(const std::filesystem::path& path, const std::function<void(KeyFile&)>& change,
+                     const ConfirmWrite& confirm, AuditClock clock) {
+  struct stat existing {};
+  if (::lstat(path.c_str(), &existing) == 0) {
+    throw FileExistsError("Protected file already exists: " + path.string());
+  }
+  KeyFile file = KeyFile::create(std::move(clock));
+  change(file);
+  const std::string after = file.emit();
+  if (confirm && !confirm(std::string(), after)) {
+    return false;
+  }
+  create_file(path, after);
+  return true;
+}
+
+} // namespace pprotect::store
