@@ -6,8 +6,6 @@
 
 #include <malloc.h>
 #include <sodium.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include "store/errors.hpp"
 #include "store/protected_file.hpp"
@@ -17,14 +15,6 @@ extern char** environ;
 namespace pprotect::launcher {
 
 namespace {
-
-// No core file, no ptrace by other users, /proc/<pid>/environ and mem
-// readable by root only: the launcher holds a passphrase and secrets.
-void harden_process() {
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  const rlimit no_core{0, 0};
-  setrlimit(RLIMIT_CORE, &no_core);
-}
 
 bool is_named(const char* entry, std::string_view name) {
   return std::strncmp(entry, name.data(), name.size()) == 0 && entry[name.size()] == '=';
@@ -70,7 +60,7 @@ private:
 } // namespace
 
 int run_with_secrets(const RunRequest& request, const StartupSignals& signals, policy::Prompter& prompter) {
-  harden_process();
+  harden_launcher();
   std::optional<policy::ChildEnvironment> child_environment;
   {
     policy::Environment parent = policy::Environment::current();

@@ -70,6 +70,11 @@ std::optional<int> parse_signal(std::string_view text);
 // m, h or d. nullopt when malformed or negative.
 std::optional<double> parse_duration(std::string_view text);
 
+// Marks the launcher non-dumpable (PR_SET_DUMPABLE 0: no core, no ptrace or
+// /proc/<pid>/environ for other users) and sets its core limit to 0; the
+// child gets the original limit back. Call before any secret is read.
+void harden_launcher();
+
 // Prints "pprotect-run: error: <message>" as one line on stderr.
 void print_launcher_error(std::string_view message);
 

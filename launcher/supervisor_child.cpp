@@ -33,6 +33,33 @@ void write_all(int fd, std::string_view text) {
 
 namespace {
 
+// The core limit before harden_launcher(), for the child.
+bool g_core_limit_saved = false;
+rlimit g_core_limit{};
+
+} // namespace
+
+} // namespace pprotect::launcher::detail
+
+namespace pprotect::launcher {
+
+void harden_launcher() {
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (!detail::g_core_limit_saved && getrlimit(RLIMIT_CORE, &detail::g_core_limit) == 0) {
+    detail::g_core_limit_saved = true;
+  }
+  // Soft limit only: a lowered hard limit could not be raised again for the
+  // child by an unprivileged launcher.
+  rlimit no_core{0, detail::g_core_limit_saved ? detail::g_core_limit.rlim_max : 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+}
+
+} // namespace pprotect::launcher
+
+namespace pprotect::launcher::detail {
+
+namespace {
+
 std::string_view value_of(const char* entry, std::string_view name) {
   std::string_view text(entry);
   if (text.size() > name.size() && text[name.size()] == '=' && text.substr(0, name.size()) == name) {
@@ -152,6 +179,8 @@ int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** e
   plan.parent_pid = getpid();
   plan.original_mask = signals.original_mask();
   plan.listen_fds = inherited_listen_fds();
+  plan.restore_core_limit = g_core_limit_saved;
+  plan.core_limit = g_core_limit;
 
   plan.envp.clear();
   bool has_fds = false;
@@ -230,6 +259,9 @@ int prepare_exec(ChildPlan& plan, pid_t self, int keep_fd) {
     close_range(static_cast<unsigned>(keep_fd) + 1, ~0U, 0);
   } else {
     close_range(first_free, ~0U, 0);
+  }
+  if (plan.restore_core_limit) {
+    setrlimit(RLIMIT_CORE, &plan.core_limit);
   }
   if (plan.restore_sigchld_ignored) {
     struct sigaction ignore {};

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
@@ -33,6 +34,8 @@ struct ChildPlan {
   int parent_death_signal = SIGTERM;
   pid_t parent_pid = 0;
   sigset_t original_mask{};
+  bool restore_core_limit = false;   // harden_launcher() changed it
+  rlimit core_limit{};
 };
 
 // Resolves argv[0] and builds the child's envp. Returns 0, or the exit

@@ -1,0 +1,188 @@
+#include "launcher/run_cli.hpp"
+
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "launcher/run_command.hpp"
+#include "policy/tty_prompter.hpp"
+#include "store/errors.hpp"
+
+namespace pprotect::launcher {
+
+namespace {
+
+constexpr const char* k_description =
+    "pprotect-run [--file F] --domain D [credential flags] [options] -- CMD [ARGS...]\n"
+    "\n"
+    "Decrypts one domain of a protected file into the environment of CMD, then runs CMD under a small\n"
+    "supervisor: signals are forwarded, zombies reaped (as PID 1 too), the exit status passed on.\n"
+    "\n"
+    "Supervisor (default) or --exec?\n"
+    "  Default: pprotect-run stays as CMD's parent. Choose it for containers (PID 1), MCP servers, CI\n"
+    "  steps and anything run from a terminal: it forwards every signal, reaps orphans, kills CMD when\n"
+    "  pprotect-run dies (--parent-death-signal), applies --timeout/--stop-timeout, and its own copies\n"
+    "  of the secrets are wiped once CMD runs.\n"
+    "  --exec: pprotect-run replaces itself with CMD (execve), as `pprotect exec` of pocket_protector\n"
+    "  does. Choose it when CMD must be the main PID itself, e.g. a systemd Type=notify service, or\n"
+    "  a process manager that tracks the PID it started. No supervision options apply then.\n"
+    "\n"
+    "Credentials, first found wins: -u/--user and --passphrase-file; --passphrase-credential NAME\n"
+    "($CREDENTIALS_DIRECTORY/NAME); <PREFIX>_USER and <PREFIX>_PASSPHRASE; a prompt on /dev/tty\n"
+    "(never stdin/stdout: they belong to CMD). A wrong credential never falls back to another source.\n"
+    "\n"
+    "Exit status: CMD's; 128+N when CMD was killed by signal N; 124 on --timeout; 125 for an error of\n"
+    "pprotect-run itself (usage, missing file or domain, bad credentials); 126 CMD not executable;\n"
+    "127 CMD not found. Errors are one line on stderr; nothing is ever written to stdout.";
+
+struct Parsed {
+  RunRequest request;
+  std::string parent_death_signal = "TERM";
+  std::string stop_timeout;
+  std::string timeout;
+  std::string reap_descendants;
+  std::string passphrase_file;
+  bool no_passthrough = false;
+};
+
+void add_options(CLI::App& app, Parsed& parsed) {
+  RunRequest& request = parsed.request;
+  app.add_option("-f,--file", request.file, "Protected file (default: protected.yaml)");
+  app.add_option("-d,--domain", request.domain, "Domain whose secrets CMD gets")->required();
+  auto& credentials = request.credentials;
+  app.add_option("-u,--user", credentials.user, "Key custodian (email)");
+  app.add_option("--passphrase-file", parsed.passphrase_file,
+                 "Read the passphrase from this file (surrounding whitespace stripped)");
+  app.add_option("--passphrase-credential", credentials.passphrase_credential,
+                 "Read the passphrase from $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=)");
+  app.add_option("--env-prefix", credentials.env_prefix,
+                 "Prefix of the credential variables <PREFIX>_USER/_PASSPHRASE (default: "
+                 "$PPROTECT_ENV_PREFIX, else PPROTECT)");
+  app.add_flag("--ignore-env", credentials.ignore_env, "Do not read credentials from the environment");
+  app.add_flag("--non-interactive", credentials.non_interactive,
+               "Never prompt: fail at once when no other source has the credentials");
+  auto& environment = request.environment;
+  app.add_option("--prefix", environment.prefix, "Name each variable P_<secret name>");
+  app.add_flag("--uppercase", environment.uppercase,
+               "Upper-case secret names, non-alphanumeric characters becoming _");
+  app.add_flag("--no-passthrough", parsed.no_passthrough,
+               "CMD gets only PATH HOME TERM LANG USER SHELL LOGNAME besides the secrets");
+  app.add_option("--only", environment.only, "Inject only these secrets (by secret name)")->delimiter(',');
+  app.add_flag("--allow-loader-variables", environment.allow_loader_variables,
+               "DANGEROUS: let secrets set dynamic-loader variables (LD_PRELOAD, LD_LIBRARY_PATH, ...)");
+  auto& supervision = request.supervision;
+  app.add_flag_function(
+      "--exec", [&supervision](std::int64_t) { supervision.mode = Mode::exec; },
+      "Replace pprotect-run with CMD instead of supervising it (see above)");
+  app.add_flag("--signal-group", supervision.signal_group,
+               "Forward signals to CMD's whole process group instead of CMD alone");
+  app.add_option("--parent-death-signal", parsed.parent_death_signal,
+                 "Signal CMD gets when pprotect-run dies, even by SIGKILL (default: TERM)");
+  app.add_option("--stop-timeout", parsed.stop_timeout,
+                 "After forwarding SIGTERM/SIGINT/SIGQUIT/SIGHUP, SIGKILL CMD's process group if it is "
+                 "still there after SECONDS");
+  app.add_option("--timeout", parsed.timeout,
+                 "Stop CMD after DURATION (s, m, h, d suffixes), SIGKILL after --stop-timeout (default "
+                 "10 s) more, exit 124");
+  app.add_option("--reap-descendants", parsed.reap_descendants,
+                 "When CMD exits, SIGTERM every descendant left, wait up to SECONDS, then SIGKILL them");
+  app.add_flag("-q,--quiet", supervision.quiet, "No notices on stderr (errors are still printed)");
+  app.set_version_flag("--version", std::string("pprotect-run ") + PPROTECT_VERSION);
+}
+
+// Usage errors of values CLI11 takes as strings.
+class ValueError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+std::optional<double> seconds_of(const std::string& text, const char* option) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  auto value = parse_duration(text);
+  if (!value) {
+    throw ValueError(std::string("invalid duration for ") + option + ": " + text);
+  }
+  return value;
+}
+
+void finish(Parsed& parsed) {
+  RunRequest& request = parsed.request;
+  if (!parsed.passphrase_file.empty()) {
+    request.credentials.passphrase_file = parsed.passphrase_file;
+  }
+  request.environment.passthrough = !parsed.no_passthrough;
+  auto signal = parse_signal(parsed.parent_death_signal);
+  if (!signal || *signal == SIGSTOP) {
+    throw ValueError("invalid signal for --parent-death-signal: " + parsed.parent_death_signal);
+  }
+  request.supervision.parent_death_signal = *signal;
+  request.supervision.stop_timeout = seconds_of(parsed.stop_timeout, "--stop-timeout");
+  request.supervision.timeout = seconds_of(parsed.timeout, "--timeout");
+  request.supervision.reap_descendants = seconds_of(parsed.reap_descendants, "--reap-descendants");
+  if (request.command.empty()) {
+    throw ValueError("no command given: pprotect-run [options] -- CMD [ARGS...]");
+  }
+}
+
+} // namespace
+
+int run_cli(int argc, char** argv, const StartupSignals& signals) {
+  Parsed parsed;
+  try {
+    CLI::App app(k_description, "pprotect-run");
+    add_options(app, parsed);
+    // The command starts after "--", or at the first argument that is not
+    // an option: its own options are never ours.
+    int split = argc;
+    for (int i = 1; i < argc; ++i) {
+      if (std::string_view(argv[i]) == "--") {
+        split = i;
+        break;
+      }
+    }
+    if (split < argc) {
+      parsed.request.command.assign(argv + split + 1, argv + argc);
+      app.parse(split, argv);
+    } else {
+      app.prefix_command();
+      app.parse(argc, argv);
+      parsed.request.command = app.remaining();
+    }
+    finish(parsed);
+  } catch (const CLI::CallForHelp&) {
+    // Asked for: the one thing that goes to stdout.
+    CLI::App help(k_description, "pprotect-run");
+    Parsed unused;
+    add_options(help, unused);
+    std::cout << help.help();
+    return 0;
+  } catch (const CLI::CallForVersion&) {
+    std::cout << "pprotect-run " << PPROTECT_VERSION << "\n";
+    return 0;
+  } catch (const CLI::ParseError& error) {
+    print_launcher_error(error.what());
+    return k_exit_launcher_error;
+  } catch (const ValueError& error) {
+    print_launcher_error(error.what());
+    return k_exit_launcher_error;
+  }
+
+  try {
+    policy::TtyPrompter prompter;
+    return run_with_secrets(parsed.request, signals, prompter);
+  } catch (const store::StoreError& error) {
+    print_launcher_error(error.what());
+  } catch (const std::bad_alloc&) {
+    print_launcher_error("out of memory (or of locked memory for secrets)");
+  } catch (const std::exception& error) {
+    print_launcher_error(error.what());
+  }
+  return k_exit_launcher_error;
+}
+
+} // namespace pprotect::launcher

@@ -1,0 +1,55 @@
+# Shared by the tests/blackbox/run_*.sh scripts (sourced; not a test itself).
+set -euo pipefail
+: "${PPROTECT_BIN_DIR:?}" "${PPROTECT_FIXTURES:?}"
+RUN=$PPROTECT_BIN_DIR/pprotect-run
+if [ ! -x "$RUN" ]; then
+  echo "skip: $RUN not built"
+  exit 77
+fi
+# The raw custodian of the fixture: no key derivation, fast.
+RAW_FILE=$PPROTECT_FIXTURES/raw.yaml
+RAW_USER=ci@example.com
+RAW_PASSPHRASE=P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P
+export PPROTECT_USER=$RAW_USER PPROTECT_PASSPHRASE=$RAW_PASSPHRASE
+unset PPROTECT_ENV_PREFIX LISTEN_PID LISTEN_FDS
+TMP=$(mktemp -d)
+cleanup_hooks=()
+cleanup() {
+  local hook
+  for hook in "${cleanup_hooks[@]+"${cleanup_hooks[@]}"}"; do eval "$hook" || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# pprotect-run on the raw fixture's domain "ci" (secret DEPLOY_TOKEN).
+run() {
+  "$RUN" --file "$RAW_FILE" --domain ci "$@"
+}
+
+# Waits up to $2 seconds (default 10) for command $1 to succeed.
+wait_for() {
+  local tries=$(( ${2:-10} * 20 ))
+  while ! eval "$1"; do
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || return 1
+    sleep 0.05
+  done
+}
+
+alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# The pid of the only child of $1.
+child_of() { cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}'; }
+
+# Starts pprotect-run in the background; sets LAUNCHER to its pid (not a
+# subshell's) and kills it at exit.
+run_bg() {
+  "$RUN" --file "$RAW_FILE" --domain ci "$@" &
+  LAUNCHER=$!
+  cleanup_hooks+=("kill -9 $LAUNCHER 2>/dev/null")
+}
