@@ -103,7 +103,7 @@ bool is_valid_secret_name(std::string_view name) {
 
 class EventReader {
 public:
-  EventReader(std::string_view text, std::string_view path) : m_path(path) {
+  EventReader(std::string_view text, std::string_view path) : m_text(text), m_path(path) {
     if (yaml_parser_initialize(&m_parser) == 0) {
       throw StoreError(std::string(m_path) + ": cannot initialise the YAML parser");
     }
@@ -143,8 +143,7 @@ private:
     std::string what = m_parser.problem != nullptr ? m_parser.problem : "malformed YAML";
     if (m_parser.error == YAML_READER_ERROR) {
       // Reader errors carry a byte offset, not a mark.
-      what = "invalid text: " + what + " (byte " + std::to_string(m_parser.problem_offset) + ")";
-      fail(m_parser.mark, what);
+      fail(mark_of_offset(m_parser.problem_offset), "invalid text: " + what);
     }
     if (m_parser.context != nullptr) {
       what += " (" + std::string(m_parser.context) + " at line " + std::to_string(m_parser.context_mark.line + 1) +
@@ -153,6 +152,24 @@ private:
     fail(m_parser.problem_mark, "malformed YAML: " + what);
   }
 
+  // Line and column (in characters) of a byte offset into the text.
+  yaml_mark_t mark_of_offset(std::size_t offset) const {
+    yaml_mark_t mark{};
+    const std::size_t end = offset < m_text.size() ? offset : m_text.size();
+    for (std::size_t i = 0; i < end; ++i) {
+      const auto byte = static_cast<unsigned char>(m_text[i]);
+      if (byte == '\n') {
+        ++mark.line;
+        mark.column = 0;
+      } else if ((byte & 0xC0) != 0x80) {
+        ++mark.column;
+      }
+    }
+    mark.index = end;
+    return mark;
+  }
+
+  std::string_view m_text;
   std::string_view m_path;
   yaml_parser_t m_parser{};
   yaml_event_t m_event{};
