@@ -24,6 +24,7 @@
 // Where we knowingly differ from the reference's schema:
 // - domain names starting with "meta" (the reference's schema rejects them,
 //   though its add-domain accepts them) and multi-line domain names load;
+// - a plain "=" is a string (as for the reference), a plain "<<" is not;
 // - values the reference coerces by accident (a string where a list is
 //   expected becomes a list of characters) are refused.
 
@@ -296,7 +297,8 @@ private:
     }
     if (scalar.style == YAML_PLAIN_SCALAR_STYLE) {
       const PlainScalarType type = resolve_plain_scalar(text);
-      if (type != PlainScalarType::string) {
+      // The reference's loader constructs a plain "=" as the string "=".
+      if (type != PlainScalarType::string && type != PlainScalarType::value) {
         std::string message = "expected a string for " + std::string(what) + ", found " +
                               std::string(plain_scalar_type_name(type));
         if (show_text && !text.empty()) {
@@ -473,6 +475,12 @@ std::string emit_protected_yaml(const FileData& data) {
   // in a domain, secrets (sorted) before meta. std::map gives the order.
   YamlEmitter out;
   for (const auto& [name, domain] : data.domains) {
+    // The reference writes such a domain and silently loses it (the section
+    // overwrites it); refuse instead of writing a file that reads back
+    // differently.
+    if (name == "audit-log" || name == "key-custodians") {
+      throw StoreError("cannot write a domain named " + quote_name(name) + ": the name is a section of the file");
+    }
     out.mapping_entry(0, name);
     for (const auto& [secret, value] : domain.secrets) {
       out.scalar_entry(2, std::string(k_secret_prefix) + secret, value);

@@ -30,6 +30,8 @@ struct FileData {
 FileData parse_protected_yaml(std::string_view text, std::string_view path);
 
 // Emits the file exactly as the reference does for the same content.
+// Throws StoreError for text that is not valid UTF-8 and for a domain named
+// "audit-log" or "key-custodians" (the reference would silently drop it).
 std::string emit_protected_yaml(const FileData& data);
 
 } // namespace pprotect::store

@@ -378,6 +378,35 @@ TEST_CASE("Aliases are refused, anchors alone are harmless, unknown tags are ref
         "p.yaml:3:1: expected a string for a key in the top level, found a merge key << (quote it to make it a string)");
 }
 
+TEST_CASE("A domain named like a section is refused by the emitter") {
+  for (const char* name : {"audit-log", "key-custodians"}) {
+    FileData data;
+    data.domains[name].public_key = "k";
+    data.domains[name].owners["o"] = "e";
+    CHECK_THROWS_AS(emit_protected_yaml(data), StoreError);
+  }
+}
+
+TEST_CASE("A plain '=' loads as a string, as the reference loads it") {
+  const FileData data = parse_protected_yaml("audit-log: [=]\nkey-custodians: {=: {pwdkm: =}}\n", "p.yaml");
+  CHECK(data.audit_log == std::vector<std::string>{"="});
+  CHECK(data.custodians.at("=") == "=");
+  CHECK(emitted_entry("=") == "- '='\n");
+}
+
+TEST_CASE("Windows line endings, a byte order mark and a %YAML directive are accepted") {
+  std::string crlf;
+  for (char c : read_fixture("multi-owner.yaml")) {
+    if (c == '\n') {
+      crlf += '\r';
+    }
+    crlf += c;
+  }
+  const FileData original = parse_protected_yaml(read_fixture("multi-owner.yaml"), "multi-owner.yaml");
+  CHECK(same_content(parse_protected_yaml("\xef\xbb\xbf" + crlf, "crlf.yaml"), original));
+  CHECK(same_content(parse_protected_yaml("%YAML 1.1\n---\n" + read_fixture("multi-owner.yaml"), "d.yaml"), original));
+}
+
 TEST_CASE("Domain names the reference's schema refuses by accident load") {
   // The reference's schema rejects names starting with "meta" and names
   // with a line break, though it writes them; we read them.
