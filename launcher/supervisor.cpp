@@ -24,6 +24,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "launcher/supervisor_child.hpp"
+#include "launcher/supervisor_memory.hpp"
 
 extern char** environ;
 
@@ -184,7 +185,8 @@ int exit_status_of(int status) {
 class Supervisor {
 public:
   Supervisor(asio::io_context& io, const SupervisorOptions& options, int signal_fd, pid_t child, bool terminal)
-      : m_options(options), m_io(io), m_signals(m_io, signal_fd), m_timeout_timer(m_io), m_kill_timer(m_io), m_child(child),
+      : m_options(options), m_io(io), m_signals(m_io, signal_fd), m_timeout_timer(m_io), m_kill_timer(m_io),
+        m_trim_timer(m_io), m_child(child),
         m_terminal(terminal) {}
 
   // Runs until the main child has ended; returns its exit status.
@@ -200,6 +202,14 @@ public:
         }
       });
     }
+    // A child that runs for more than a moment gets a small supervisor:
+    // short-lived ones (a CI step's `true`) never pay for the trimming.
+    m_trim_timer.expires_after(k_trim_delay);
+    m_trim_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec && !m_finished) {
+        detail::release_memory();
+      }
+    });
     reap(); // the child may have ended already
     if (!m_finished) {
       m_io.run();
@@ -359,12 +369,14 @@ private:
   }
 
   static constexpr double k_default_timeout_kill_after = 10.0;
+  static constexpr std::chrono::milliseconds k_trim_delay{20};
 
   const SupervisorOptions& m_options;
   asio::io_context& m_io;
   asio::posix::stream_descriptor m_signals;
   asio::steady_timer m_timeout_timer;
   asio::steady_timer m_kill_timer;
+  asio::steady_timer m_trim_timer;
   std::array<signalfd_siginfo, 16> m_buffer{};
   pid_t m_child;
   bool m_terminal;

@@ -1,0 +1,81 @@
+#include "launcher/supervisor_memory.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include <fcntl.h>
+#include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace pprotect::launcher::detail {
+
+namespace {
+
+std::string read_maps() {
+  std::string text;
+  const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return text;
+  }
+  char buffer[8192];
+  for (;;) {
+    const ssize_t size = read(fd, buffer, sizeof buffer);
+    if (size <= 0) {
+      break;
+    }
+    text.append(buffer, static_cast<std::size_t>(size));
+  }
+  close(fd);
+  return text;
+}
+
+std::uintptr_t hex(std::string_view text) {
+  return static_cast<std::uintptr_t>(std::strtoull(std::string(text).c_str(), nullptr, 16));
+}
+
+} // namespace
+
+void release_memory() {
+  malloc_trim(0);
+  const std::string maps = read_maps();
+  std::string_view rest = maps;
+  while (!rest.empty()) {
+    const auto end_of_line = rest.find('\n');
+    std::string_view line = rest.substr(0, end_of_line);
+    rest = end_of_line == std::string_view::npos ? std::string_view() : rest.substr(end_of_line + 1);
+    // "start-end perms offset dev inode path"
+    const auto dash = line.find('-');
+    const auto space1 = line.find(' ');
+    if (dash == std::string_view::npos || space1 == std::string_view::npos || line.size() < space1 + 14) {
+      continue;
+    }
+    const std::string_view perms = line.substr(space1 + 1, 4);
+    const auto space2 = line.find(' ', space1 + 1);
+    const auto space3 = line.find(' ', space2 + 1);
+    const std::string_view offset = line.substr(space2 + 1, space3 - space2 - 1);
+    const auto path = line.find('/');
+    if (path == std::string_view::npos) {
+      continue; // anonymous, heap, stack, vdso: not file pages
+    }
+    // Only pages that can hold nothing but the file's own bytes: text
+    // (r-x, never written) and a file's first read-only segment (headers,
+    // symbols, relocation tables: read by ld.so, never written). RELRO
+    // segments are r-- too, but they hold relocated copies (anonymous
+    // pages): dropping those would lose the relocations, so they are left.
+    const bool text = perms == "r-xp";
+    const bool headers = perms == "r--p" && hex(offset) == 0;
+    if (!text && !headers) {
+      continue;
+    }
+    const std::uintptr_t start = hex(line.substr(0, dash));
+    const std::uintptr_t end = hex(line.substr(dash + 1, space1 - dash - 1));
+    if (end > start) {
+      madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+    }
+  }
+}
+
+} // namespace pprotect::launcher::detail

@@ -1,0 +1,14 @@
+#pragma once
+// Keeping the supervisor small while the child runs.
+
+namespace pprotect::launcher::detail {
+
+// Gives back free heap memory (malloc_trim) and drops from our page tables
+// the clean, read-only pages of mapped files (program and library text),
+// which the kernel pages back in from the page cache if they are touched
+// again. Most of a dynamically linked C++ program's resident set is such
+// pages, touched once by the dynamic linker and start-up, never again by a
+// supervisor that sits in epoll_wait.
+void release_memory();
+
+} // namespace pprotect::launcher::detail
