@@ -171,11 +171,13 @@ std::optional<store::SecureBuffer> StdinPrompter::ask_line_secure(std::string_vi
 
 std::optional<store::SecureBuffer> StdinPrompter::ask_secret(std::string_view label) {
   std::cout.flush();
-  std::cerr << label;
-  std::cerr.flush();
   std::optional<store::SecureBuffer> answer;
   {
+    // Echo goes off before the label shows, so nothing typed once the
+    // label is visible can be echoed.
     const EchoOff echo_off(STDIN_FILENO);
+    std::cerr << label;
+    std::cerr.flush();
     answer = read_line_fd0();
     if (!echo_off.active() && !answer) {
       return answer;

@@ -1,0 +1,63 @@
+#!/bin/bash
+# Interactive prompts in a real terminal (tmux): passphrases are not echoed,
+# and Ctrl-C at a passphrase prompt gives the terminal its echo back.
+source "$(dirname "$0")/cli_common.bash"
+command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
+
+SOCK="$SCRATCH/tmux.sock"
+tmx() { tmux -S "$SOCK" "$@"; }
+trap 'tmx kill-server 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+
+screen() { tmx capture-pane -p -t t -S -100; }
+# wait_for TEXT [AFTER]: polls the screen until TEXT shows up (below the
+# line holding AFTER, when given); gives up after about 20 s.
+wait_for() {
+  local i
+  for i in $(seq 200); do
+    if screen | sed -n "/${2:-.}/,\$p" | grep -qF -- "$1"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "never saw [$1] on the terminal; screen was:
+$(screen)"
+  finish
+}
+
+SECRET='Tr0ub4dor-and-3'
+cat >"$SCRATCH/session.sh" <<SESSION
+cd "$WORK"
+"$PPROTECT" init --key-type fast
+echo "EXIT=\$?"
+PPROTECT_USER=alice@example.com "$PPROTECT" add-domain
+echo "EXIT2=\$?"
+stty -a | tr ' ' '\n' | grep -x -e echo -e -echo | sed 's/^/ECHO-STATE=/'
+sleep 60
+SESSION
+tmx new-session -d -s t -x 150 -y 40 "bash $SCRATCH/session.sh"
+
+wait_for "User email:"
+tmx send-keys -t t "alice@example.com" Enter
+wait_for "Passphrase:"
+tmx send-keys -t t "$SECRET" Enter
+wait_for "Retype passphrase:"
+tmx send-keys -t t "$SECRET" Enter
+wait_for "EXIT="
+text="$(screen)"
+expect_contains "init succeeded" "$text" "EXIT=0"
+expect_not_contains "passphrase not echoed" "$text" "$SECRET"
+expect_contains "email echoed" "$text" "User email: alice@example.com"
+
+# Ctrl-C at the passphrase prompt: exit 130 and echo back on.
+wait_for "Passphrase:" "Verify passphrase for"
+tmx send-keys -t t "half-typed" C-c
+wait_for "ECHO-STATE="
+text="$(screen)"
+expect_contains "interrupted" "$text" "EXIT2=130"
+expect_contains "echo restored" "$text" "ECHO-STATE=echo"
+expect_not_contains "typed text not echoed" "$text" "half-typed"
+
+# The passphrase typed in the terminal is the one stored.
+PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE="$SECRET" run '' list-user-secrets
+expect_rc 0 "passphrase typed in the terminal works"
+finish
