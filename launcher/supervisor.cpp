@@ -464,6 +464,7 @@ void reap_descendants(double seconds, int signal_fd) {
     reap_nohang();
     left = live_descendants();
     if (left.empty()) {
+      reap_nohang(); // those that died since the last reap are zombies now
       return;
     }
   }
@@ -476,6 +477,7 @@ void reap_descendants(double seconds, int signal_fd) {
     reap_nohang();
     left = live_descendants();
     if (left.empty()) {
+      reap_nohang(); // those that died since the last reap are zombies now
       return;
     }
     for (pid_t pid : left) {

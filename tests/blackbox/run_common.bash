@@ -16,7 +16,7 @@ TMP=$(mktemp -d)
 cleanup_hooks=()
 cleanup() {
   local hook
-  for hook in "${cleanup_hooks[@]+"${cleanup_hooks[@]}"}"; do eval "$hook" || true; done
+  for hook in "${cleanup_hooks[@]+"${cleanup_hooks[@]}"}"; do eval "$hook" 2>/dev/null || true; done
   rm -rf "$TMP"
 }
 trap cleanup EXIT
