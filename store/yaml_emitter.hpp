@@ -16,7 +16,9 @@ class YamlEmitter {
 public:
   static constexpr std::size_t k_best_width = 100;
   static constexpr std::size_t k_indent_step = 2;
-  // A key whose text is this long or longer is written as "? key".
+  // ruamel.yaml's simple-key limit. It counts the key's "!!str" tag (5
+  // characters, never written) too, so a key of 123 characters or more, or
+  // one with a line break, is written as an explicit key: "? key" / ": value".
   static constexpr std::size_t k_max_simple_key_length = 128;
 
   // Starts a mapping entry at `indent` whose value is a scalar.
