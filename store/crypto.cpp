@@ -276,19 +276,28 @@ std::string seal(std::string_view plaintext, std::string_view recipient_public_k
 
 SecureBuffer seal_open(std::string_view ciphertext, std::string_view public_key,
                        const SecureBuffer& secret_key, std::string_view what) {
+  if (ciphertext.size() < k_seal_overhead) {
+    throw StoreError("truncated ciphertext in " + std::string(what));
+  }
+  SecureBuffer plaintext(ciphertext.size() - k_seal_overhead);
+  seal_open_into(ciphertext, public_key, secret_key, plaintext, what);
+  return plaintext;
+}
+
+void seal_open_into(std::string_view ciphertext, std::string_view public_key, const SecureBuffer& secret_key,
+                    SecureBuffer& plaintext, std::string_view what) {
   ensure_sodium();
   if (ciphertext.size() < k_seal_overhead) {
     throw StoreError("truncated ciphertext in " + std::string(what));
   }
-  if (public_key.size() != k_key_size || secret_key.size() != k_key_size) {
-    throw StoreError("cannot decrypt " + std::string(what) + ": bad key size");
+  if (public_key.size() != k_key_size || secret_key.size() != k_key_size ||
+      plaintext.size() != ciphertext.size() - k_seal_overhead) {
+    throw StoreError("cannot decrypt " + std::string(what) + ": bad key or buffer size");
   }
-  SecureBuffer plaintext(ciphertext.size() - k_seal_overhead);
   if (crypto_box_seal_open(plaintext.data(), bytes_of(ciphertext), ciphertext.size(), bytes_of(public_key),
                            secret_key.data()) != 0) {
     throw StoreError("cannot decrypt " + std::string(what) + " (corrupted, or not encrypted for this key)");
   }
-  return plaintext;
 }
 
 bool equal_bytes(std::string_view a, std::string_view b) {

@@ -80,6 +80,11 @@ std::string seal(std::string_view plaintext, std::string_view recipient_public_k
 SecureBuffer seal_open(std::string_view ciphertext, std::string_view public_key,
                        const SecureBuffer& secret_key, std::string_view what);
 
+// The same into a buffer of exactly ciphertext.size() - 48 bytes, so that
+// callers can allocate secure memory up front (see decrypt_domain).
+void seal_open_into(std::string_view ciphertext, std::string_view public_key, const SecureBuffer& secret_key,
+                    SecureBuffer& plaintext, std::string_view what);
+
 // Constant-time equality of two byte strings of any length.
 bool equal_bytes(std::string_view a, std::string_view b);
 

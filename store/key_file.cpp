@@ -4,8 +4,12 @@
 #include "store/errors.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <ctime>
+#include <exception>
 #include <sodium.h>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 namespace pprotect::store {
@@ -13,6 +17,10 @@ namespace pprotect::store {
 namespace {
 
 constexpr std::size_t k_owner_entry_size = crypto::k_key_size + crypto::k_seal_overhead;
+// decrypt_domain opens secrets on up to k_max_threads threads, one per
+// k_secrets_per_thread secrets.
+constexpr std::size_t k_max_threads = 4;
+constexpr std::size_t k_secrets_per_thread = 64;
 
 std::string quoted(std::string_view name) {
   return "'" + std::string(name) + "'";
@@ -550,11 +558,66 @@ SecretValues KeyFile::decrypt_domain(std::string_view domain_name, const Unlocke
   // Open with the public key derived from the domain key: a tampered
   // public-key field cannot then redirect anything.
   const std::string public_key = crypto::public_key_of(domain_key);
-  SecretValues values;
+  struct Job {
+    const std::string* name;
+    std::string ciphertext;
+    SecureBuffer plaintext;
+  };
+  std::vector<Job> jobs;
+  jobs.reserve(data.secrets.size());
   for (const auto& [name, b64] : data.secrets) {
-    const std::string ciphertext = decode_secret(b64, domain_name, name);
-    values.emplace(name,
-                   crypto::seal_open(ciphertext, public_key, domain_key, secret_what(domain_name, name)));
+    std::string ciphertext = decode_secret(b64, domain_name, name);
+    SecureBuffer plaintext(ciphertext.size() - crypto::k_seal_overhead);
+    jobs.push_back(Job{&name, std::move(ciphertext), std::move(plaintext)});
+  }
+  // Each secret costs an X25519 multiplication: a big domain is opened on a
+  // few threads. The secure buffers were allocated above, on this thread
+  // alone: each sodium_malloc changes page protections, which in a
+  // multi-threaded process means a TLB shootdown on every core.
+  std::atomic<std::size_t> next{0};
+  const auto open_some = [&] {
+    for (std::size_t i = next++; i < jobs.size(); i = next++) {
+      jobs[i].plaintext = crypto::seal_open(jobs[i].ciphertext, public_key, domain_key,
+                                            secret_what(domain_name, *jobs[i].name));
+    }
+  };
+  const std::size_t helpers = jobs.size() < k_secrets_per_thread
+                                  ? 0
+                                  : std::min<std::size_t>({std::thread::hardware_concurrency(), k_max_threads,
+                                                           jobs.size() / k_secrets_per_thread}) -
+                                        1;
+  std::vector<std::exception_ptr> errors(helpers + 1);
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t t = 0; t < helpers; ++t) {
+      try {
+        threads.emplace_back([&, t] {
+          try {
+            open_some();
+          } catch (...) {
+            errors[t + 1] = std::current_exception();
+            next = jobs.size();
+          }
+        });
+      } catch (const std::system_error&) {
+        break; // no thread to be had: this one does the work
+      }
+    }
+    try {
+      open_some();
+    } catch (...) {
+      errors[0] = std::current_exception();
+      next = jobs.size();
+    }
+  } // joins
+  for (const auto& error : errors) {
+    if (error) {
+      std::rethrow_exception(error);
+    }
+  }
+  SecretValues values;
+  for (auto& job : jobs) {
+    values.emplace_hint(values.end(), *job.name, std::move(job.plaintext));
   }
   return values;
 }

@@ -523,3 +523,22 @@ TEST_CASE("What we write the reference can read: fields keep their layout") {
   const auto alice = back.unlock(k_alice, k_alice_pass);
   CHECK(decrypted(back, "prod", alice).at("db-pass") == "hunter2");
 }
+
+TEST_CASE("A big domain decrypts in full, and one corrupted secret fails it") {
+  KeyFile file = sample_file();
+  for (int i = 0; i < 300; ++i) {
+    file.set_secret("prod", "S" + std::to_string(i), "value " + std::to_string(i));
+  }
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  const auto values = decrypted(file, "prod", alice);
+  REQUIRE(values.size() == 302);
+  for (int i = 0; i < 300; ++i) {
+    CHECK(values.at("S" + std::to_string(i)) == "value " + std::to_string(i));
+  }
+  const std::string text = file.emit();
+  std::string raw = crypto::base64_decode(field_of(text, "secret-S250"), "x");
+  raw[50] = static_cast<char>(raw[50] ^ 1);
+  const KeyFile bad = KeyFile::parse(replace_value(text, "secret-S250", crypto::base64_encode(raw)), "p");
+  CHECK_THROWS_WITH(bad.decrypt_domain("prod", alice),
+                    Catch::Contains("cannot decrypt secret 'S250' of domain 'prod'"));
+}
