@@ -505,7 +505,14 @@ int pprotect_main(int argc, char** argv) {
     std::cerr << "error: pprotect: expected a subcommand\n";
     return k_exit_usage;
   }
-  return run_subcommand(options);
+  const int status = run_subcommand(options);
+  std::cout.flush();
+  if (!std::cout) {
+    // A full disk or closed pipe must not look like success to a script.
+    std::cerr << "error: cannot write to standard output\n";
+    return status == 0 ? k_exit_failure : status;
+  }
+  return status;
 }
 
 } // namespace pprotect::launcher
