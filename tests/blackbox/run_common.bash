@@ -53,3 +53,15 @@ run_bg() {
   LAUNCHER=$!
   cleanup_hooks+=("kill -9 $LAUNCHER 2>/dev/null")
 }
+
+# A private tmux server for terminal tests; killed at exit.
+start_tmux() { # session command...
+  command -v tmux >/dev/null || { echo "skip: no tmux"; exit 77; }
+  TMUX_SOCKET=pprotect-test-$$
+  export TERM=${TERM:-xterm}
+  [ "$TERM" != dumb ] || export TERM=xterm
+  tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s test -x 120 -y 40 "$@"
+  cleanup_hooks+=("tmux -L $TMUX_SOCKET kill-server")
+}
+keys() { tmux -L "$TMUX_SOCKET" send-keys -t test "$@"; }
+screen() { tmux -L "$TMUX_SOCKET" capture-pane -p -t test; }

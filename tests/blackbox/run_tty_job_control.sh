@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Job control through the launcher, in a terminal:
+# 1. an interactive `bash -i` run by the launcher has job control (it owns the
+#    terminal's foreground): Ctrl-Z stops its job and gives its prompt back;
+# 2. the launcher run from an interactive shell: Ctrl-Z stops the child AND
+#    the launcher, so the shell gets its prompt back; `fg` resumes both.
+source "$(dirname "$0")/run_common.bash"
+
+prompt_shown() { screen | grep -Eq '[$#] *$'; }
+
+# 1. bash -i under the launcher.
+cat >"$TMP/inner.sh" <<SH
+"$RUN" --file "$RAW_FILE" --domain ci -- bash --norc --noprofile -i
+echo \$? >"$TMP/inner-rc"
+sleep 30
+SH
+start_tmux bash "$TMP/inner.sh"
+wait_for prompt_shown || fail "no prompt from the inner bash: $(screen)"
+keys "sleep 100" Enter
+wait_for "pgrep -f '^sleep 100\$' >/dev/null" || fail "sleep did not start"
+sleep 0.2
+keys C-z
+wait_for "screen | grep -q Stopped" 5 || fail "Ctrl-Z did not stop the inner job: $(screen)"
+keys "jobs -l >'$TMP/jobs'" Enter
+keys "fg" Enter
+wait_for "! grep -q '^State:.*T' /proc/\$(pgrep -f '^sleep 100\$')/status" 5 || fail "fg did not resume the inner job"
+sleep 0.2
+keys C-c
+wait_for "! pgrep -f '^sleep 100\$' >/dev/null" 5 || fail "Ctrl-C did not end the inner job: $(screen)"
+keys "exit 7" Enter
+wait_for "[ -s '$TMP/inner-rc' ]" 10 || fail "inner bash did not exit: $(screen)"
+grep -q Stopped "$TMP/jobs" || fail "inner bash jobs: $(cat "$TMP/jobs")"
+[ "$(cat "$TMP/inner-rc")" -eq 7 ] || fail "launcher exit $(cat "$TMP/inner-rc"), expected 7"
+if screen | grep -Eq 'no job control|cannot set terminal process group'; then
+  fail "inner bash has no job control: $(screen)"
+fi
+tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null || true
+
+# 2. The launcher under an interactive shell.
+start_tmux bash --norc --noprofile -i
+wait_for prompt_shown || fail "no prompt: $(screen)"
+keys "\"$RUN\" --file \"$RAW_FILE\" --domain ci -- sleep 101" Enter
+wait_for "pgrep -f '^sleep 101\$' >/dev/null" || fail "sleep did not start: $(screen)"
+sleep 0.2
+keys C-z
+wait_for "screen | grep -q Stopped" 5 || fail "Ctrl-Z did not give the prompt back: $(screen)"
+launcher=$(pgrep -f "pprotect-run --file .* -- sleep 101")
+grep -q '^State:.*T' "/proc/$launcher/status" || fail "launcher not stopped"
+grep -q '^State:.*T' "/proc/$(pgrep -f '^sleep 101$')/status" || fail "child not stopped"
+keys "fg" Enter
+wait_for "grep -q '^State:.*S' /proc/$launcher/status" 5 || fail "fg did not resume the launcher: $(screen)"
+wait_for "! grep -q '^State:.*T' /proc/\$(pgrep -f '^sleep 101\$')/status" 5 || fail "fg did not resume the child"
+sleep 0.2
+keys C-c
+keys "echo rc=\$? >'$TMP/outer-rc'" Enter
+wait_for "[ -s '$TMP/outer-rc' ]" 10 || fail "Ctrl-C did not end the launcher: $(screen)"
+grep -qx 'rc=130' "$TMP/outer-rc" || fail "after Ctrl-C: $(cat "$TMP/outer-rc"), expected rc=130"
+echo ok
