@@ -57,7 +57,9 @@ run_bg() {
 # A private tmux server for terminal tests; killed at exit.
 start_tmux() { # session command...
   command -v tmux >/dev/null || { echo "skip: no tmux"; exit 77; }
-  TMUX_SOCKET=pprotect-test-$$
+  # A new socket each time: a server just killed may still hold the old one.
+  tmux_count=$(( ${tmux_count:-0} + 1 ))
+  TMUX_SOCKET=pprotect-test-$$-$tmux_count
   export TERM=${TERM:-xterm}
   [ "$TERM" != dumb ] || export TERM=xterm
   tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s test -x 120 -y 40 "$@"
