@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "launcher/decrypt_output.hpp"
@@ -563,6 +565,41 @@ int cmd_decrypt_domain(Context& ctx) {
   return 0;
 }
 
+// exec blocks every signal before run_with_secrets (so none is lost before
+// the child exists), but Ctrl-C at a credential prompt must still work:
+// this prompter lets signals through only while it waits for an answer.
+class SignalsOpenPrompter : public policy::Prompter {
+public:
+  SignalsOpenPrompter(StdinPrompter& inner, const StartupSignals& signals) : m_inner(inner), m_signals(signals) {}
+  bool available() const override { return m_inner.available(); }
+  void say(std::string_view message) override { m_inner.say(message); }
+  std::optional<std::string> ask_line(std::string_view label) override {
+    const Unblocked open(m_signals);
+    return m_inner.ask_line(label);
+  }
+  std::optional<store::SecureBuffer> ask_secret(std::string_view label) override {
+    const Unblocked open(m_signals);
+    return m_inner.ask_secret(label);
+  }
+
+private:
+  class Unblocked {
+  public:
+    explicit Unblocked(const StartupSignals& signals) {
+      ::pthread_sigmask(SIG_SETMASK, &signals.original_mask(), &m_blocked);
+    }
+    ~Unblocked() { ::pthread_sigmask(SIG_SETMASK, &m_blocked, nullptr); }
+    Unblocked(const Unblocked&) = delete;
+    Unblocked& operator=(const Unblocked&) = delete;
+
+  private:
+    sigset_t m_blocked{};
+  };
+
+  StdinPrompter& m_inner;
+  const StartupSignals& m_signals;
+};
+
 int cmd_exec(Context& ctx) {
   if (!ctx.options.domain) {
     throw policy::UsageError("--domain is required for exec");
@@ -582,7 +619,8 @@ int cmd_exec(Context& ctx) {
   request.command = ctx.options.command;
   const StartupSignals signals = StartupSignals::block_all();
   try {
-    return run_with_secrets(request, signals, ctx.prompter);
+    SignalsOpenPrompter prompter(ctx.prompter, signals);
+    return run_with_secrets(request, signals, prompter);
   } catch (...) {
     signals.restore();
     throw;

@@ -32,6 +32,10 @@ echo "EXIT=\$?"
 PPROTECT_USER=alice@example.com "$PPROTECT" add-domain
 echo "EXIT2=\$?"
 stty -a | tr ' ' '\n' | grep -x -e echo -e -echo | sed 's/^/ECHO-STATE=/'
+PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE='$SECRET' "$PPROTECT" add-domain --domain dev >/dev/null
+PPROTECT_USER=alice@example.com "$PPROTECT" exec --domain dev -- true
+echo "EXIT3=\$?"
+stty -a | tr ' ' '\n' | grep -x -e echo -e -echo | sed 's/^/EXEC-ECHO-STATE=/'
 sleep 60
 SESSION
 tmx new-session -d -s t -x 150 -y 40 "bash $SCRATCH/session.sh"
@@ -56,6 +60,14 @@ text="$(screen)"
 expect_contains "interrupted" "$text" "EXIT2=130"
 expect_contains "echo restored" "$text" "ECHO-STATE=echo"
 expect_not_contains "typed text not echoed" "$text" "half-typed"
+
+# The same in exec, whose signals are blocked for the supervisor's sake.
+wait_for "Passphrase:" "EXIT2="
+tmx send-keys -t t "half-typed" C-c
+wait_for "EXEC-ECHO-STATE="
+text="$(screen)"
+expect_contains "exec interrupted" "$text" "EXIT3=130"
+expect_contains "echo restored after exec" "$text" "EXEC-ECHO-STATE=echo"
 
 # The passphrase typed in the terminal is the one stored.
 PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE="$SECRET" run '' list-user-secrets
