@@ -111,6 +111,10 @@ std::optional<store::SecureBuffer> read_line_fd0() {
   if (!got_any) {
     return std::nullopt;
   }
+  // Python reads stdin with universal newlines: a CRLF line loses its CR.
+  if (used > 0 && line.data()[used - 1] == '\r') {
+    --used;
+  }
   return store::SecureBuffer::copy_of(line.view().substr(0, used));
 }
 

@@ -39,6 +39,12 @@ expect_eq "prompts" "$OUT" $'Adding secret value.\nDomain name: Secret name: Sec
 as_alice run '' decrypt-domain dev --secret prompted
 expect_eq "prompted value stored" "$OUT" "value with spaces"
 
+# Answers piped with CRLF line ends lose the CR, as Python's input() does.
+run $'dev\r\ncrlf\r\nvalue\r\n' add-secret
+expect_rc 0 "CRLF answers"
+as_alice run '' decrypt-domain dev --secret crlf --output-format json
+expect_eq "no CR kept" "$OUT" $'{\n  "crlf": "value"\n}'
+
 run $'dev\nprompted\nagain\n' add-secret
 expect_rc 1 "existing secret"
 finish
