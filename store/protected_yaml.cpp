@@ -19,12 +19,20 @@
 // scalar that reads as an int, float, bool, null or timestamp is not a
 // string, and the reference's schema refuses it; so do we, saying to quote
 // it. `yes`/`no`/`on` are strings in YAML 1.2. Quoted and block scalars are
-// always strings; the tags !!str and ! make any scalar a string.
+// always strings; the tags !!str and ! make any scalar a string. A plain
+// "=" is the string "=", as the reference reads it; a plain "<<" (a merge
+// key) is refused.
 //
-// Where we knowingly differ from the reference's schema:
+// Where we knowingly differ from the reference's loader:
 // - domain names starting with "meta" (the reference's schema rejects them,
 //   though its add-domain accepts them) and multi-line domain names load;
-// - a plain "=" is a string (as for the reference), a plain "<<" is not;
+// - libyaml reads YAML 1.1 syntax: a raw U+0085, U+2028 or U+2029 is a line
+//   break (the reference never writes one unescaped outside quotes), and a
+//   tab inside a plain scalar is accepted (ruamel.yaml refuses it);
+// - a secret key with a trailing line break ("secret-x\n", which Python's
+//   `$` lets through) is refused;
+// - aliases are refused: the reference never writes them, and expanding
+//   them is how a small hostile file becomes a huge one;
 // - values the reference coerces by accident (a string where a list is
 //   expected becomes a list of characters) are refused.
 
@@ -131,7 +139,6 @@ public:
     m_has_event = true;
     return m_event;
   }
-  const yaml_event_t& current() const { return m_event; }
 
   [[noreturn]] void fail(const yaml_mark_t& mark, std::string_view what) const {
     throw StoreError(std::string(m_path) + ":" + std::to_string(mark.line + 1) + ":" +
