@@ -254,9 +254,9 @@ void append_entry(std::string& out, std::string_view indent, std::string_view la
 
 std::string root_help() {
   std::string out = "Usage: pprotect subcommand [FLAGS]\n\n";
-  out += "  pprotect: people-centric secret management, file-compatible with pocket_protector.\n\n";
-  out += "  Flags may come before or after the subcommand; run \"pprotect SUBCOMMAND --help\"\n";
-  out += "  for a subcommand's flags.\n\n\n";
+  out += "  pprotect: people-centric secret management, file-compatible with\n";
+  out += "  pocket_protector. Flags may come before or after the subcommand; run\n";
+  out += "  \"pprotect SUBCOMMAND --help\" for a subcommand's flags.\n\n\n";
   out += "Subcommands:\n\n";
   std::string_view group = "";
   for (const auto& info : subcommands()) {
