@@ -26,9 +26,12 @@
 // Where we knowingly differ from the reference's loader:
 // - domain names starting with "meta" (the reference's schema rejects them,
 //   though its add-domain accepts them) and multi-line domain names load;
-// - libyaml reads YAML 1.1 syntax: a raw U+0085, U+2028 or U+2029 is a line
-//   break (the reference never writes one unescaped outside quotes), and a
-//   tab inside a plain scalar is accepted (ruamel.yaml refuses it);
+// - libyaml reads YAML 1.1 syntax: a raw U+2028 or U+2029 in a plain
+//   scalar is a line break (the reference quotes such text, so only a hand
+//   edit can hit this), and a tab inside a plain scalar is accepted
+//   (ruamel.yaml refuses it). Quoted text reads as the reference reads it,
+//   including its quirk that a U+0085 it wrote raw in single quotes comes
+//   back as a space.
 // - a secret key with a trailing line break ("secret-x\n", which Python's
 //   `$` lets through) is refused;
 // - aliases are refused: the reference never writes them, and expanding
