@@ -108,7 +108,7 @@ int main() {
     std::snprintf(name, sizeof name, "service-%03d", d);
     big.add_domain(name, k_owner);
     for (int s = 0; s < 25; ++s) {
-      big.add_secret(name, "SECRET_" + std::to_string(s), value_of(d, s));
+      big.add_secret(name, std::string("SECRET_").append(std::to_string(s)), value_of(d, s));
     }
   }
   const fs::path big_path = dir / "big.yaml";
@@ -131,7 +131,7 @@ int main() {
   wide.add_key_custodian(k_owner, k_raw_pass, KeyType::raw);
   wide.add_domain("wide", k_owner);
   for (int s = 0; s < 2000; ++s) {
-    wide.add_secret("wide", "SECRET_" + std::to_string(s), value_of(s % 1000, s % 100));
+    wide.add_secret("wide", std::string("SECRET_").append(std::to_string(s)), value_of(s % 1000, s % 100));
   }
   const KeyFile wide_loaded = KeyFile::parse(wide.emit(), "wide.yaml");
   // The result is freed outside the timed part: a command frees it at exit,

@@ -260,8 +260,10 @@ TEST_CASE("Two processes writing at once both land") {
   const auto alice = file.unlock(k_alice, k_alice_pass);
   const auto values = file.decrypt_domain("prod", alice);
   for (int i = 0; i < k_iterations; ++i) {
-    CHECK(values.at("left" + std::to_string(i)).view() == "left" + std::to_string(i));
-    CHECK(values.at("right" + std::to_string(i)).view() == "right" + std::to_string(i));
+    CHECK(values.at(std::string("left").append(std::to_string(i))).view() ==
+          std::string("left").append(std::to_string(i)));
+    CHECK(values.at(std::string("right").append(std::to_string(i))).view() ==
+          std::string("right").append(std::to_string(i)));
   }
   CHECK(entries_of(dir.path()) == std::vector<std::string>{"protected.yaml"});
 }
