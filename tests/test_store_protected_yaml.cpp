@@ -590,3 +590,38 @@ TEST_CASE("Every golden emitter output parses back to the content it was made fr
   }
   CHECK(failures == 0);
 }
+
+TEST_CASE("Whole random files written by the reference parse and re-emit byte for byte") {
+  std::ifstream in(std::string(PPROTECT_FIXTURES) + "/../data/yaml/emitter_files.txt", std::ios::binary);
+  REQUIRE(in.good());
+  std::string line;
+  std::size_t files = 0;
+  std::size_t failures = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    std::istringstream header(line);
+    std::string word;
+    std::size_t length = 0;
+    header >> word >> length;
+    REQUIRE(word == "file");
+    std::string yaml(length, '\0');
+    in.read(yaml.data(), static_cast<std::streamsize>(length));
+    ++files;
+    std::string emitted;
+    try {
+      emitted = emit_protected_yaml(parse_protected_yaml(yaml, "random.yaml"));
+    } catch (const StoreError& error) {
+      emitted = error.what();
+    }
+    if (emitted != yaml) {
+      ++failures;
+      if (failures <= 3) {
+        CHECK(emitted == yaml);
+      }
+    }
+  }
+  CHECK(files == 150);
+  CHECK(failures == 0);
+}

@@ -3,7 +3,11 @@
 # configures it (YAML() round-trip dumper, width 100, its OrderedDict
 # representer, the file layout of KeyFile.get_contents). Not run by the tests:
 # it needs Debian's python3-ruamel.yaml, which is not a project dependency.
-#   /usr/bin/python3 tests/data/yaml/make_emitter_cases.py tests/data/yaml/emitter_cases.txt
+#   /usr/bin/python3 tests/data/yaml/make_emitter_cases.py tests/data/yaml
+# writes emitter_cases.txt (one string in every position of a small file) and
+# emitter_files.txt (random whole files: several domains, secrets, owners,
+# custodians and entries, so state carried from one entry to the next is
+# exercised too).
 import collections
 import io
 import random
@@ -113,7 +117,7 @@ for i in range(100):
     L = rnd.choice([100, 130, 200, 300])
     add(''.join(rnd.choice(['ab', 'c', ' ', 'word', "'", '\t', 'é']) for _ in range(L)))
 
-out = open(sys.argv[1], 'wb')
+out = open(sys.argv[1] + '/emitter_cases.txt', 'wb')
 out.write(b'# Golden emitter cases: for each input string S, the reference emitter\'s output for a file whose\n')
 out.write(b'# domain name, secret value, public key, owner name and entry, custodian name and pwdkm and only\n')
 out.write(b'# audit entry are all S. Format: "case <hex of S in UTF-8> <byte length of the YAML>", then the YAML.\n')
@@ -122,3 +126,33 @@ for s in cases:
     out.write(b'case %s %d\n' % ((s.encode('utf8').hex() or '-').encode(), len(y)))
     out.write(y)
 print(len(cases), 'cases')
+
+
+# Whole files.
+rnd = random.Random(11)
+alph = ['a', 'b', ' ', ' ', "'", '"', ':', '#', '-', '?', '\t', '\n', 'é', '\u2028', '\U0001F600', ',', '[', '\\', '\x00', '\xa0', '!', '0', '1', '.', 'T', 'n']
+def rs():  # a random string, often one that needs quoting
+    mode = rnd.random()
+    if mode < 0.3:
+        return rnd.choice(['42', 'true', 'null', '', 'yes', '2001-01-01', '1e3', '@x', 'a: b', "it's", 'x' * 130, 'w ' * 70])
+    L = rnd.choice([1, 3, 8, 20, 60, 100, 125, 200])
+    return ''.join(rnd.choice(alph) for _ in range(L))
+def name():
+    return rnd.choice('abcXYZ') + ''.join(rnd.choice('ab_-09Z') for _ in range(rnd.randint(0, 12)))
+out = open(sys.argv[1] + '/emitter_files.txt', 'wb')
+out.write(b'# Random whole files written by the reference emitter. Format: "file <byte length>", then the YAML.\n')
+for i in range(150):
+    doms = {}
+    for _ in range(rnd.randint(0, 4)):
+        n = rs()
+        if n in ('audit-log', 'key-custodians') or '\x85' in n: continue
+        dom = collections.OrderedDict(sorted({'secret-' + name(): rs() for _ in range(rnd.randint(0, 4))}.items()))
+        owners = {rs(): rs() for _ in range(rnd.randint(1, 3))}
+        dom['meta'] = collections.OrderedDict([('public-key', rs()), ('owners', collections.OrderedDict(sorted(owners.items())))])
+        doms[n] = dom
+    data = collections.OrderedDict(sorted(doms.items()))
+    data['key-custodians'] = collections.OrderedDict(sorted({rs(): {'pwdkm': rs()} for _ in range(rnd.randint(0, 3))}.items(), key=lambda kv: kv[0]))
+    data['audit-log'] = [rs() for _ in range(rnd.randint(0, 5))]
+    y = dump(data).encode('utf8')
+    out.write(b'file %d\n' % len(y))
+    out.write(y)
