@@ -641,8 +641,8 @@ TEST_CASE("Mutated fixtures are either refused with a StoreError or load, re-emi
   std::size_t loaded = 0;
   for (int iteration = 0; iteration < 20000; ++iteration) {
     std::string text = seeds[rng() % seeds.size()];
-    const unsigned mutations = 1 + rng() % 6;
-    for (unsigned m = 0; m < mutations && !text.empty(); ++m) {
+    const auto mutations = 1 + rng() % 6;
+    for (std::size_t m = 0; m < mutations && !text.empty(); ++m) {
       const std::size_t pos = rng() % text.size();
       switch (rng() % 4) {
       case 0:
