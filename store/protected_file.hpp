@@ -20,7 +20,9 @@ using ConfirmWrite = std::function<bool(const std::string& before, const std::st
 // then writes a temp file in the same directory, fsyncs it, renames it over
 // the file and fsyncs the directory, keeping the file's mode. On any
 // failure (an exception from change included) the file is left as it was.
-// Returns false when confirm declined.
+// Returns false when confirm declined. The lock is flock(LOCK_EX) on the
+// protected file itself, re-taken when a rename replaced the file while we
+// waited; no lock file is created.
 bool modify_key_file(const std::filesystem::path& path, const std::function<void(KeyFile&)>& change,
                      const ConfirmWrite& confirm = {}, AuditClock clock = {});
 

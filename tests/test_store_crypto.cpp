@@ -183,15 +183,13 @@ TEST_CASE("Raw passphrases are P, 64 lowercase hex digits, P") {
   CHECK_THROWS_AS(crypto::new_pwdkm(KeyType::raw, "c", "short"), StoreError);
 }
 
+// hard.yaml (Argon2id at 256 MiB) is checked once, by the golden test in
+// test_store_key_file.cpp.
 TEST_CASE("Fast and raw fixture keys derive from their passphrases and open their owner entries") {
   check_fixture_keys("fast");
   check_fixture_keys("raw");
   check_fixture_keys("multi-owner");
   check_fixture_keys("quoting");
-}
-
-TEST_CASE("The hard fixture key derives with Argon2id at 256 MiB") {
-  check_fixture_keys("hard");
 }
 
 TEST_CASE("A wrong passphrase derives another public key") {

@@ -2,6 +2,7 @@
 #include "store/protected_file.hpp"
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -300,5 +301,29 @@ TEST_CASE("Two processes creating at once: exactly one wins") {
     CHECK(entries_of(dir.path()) == std::vector<std::string>{"protected.yaml"});
     const KeyFile file = pprotect::store::load_key_file(path);
     CHECK(file.custodian_names() == std::vector<std::string>{codes[0] == 0 ? "left" : "right"});
+  }
+}
+
+TEST_CASE("A writer killed by a signal leaves a whole file and no temp file") {
+  TempDir dir;
+  const fs::path path = make_file(dir);
+  for (int round = 0; round < 20; ++round) {
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      for (int i = 0;; ++i) {
+        const std::string name =
+            std::string("r").append(std::to_string(round)).append("_").append(std::to_string(i));
+        pprotect::store::modify_key_file(path, [&](KeyFile& file) { file.add_secret("prod", name, "v"); });
+      }
+    }
+    // Somewhere in the middle of a write: most of a write is its fsync.
+    ::usleep(static_cast<useconds_t>(2000 + (round * 1373) % 20000));
+    REQUIRE(::kill(child, round % 2 == 0 ? SIGTERM : SIGINT) == 0);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFSIGNALED(status));
+    CHECK(entries_of(dir.path()) == std::vector<std::string>{"protected.yaml"});
+    CHECK_NOTHROW(pprotect::store::load_key_file(path));
   }
 }
