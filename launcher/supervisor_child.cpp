@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/process/v2/posix/default_launcher.hpp>
+#include <boost/process/v2/posix/vfork_launcher.hpp>
 #include <boost/process/v2/process.hpp>
 
 extern char** environ;
@@ -275,9 +275,14 @@ int prepare_exec(ChildPlan& plan, pid_t self, int keep_fd) {
 
 namespace {
 
-// A Boost.Process v2 initializer: its hooks run in the parent before fork
-// (on_setup), in the child before execve (on_exec_setup) and in the parent
-// once the child has exec'd (on_success).
+// A Boost.Process v2 initializer: its hooks run in the parent before vfork
+// (on_setup), in the child before execve (on_exec_setup), in the child when
+// execve failed (on_exec_error) and in the parent once the child has exec'd
+// (on_success).
+//
+// WARNING: with vfork the child borrows the parent's memory and stack until
+// execve: everything it does must be a plain system call (prepare_exec), no
+// allocation, no exit handlers.
 struct ChildSetup {
   ChildPlan* plan;
 
@@ -291,13 +296,22 @@ struct ChildSetup {
 
   template <typename Launcher, typename Path, typename CommandLine>
   boost::system::error_code on_exec_setup(Launcher& launcher, const Path&, CommandLine&) {
-    // The default launcher appends its exec-error pipe last.
+    // The vfork launcher has no exec-error pipe (the error comes back
+    // through the shared memory): only the listen fds are whitelisted.
     const int error = prepare_exec(*plan, getpid(), launcher.fd_whitelist.back());
     if (error != 0) {
       errno = error; // the launcher reports errno, not the code we return
       return {error, boost::system::system_category()};
     }
     return {};
+  }
+
+  // Boost 1.81 detects this hook with five arguments and calls it with four;
+  // a variadic template answers both. The launcher would call exit(), which
+  // runs the parent's exit handlers in its borrowed memory: _exit instead.
+  template <typename... Arguments>
+  void on_exec_error(Arguments&&...) {
+    _exit(errno == ENOENT ? k_exit_not_found : k_exit_not_executable);
   }
 
   template <typename Launcher, typename Path, typename CommandLine>
@@ -311,7 +325,11 @@ struct ChildSetup {
 } // namespace
 
 pid_t spawn(ChildPlan& plan, boost::asio::io_context& io, boost::system::error_code& ec) {
-  boost::process::v2::posix::default_launcher launcher;
+  // vfork, not fork: the launcher's address space is a few hundred mappings
+  // (libsodium's guarded pages among them), and copying then tearing down
+  // its page tables was a measurable part of the start-up time; the parent
+  // is suspended only until the child's execve.
+  boost::process::v2::posix::vfork_launcher launcher;
   launcher.env = plan.envp.data();
   const char** argv = plan.argv.data();
   auto process = launcher(io.get_executor(), ec, boost::filesystem::path(plan.executable), argv, ChildSetup{&plan});
