@@ -279,6 +279,20 @@ LockedFile open_locked(const std::filesystem::path& path) {
   }
 }
 
+// A symlinked protected file (say, into a configuration checkout) stays a
+// symlink: the write replaces the link's target, in the target's directory.
+std::filesystem::path write_target(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::is_symlink(path, error)) {
+    return path;
+  }
+  std::filesystem::path target = std::filesystem::canonical(path, error);
+  if (error) {
+    throw FileNotFoundError("Protected file not found: " + path.string());
+  }
+  return target;
+}
+
 } // namespace
 
 KeyFile load_key_file(const std::filesystem::path& path, AuditClock clock) {
@@ -298,7 +312,8 @@ bool modify_key_file(const std::filesystem::path& path, const std::function<void
                      const ConfirmWrite& confirm, AuditClock clock) {
   // The lock is held from the read to the rename, so no other pprotect
   // writer can slip a change in between and have it overwritten.
-  LockedFile locked = open_locked(path);
+  const std::filesystem::path target = write_target(path);
+  LockedFile locked = open_locked(target);
   const std::string before = read_all(locked.fd.get(), path);
   KeyFile file = KeyFile::parse(before, path.string(), std::move(clock));
   change(file);
@@ -306,7 +321,7 @@ bool modify_key_file(const std::filesystem::path& path, const std::function<void
   if (confirm && !confirm(before, after)) {
     return false;
   }
-  replace_file(path, after, locked.status);
+  replace_file(target, after, locked.status);
   return true;
 }
 

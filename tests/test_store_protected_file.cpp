@@ -327,3 +327,14 @@ TEST_CASE("A writer killed by a signal leaves a whole file and no temp file") {
     CHECK_NOTHROW(pprotect::store::load_key_file(path));
   }
 }
+
+TEST_CASE("A symlinked protected file stays a symlink") {
+  TempDir dir;
+  const fs::path real = make_file(dir);
+  const fs::path link = dir.path() / "link.yaml";
+  fs::create_symlink(real.filename(), link);
+  CHECK(pprotect::store::modify_key_file(link, [](KeyFile& file) { file.add_secret("prod", "token", "v"); }));
+  CHECK(fs::is_symlink(link));
+  CHECK(pprotect::store::load_key_file(real).secret_names("prod") == std::vector<std::string>{"token"});
+  CHECK(entries_of(dir.path()) == std::vector<std::string>{"link.yaml", "protected.yaml"});
+}
