@@ -4,7 +4,9 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -547,4 +549,93 @@ TEST_CASE("A big domain decrypts in full, and one corrupted secret fails it") {
   const KeyFile bad = KeyFile::parse(replace_value(text, "secret-S250", crypto::base64_encode(raw)), "p");
   CHECK_THROWS_WITH(bad.decrypt_domain("prod", alice),
                     Catch::Contains("cannot decrypt secret 'S250' of domain 'prod'"));
+}
+
+namespace {
+
+// The texts of an audit log, without timestamps.
+std::vector<std::string> audit_texts(const std::vector<std::string>& log) {
+  std::vector<std::string> texts;
+  for (const auto& entry : log) {
+    const auto at = entry.find(" -- ");
+    texts.push_back(at == std::string::npos ? entry : entry.substr(at + 4));
+  }
+  return texts;
+}
+
+// An emitted file with everything random or time-dependent masked.
+std::string masked(const std::string& text) {
+  static const std::regex base64_value(R"(: [A-Za-z0-9+/]{20,}={0,2}\n)");
+  static const std::regex timestamp(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)");
+  return std::regex_replace(std::regex_replace(text, base64_value, ": <base64>\n"), timestamp,
+                            "YYYY-MM-DDTHH:MM:SSZ");
+}
+
+// Replays the operations of a fixture's history through KeyFile and checks
+// that the audit log and every non-random line come out as the reference
+// wrote them.
+void check_replay(const std::string& name, const std::function<void(KeyFile&)>& history) {
+  const std::string text = read_fixture(name + ".yaml");
+  const KeyFile reference = KeyFile::parse(text, name);
+  KeyFile ours = KeyFile::create(fixed_clock());
+  history(ours);
+  CHECK(audit_texts(ours.audit_log()) == audit_texts(reference.audit_log()));
+  CHECK(masked(ours.emit()) == masked(text));
+}
+
+const std::map<std::string, std::string>& prod_values() {
+  static const std::map<std::string, std::string> values = [] {
+    std::map<std::string, std::string> out;
+    const auto expected = nlohmann::json::parse(read_fixture("fast.expected.json"));
+    for (const auto& [secret, value] : expected["domains"]["prod"]["secrets"].items()) {
+      out.emplace(secret, value.get<std::string>());
+    }
+    return out;
+  }();
+  return values;
+}
+
+// The history fast.yaml was made with (values of dev do not matter here).
+void fast_history(KeyFile& file) {
+  file.add_key_custodian(k_alice, "alice passphrase", KeyType::fast);
+  file.add_domain("dev", k_alice);
+  file.add_domain("prod", k_alice);
+  file.add_secret("dev", "db-pass", "dev value");
+  file.add_secret("dev", "API_KEY", "key value");
+  for (const std::string secret : {"db-pass", "tls-key", "greeting", "empty"}) {
+    file.add_secret("prod", secret, prod_values().at(secret));
+  }
+}
+
+} // namespace
+
+TEST_CASE("Replaying a fixture's history writes the reference's audit log and layout") {
+  check_replay("fast", fast_history);
+  check_replay("raw", [](KeyFile& file) {
+    fast_history(file);
+    const std::string ci_pass = "P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P";
+    file.add_key_custodian("ci@example.com", ci_pass, KeyType::raw);
+    file.add_domain("ci", "ci@example.com");
+    file.add_secret("ci", "DEPLOY_TOKEN", "token value");
+    file.add_owner("dev", "ci@example.com", file.unlock(k_alice, "alice passphrase"));
+  });
+  check_replay("multi-owner", [](KeyFile& file) {
+    fast_history(file);
+    file.add_key_custodian(k_bob, "b0b-Pässphrase", KeyType::fast);
+    const auto alice = file.unlock(k_alice, "alice passphrase");
+    file.add_owner("prod", k_bob, alice);
+    file.rotate_domain_key("prod", alice);
+    file.remove_secret("dev", "API_KEY");
+    file.update_secret("dev", "db-pass", "rotated");
+  });
+  check_replay("quoting", [](KeyFile& file) {
+    file.add_key_custodian(k_alice, "alice passphrase", KeyType::fast);
+    for (const std::string domain :
+         {"staging: us", "no", "42", "on", "o'brien", "café", "a#b", "@at", "`tick", "3.14", "False", "*star",
+          "x: \"y\"", "back\\slash",
+          "an-extremely-long-domain-name-used-to-push-the-audit-log-entry-past-one-hundred-columns"}) {
+      file.add_domain(domain, k_alice);
+    }
+    file.add_secret("café", "latte", "latte value");
+  });
 }
