@@ -270,6 +270,7 @@ private:
         tcsetpgrp(STDIN_FILENO, m_child);
       }
       kill(-m_child, SIGCONT);
+      kill(m_child, SIGCONT); // in case it left its group
       return;
     }
     if (info.ssi_code == SI_QUEUE) {

@@ -45,4 +45,25 @@ start_tmux bash "$TMP/session2.sh"
 wait_for "[ -s '$TMP/rc2' ]" 10 || fail "--non-interactive waited: $(screen)"
 [ "$(cat "$TMP/rc2")" -eq 125 ] || fail "--non-interactive: exit $(cat "$TMP/rc2")"
 [ ! -e "$TMP/ran" ] || fail "the child ran without credentials"
+
+# Ctrl-C at the passphrase prompt stops the launcher at once (no child yet to
+# hand it to) and leaves the terminal echoing.
+cat >"$TMP/session3.sh" <<SH
+set -m     # the launcher in its own foreground group: Ctrl-C is not for this shell
+trap : INT # and bash must not end itself when its job dies of SIGINT
+"$RUN" --file "$RAW_FILE" --domain ci -- touch "$TMP/ran"
+echo \$? >"$TMP/rc3.tmp"
+stty -a >"$TMP/stty"
+mv "$TMP/rc3.tmp" "$TMP/rc3"
+sleep 30
+SH
+start_tmux bash "$TMP/session3.sh"
+wait_for "screen | grep -q 'User email'" 10 || fail "no user prompt: $(screen)"
+keys "$RAW_USER" Enter
+wait_for "screen | grep -q 'Passphrase'" 10 || fail "no passphrase prompt: $(screen)"
+keys C-c
+wait_for "[ -s '$TMP/rc3' ]" 10 || fail "Ctrl-C at the prompt did not stop the launcher: $(screen)"
+[ "$(cat "$TMP/rc3")" -eq 130 ] || fail "Ctrl-C at the prompt: exit $(cat "$TMP/rc3"), expected 130"
+[ ! -e "$TMP/ran" ] || fail "the child ran after Ctrl-C"
+grep -Eq '(^| )echo( |$)' "$TMP/stty" || fail "terminal left without echo: $(cat "$TMP/stty")"
 echo ok

@@ -1,0 +1,89 @@
+// Unit tests of the supervisor's small parsers and of supervise() on plain
+// commands (no protected file involved).
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include "launcher/supervisor.hpp"
+
+using namespace pprotect::launcher;
+
+extern char** environ;
+
+TEST_CASE("Signals are parsed by name, SIG name, number and real-time offset") {
+  CHECK(parse_signal("TERM") == SIGTERM);
+  CHECK(parse_signal("SIGTERM") == SIGTERM);
+  CHECK(parse_signal("sigkill") == SIGKILL);
+  CHECK(parse_signal("15") == SIGTERM);
+  CHECK(parse_signal("USR1") == SIGUSR1);
+  CHECK(parse_signal("RTMIN") == SIGRTMIN);
+  CHECK(parse_signal("RTMIN+3") == SIGRTMIN + 3);
+  CHECK(parse_signal("SIGRTMAX-1") == SIGRTMAX - 1);
+  CHECK_FALSE(parse_signal("0"));
+  CHECK_FALSE(parse_signal("65"));
+  CHECK_FALSE(parse_signal("TERMINATE"));
+  CHECK_FALSE(parse_signal("RTMIN+99"));
+  CHECK_FALSE(parse_signal("RTMIN-1"));
+  CHECK_FALSE(parse_signal(""));
+}
+
+TEST_CASE("Durations take timeout(1)'s suffixes and refuse the rest") {
+  CHECK(parse_duration("1.5") == 1.5);
+  CHECK(parse_duration("2s") == 2.0);
+  CHECK(parse_duration("0.5m") == 30.0);
+  CHECK(parse_duration("1h") == 3600.0);
+  CHECK(parse_duration("1d") == 86400.0);
+  CHECK(parse_duration("0") == 0.0);
+  CHECK_FALSE(parse_duration(""));
+  CHECK_FALSE(parse_duration("s"));
+  CHECK_FALSE(parse_duration("-1"));
+  CHECK_FALSE(parse_duration("1x"));
+  CHECK_FALSE(parse_duration("nan"));
+  CHECK_FALSE(parse_duration("1 s"));
+}
+
+namespace {
+int run_plain(const std::vector<std::string>& argv, SupervisorOptions options = {}) {
+  options.quiet = true;
+  const StartupSignals signals = StartupSignals::block_all();
+  const int status = supervise(argv, environ, options, signals);
+  signals.restore();
+  return status;
+}
+} // namespace
+
+TEST_CASE("The child's exit code and death by signal come back") {
+  CHECK(run_plain({"sh", "-c", "exit 0"}) == 0);
+  CHECK(run_plain({"sh", "-c", "exit 42"}) == 42);
+  CHECK(run_plain({"sh", "-c", "kill -TERM $$"}) == 128 + SIGTERM);
+  CHECK(run_plain({"sh", "-c", "kill -KILL $$"}) == 128 + SIGKILL);
+}
+
+TEST_CASE("A missing command is 127, one that cannot run is 126") {
+  CHECK(run_plain({"/nonexistent/pprotect-test"}) == k_exit_not_found);
+  CHECK(run_plain({"pprotect-test-no-such-command"}) == k_exit_not_found);
+  CHECK(run_plain({"/"}) == k_exit_not_executable);
+  CHECK(run_plain({"/etc/hostname"}) == k_exit_not_executable);
+}
+
+TEST_CASE("The child is run by argv[0] as given, found in PATH") {
+  CHECK(run_plain({"sh", "-c", "[ \"$0\" = sh ]"}) == 0);
+}
+
+TEST_CASE("--timeout ends the child and gives 124") {
+  SupervisorOptions options;
+  options.timeout = 0.2;
+  CHECK(run_plain({"sleep", "30"}, options) == k_exit_timeout);
+}
+
+TEST_CASE("The launcher's own signals are blocked only while it supervises") {
+  const StartupSignals signals = StartupSignals::block_all();
+  sigset_t now;
+  sigprocmask(SIG_SETMASK, nullptr, &now);
+  CHECK(sigismember(&now, SIGTERM) == 1);
+  signals.restore();
+  sigprocmask(SIG_SETMASK, nullptr, &now);
+  CHECK(sigismember(&now, SIGTERM) == sigismember(&signals.original_mask(), SIGTERM));
+}
