@@ -76,13 +76,14 @@ std::string_view event_kind(const yaml_event_t& event) {
 // never values.
 std::string quote_name(std::string_view name) {
   std::string out = "'";
-  std::size_t shown = 0;
+  std::size_t shown = 0; // characters, so a cut never splits a UTF-8 sequence
   for (char c : name) {
-    if (shown == k_max_quoted_name) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool continuation = (byte & 0xC0) == 0x80;
+    if (!continuation && shown == k_max_quoted_name) {
       out += "...";
       break;
     }
-    const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7F) {
       static constexpr char k_hex[] = "0123456789abcdef";
       out += "\\x";
@@ -91,7 +92,9 @@ std::string quote_name(std::string_view name) {
     } else {
       out += c;
     }
-    ++shown;
+    if (!continuation) {
+      ++shown;
+    }
   }
   out += "'";
   return out;

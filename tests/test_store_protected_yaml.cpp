@@ -466,6 +466,21 @@ TEST_CASE("Hostile input is refused or handled without a crash") {
   }
 }
 
+TEST_CASE("Names in messages are shortened on a character boundary and control characters escaped") {
+  std::string name;
+  for (int i = 0; i < 70; ++i) {
+    name += "\xc3\xa9"; // é
+  }
+  const std::string message = parse_error("\"" + name + "\": []\nkey-custodians: {}\naudit-log: []\n");
+  std::string shown;
+  for (int i = 0; i < 60; ++i) {
+    shown += "\xc3\xa9";
+  }
+  CHECK(message == "p.yaml:1:75: expected a mapping for domain '" + shown + "...', found a sequence");
+  CHECK(parse_error("\"a\\tb\": []\nkey-custodians: {}\naudit-log: []\n") ==
+        "p.yaml:1:9: expected a mapping for domain 'a\\x09b', found a sequence");
+}
+
 TEST_CASE("Error messages never quote a value, only names") {
   const std::string message =
       parse_error("audit-log: []\nkey-custodians:\n  a: {pwdkm: [s3cr3t-value]}\n");
