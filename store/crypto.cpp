@@ -142,7 +142,7 @@ std::string encode_pwdkm(const Pwdkm& record) {
 }
 
 Pwdkm decode_pwdkm(std::string_view text, std::string_view custodian) {
-  const std::string what = "pwdkm of key custodian '" + std::string(custodian) + "'";
+  const std::string what = "pwdkm of key custodian " + quoted_name(custodian);
   const std::string raw = base64_decode(text, what);
   if (raw.empty()) {
     throw StoreError("empty value in " + what);
@@ -197,8 +197,8 @@ bool is_raw_passphrase(std::string_view passphrase) {
 Pwdkm new_pwdkm(KeyType kind, std::string_view name, std::string_view passphrase) {
   ensure_sodium();
   if (kind == KeyType::raw && !is_raw_passphrase(passphrase)) {
-    throw StoreError("a raw-key passphrase must be P followed by 64 lowercase hex digits and P (custodian '" +
-                     std::string(name) + "')");
+    throw StoreError("a raw-key passphrase must be P followed by 64 lowercase hex digits and P (custodian " +
+                     quoted_name(name) + ")");
   }
   Pwdkm record;
   record.kind = kind;
@@ -235,7 +235,7 @@ SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name, std::
   // never the passphrase itself.
   if (crypto_pwhash(secret_key.data(), k_key_size, reinterpret_cast<const char*>(valet.data()), valet.size(),
                     digest, record.opslimit, record.memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    throw StoreError("cannot derive the key of custodian '" + std::string(name) + "' (opslimit " +
+    throw StoreError("cannot derive the key of custodian " + quoted_name(name) + " (opslimit " +
                      std::to_string(record.opslimit) + ", memlimit " + std::to_string(record.memlimit) +
                      "): invalid limits or out of memory");
   }
@@ -298,6 +298,22 @@ void seal_open_into(std::string_view ciphertext, std::string_view public_key, co
                            secret_key.data()) != 0) {
     throw StoreError("cannot decrypt " + std::string(what) + " (corrupted, or not encrypted for this key)");
   }
+}
+
+std::string quoted_name(std::string_view name) {
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string out = "'";
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += k_hex[byte >> 4];
+      out += k_hex[byte & 0x0f];
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
 }
 
 bool equal_bytes(std::string_view a, std::string_view b) {

@@ -23,7 +23,7 @@ constexpr std::size_t k_max_threads = 4;
 constexpr std::size_t k_secrets_per_thread = 64;
 
 std::string quoted(std::string_view name) {
-  return "'" + std::string(name) + "'";
+  return crypto::quoted_name(name);
 }
 
 std::string secret_what(std::string_view domain, std::string_view secret) {

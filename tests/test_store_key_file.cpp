@@ -639,3 +639,10 @@ TEST_CASE("Replaying a fixture's history writes the reference's audit log and la
     file.add_secret("café", "latte", "latte value");
   });
 }
+
+TEST_CASE("Error messages stay on one line whatever the names hold") {
+  KeyFile file = sample_file();
+  CHECK_THROWS_WITH(file.remove_domain("evil\nname"), "no domain named 'evil\\x0aname'");
+  CHECK_THROWS_WITH(file.add_secret("prod", "bad\rname", "x"),
+                    Catch::StartsWith("invalid secret name 'bad\\x0dname'"));
+}
