@@ -4,8 +4,9 @@
 // and /bin/true alone, and times each from spawn to reaped exit. Prints the
 // median and the ratio to tini's median (target: pprotect-run within 1.5x).
 //
-// Usage: bench_launcher [ROUNDS] [PPROTECT_RUN]  (default 300, next to this
-// program)
+// Usage: bench_launcher [ROUNDS] [PPROTECT_RUN...]  (default: 300 rounds,
+// the pprotect-run next to this program; give several to compare builds,
+// e.g. the one of `make static`)
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <spawn.h>
@@ -29,13 +31,16 @@ struct Contender {
   std::vector<std::string> extra_env;
   std::vector<double> millis;
   bool available = true;
+  bool small_environment = false; // only PATH and extra_env, not ours
 };
 
 // Runs argv once; returns wall milliseconds, or a negative value on failure.
 double time_once(const Contender& contender) {
   std::vector<std::string> env_storage;
   for (char** entry = environ; *entry != nullptr; ++entry) {
-    env_storage.emplace_back(*entry);
+    if (!contender.small_environment || std::string_view(*entry).substr(0, 5) == "PATH=") {
+      env_storage.emplace_back(*entry);
+    }
   }
   env_storage.insert(env_storage.end(), contender.extra_env.begin(), contender.extra_env.end());
   std::vector<char*> envp;
@@ -76,23 +81,42 @@ double median(std::vector<double> values) {
 int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 300;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
-  const std::string run = argc > 2 ? argv[2] : (self.parent_path() / "pprotect-run").string();
+  std::vector<std::string> runs;
+  for (int i = 2; i < argc; ++i) {
+    runs.emplace_back(argv[i]);
+  }
+  if (runs.empty()) {
+    runs.push_back((self.parent_path() / "pprotect-run").string());
+  }
   const std::string fixture =
       (std::filesystem::path(__FILE__).parent_path().parent_path() / "tests" / "fixtures" / "raw.yaml").string();
+  const std::vector<std::string> credentials = {
+      "PPROTECT_USER=ci@example.com",
+      "PPROTECT_PASSPHRASE=P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P"};
 
-  std::vector<Contender> contenders = {
-      {"pprotect-run", {run, "--file", fixture, "--domain", "ci", "--", "/bin/true"},
-       {"PPROTECT_USER=ci@example.com",
-        "PPROTECT_PASSPHRASE=P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P"},
-       {}},
-      {"pprotect-run --exec", {run, "--exec", "--file", fixture, "--domain", "ci", "--", "/bin/true"},
-       {"PPROTECT_USER=ci@example.com",
-        "PPROTECT_PASSPHRASE=P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P"},
-       {}},
-      {"tini -s -- /bin/true", {"tini", "-s", "--", "/bin/true"}, {}, {}},
-      {"dumb-init /bin/true", {"dumb-init", "/bin/true"}, {}, {}},
-      {"/bin/true", {"/bin/true"}, {}, {}},
-  };
+  std::vector<Contender> contenders;
+  for (const auto& run : runs) {
+    // Named by build directory when several are compared.
+    const std::string tag =
+        runs.size() > 1 ? " (" + std::filesystem::path(run).parent_path().parent_path().filename().string() + ")" : "";
+    contenders.push_back(
+        {"pprotect-run" + tag, {run, "--file", fixture, "--domain", "ci", "--", "/bin/true"}, credentials, {}});
+    contenders.push_back({"pprotect-run --exec" + tag,
+                          {run, "--exec", "--file", fixture, "--domain", "ci", "--", "/bin/true"},
+                          credentials,
+                          {}});
+    // The child environment costs one locked allocation per variable
+    // (policy::ChildEnvironment): the same run with a 3-variable environment.
+    Contender small{"pprotect-run, 3 variables" + tag,
+                    {run, "--file", fixture, "--domain", "ci", "--", "/bin/true"},
+                    credentials,
+                    {}};
+    small.small_environment = true;
+    contenders.push_back(std::move(small));
+  }
+  contenders.push_back({"tini -s -- /bin/true", {"tini", "-s", "--", "/bin/true"}, {}, {}});
+  contenders.push_back({"dumb-init /bin/true", {"dumb-init", "/bin/true"}, {}, {}});
+  contenders.push_back({"/bin/true", {"/bin/true"}, {}, {}});
   // Warm-up (page cache, and finds out what is installed).
   for (auto& contender : contenders) {
     for (int i = 0; i < 10 && contender.available; ++i) {
@@ -119,7 +143,7 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("%d rounds, interleaved; wall time from spawn to reaped exit\n", rounds);
-  std::printf("%-24s %10s %10s %10s %12s\n", "launcher", "median ms", "p10 ms", "p90 ms", "x tini");
+  std::printf("%-46s %10s %10s %10s %12s\n", "launcher", "median ms", "p10 ms", "p90 ms", "x tini");
   for (const auto& contender : contenders) {
     if (!contender.available || contender.millis.empty()) {
       continue;
@@ -129,7 +153,7 @@ int main(int argc, char** argv) {
     const double p10 = sorted[sorted.size() / 10];
     const double p90 = sorted[sorted.size() * 9 / 10];
     const double med = median(contender.millis);
-    std::printf("%-24s %10.3f %10.3f %10.3f %12.2f\n", contender.name.c_str(), med, p10, p90,
+    std::printf("%-46s %10.3f %10.3f %10.3f %12.2f\n", contender.name.c_str(), med, p10, p90,
                 tini > 0 ? med / tini : 0.0);
   }
   return 0;
