@@ -32,6 +32,8 @@ constexpr const char* k_description =
     "  --exec: pprotect-run replaces itself with CMD (execve), as `pprotect exec` of pocket_protector\n"
     "  does. Choose it when CMD must be the main PID itself, e.g. a systemd Type=notify service, or\n"
     "  a process manager that tracks the PID it started. No supervision options apply then.\n"
+    "  MCP servers: add --stop-timeout 1, so that a server that ignores SIGTERM is gone before the\n"
+    "  client's SIGKILL (2 s later), or --parent-death-signal KILL.\n"
     "\n"
     "Credentials, first found wins: -u/--user and --passphrase-file; --passphrase-credential NAME\n"
     "($CREDENTIALS_DIRECTORY/NAME); <PREFIX>_USER and <PREFIX>_PASSPHRASE; a prompt on /dev/tty\n"
@@ -53,27 +55,32 @@ struct Parsed {
 
 void add_options(CLI::App& app, Parsed& parsed) {
   RunRequest& request = parsed.request;
-  app.add_option("-f,--file", request.file, "Protected file (default: protected.yaml)");
-  app.add_option("-d,--domain", request.domain, "Domain whose secrets CMD gets")->required();
+  app.add_option("-f,--file", request.file, "Protected file (default: protected.yaml)")->type_name("FILE");
+  app.add_option("-d,--domain", request.domain, "Domain whose secrets CMD gets")->required()->type_name("DOMAIN");
   auto& credentials = request.credentials;
-  app.add_option("-u,--user", credentials.user, "Key custodian (email)");
+  app.add_option("-u,--user", credentials.user, "Key custodian (email)")->type_name("EMAIL");
   app.add_option("--passphrase-file", parsed.passphrase_file,
-                 "Read the passphrase from this file (surrounding whitespace stripped)");
+                 "Read the passphrase from this file (surrounding whitespace stripped)")
+      ->type_name("FILE");
   app.add_option("--passphrase-credential", credentials.passphrase_credential,
-                 "Read the passphrase from $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=)");
+                 "Read the passphrase from $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=)")
+      ->type_name("NAME");
   app.add_option("--env-prefix", credentials.env_prefix,
                  "Prefix of the credential variables <PREFIX>_USER/_PASSPHRASE (default: "
-                 "$PPROTECT_ENV_PREFIX, else PPROTECT)");
+                 "$PPROTECT_ENV_PREFIX, else PPROTECT)")
+      ->type_name("PREFIX");
   app.add_flag("--ignore-env", credentials.ignore_env, "Do not read credentials from the environment");
   app.add_flag("--non-interactive", credentials.non_interactive,
                "Never prompt: fail at once when no other source has the credentials");
   auto& environment = request.environment;
-  app.add_option("--prefix", environment.prefix, "Name each variable P_<secret name>");
+  app.add_option("--prefix", environment.prefix, "Name each variable P_<secret name>")->type_name("P");
   app.add_flag("--uppercase", environment.uppercase,
                "Upper-case secret names, non-alphanumeric characters becoming _");
   app.add_flag("--no-passthrough", parsed.no_passthrough,
                "CMD gets only PATH HOME TERM LANG USER SHELL LOGNAME besides the secrets");
-  app.add_option("--only", environment.only, "Inject only these secrets (by secret name)")->delimiter(',');
+  app.add_option("--only", environment.only, "Inject only these secrets (by secret name)")
+      ->delimiter(',')
+      ->type_name("NAME[,NAME...]");
   app.add_flag("--allow-loader-variables", environment.allow_loader_variables,
                "DANGEROUS: let secrets set dynamic-loader variables (LD_PRELOAD, LD_LIBRARY_PATH, ...)");
   auto& supervision = request.supervision;
@@ -83,15 +90,19 @@ void add_options(CLI::App& app, Parsed& parsed) {
   app.add_flag("--signal-group", supervision.signal_group,
                "Forward signals to CMD's whole process group instead of CMD alone");
   app.add_option("--parent-death-signal", parsed.parent_death_signal,
-                 "Signal CMD gets when pprotect-run dies, even by SIGKILL (default: TERM)");
+                 "Signal CMD gets when pprotect-run dies, even by SIGKILL (default: TERM)")
+      ->type_name("SIGNAL");
   app.add_option("--stop-timeout", parsed.stop_timeout,
                  "After forwarding SIGTERM/SIGINT/SIGQUIT/SIGHUP, SIGKILL CMD's process group if it is "
-                 "still there after SECONDS");
+                 "still there after SECONDS")
+      ->type_name("SECONDS");
   app.add_option("--timeout", parsed.timeout,
                  "Stop CMD after DURATION (s, m, h, d suffixes), SIGKILL after --stop-timeout (default "
-                 "10 s) more, exit 124");
+                 "10 s) more, exit 124")
+      ->type_name("DURATION");
   app.add_option("--reap-descendants", parsed.reap_descendants,
-                 "When CMD exits, SIGTERM every descendant left, wait up to SECONDS, then SIGKILL them");
+                 "When CMD exits, SIGTERM every descendant left, wait up to SECONDS, then SIGKILL them")
+      ->type_name("SECONDS");
   app.add_flag("-q,--quiet", supervision.quiet, "No notices on stderr (errors are still printed)");
   app.set_version_flag("--version", std::string("pprotect-run ") + PPROTECT_VERSION);
 }
