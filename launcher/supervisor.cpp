@@ -298,6 +298,13 @@ private:
   // too; the shell that runs us then sees its job stopped and gives its
   // prompt back. SIGSTOP because every other stop signal is blocked here.
   void stop_self() {
+    if (getpid() == 1) {
+      // PID 1 cannot stop (the kernel drops its own SIGSTOP), and nobody
+      // would continue the child: Ctrl-Z in `docker run -it` is ignored.
+      kill(-m_child, SIGCONT);
+      kill(m_child, SIGCONT);
+      return;
+    }
     give_terminal_back();
     kill(getpid(), SIGSTOP);
     // Continued: the SIGCONT that woke us is pending on the signalfd and is

@@ -10,7 +10,7 @@ for prefix in "" CUSTOM; do
     unset PPROTECT_USER PPROTECT_PASSPHRASE
   fi
   run_bg -- sh -c 'echo ready; exec sleep 30' >"$TMP/out"
-  wait_for "grep -q ready '$TMP/out'" || fail "child did not start"
+  wait_for "grep -qs ready '$TMP/out'" || fail "child did not start"
   child=$(child_of "$LAUNCHER")
   tr '\0' '\n' <"/proc/$LAUNCHER/environ" >"$TMP/launcher-env"
   tr '\0' '\n' <"/proc/$child/environ" >"$TMP/child-env"

@@ -8,7 +8,7 @@ export PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE='alice passphrase'
 "$RUN" --file "$PPROTECT_FIXTURES/hard.yaml" --domain prod -- sh -c 'echo ready; exec sleep 60' >"$TMP/out" &
 launcher=$!
 cleanup_hooks+=("kill -9 $launcher")
-wait_for "grep -q ready '$TMP/out'" 30 || fail "child did not start"
+wait_for "grep -qs ready '$TMP/out'" 30 || fail "child did not start"
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$launcher/status"; }
 hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$launcher/status")
 [ "$hwm" -gt 200000 ] || fail "peak RSS $hwm kB: the 256 MiB derivation did not run?"

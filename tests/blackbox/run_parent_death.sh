@@ -10,7 +10,7 @@ signal.signal(signal.SIGUSR1, signal.SIG_DFL)
 print("ready", flush=True)
 time.sleep(60)' >"$TMP/out"
   local launcher=$LAUNCHER
-  wait_for "grep -q ready '$TMP/out'" || fail "child did not start"
+  wait_for "grep -qs ready '$TMP/out'" || fail "child did not start"
   local child
   child=$(child_of "$launcher")
   [ -n "$child" ] || fail "no child found"

@@ -33,14 +33,14 @@ for mode in "" --signal-group; do
   : >"$log"
   run_bg $mode -- python3 "$TMP/child.py" "$log"
   launcher=$LAUNCHER
-  wait_for "grep -q ready '$log'" || fail "child did not start"
+  wait_for "grep -qs ready '$log'" || fail "child did not start"
   conts=0
   for n in "${signals[@]}"; do
     [ "$n" -ne 18 ] || conts=$((conts + 1))
     kill -"$n" "$launcher"
     if [ "$n" -eq 20 ] || [ "$n" -eq 21 ] || [ "$n" -eq 22 ]; then
       # Job control: the launcher stops itself after forwarding.
-      wait_for "grep -q '^State:.*T' /proc/$launcher/status" 5 || fail "launcher did not stop on signal $n ($mode)"
+      wait_for "grep -qs '^State:.*T' /proc/$launcher/status" 5 || fail "launcher did not stop on signal $n ($mode)"
       kill -CONT "$launcher"
       wait_for "[ \$(grep -cx 18 '$log') -ge \$((conts + 1)) ]" 5 || fail "SIGCONT did not reach the child ($mode)"
       conts=$(grep -cx 18 "$log")

@@ -30,7 +30,7 @@ mv "$TMP/rc.tmp" "$TMP/rc"
 sleep 30
 SH
 start_tmux bash "$TMP/session.sh"
-wait_for "grep -q ready '$TMP/log' 2>/dev/null" || fail "child did not start: $(screen)"
+wait_for "grep -qs ready '$TMP/log' 2>/dev/null" || fail "child did not start: $(screen)"
 keys C-c
 wait_for "[ -e '$TMP/rc' ]" 20 || fail "launcher did not end: $(screen)"
 [ "$(cat "$TMP/rc")" -eq 0 ] || fail "exit $(cat "$TMP/rc"): $(screen)"
