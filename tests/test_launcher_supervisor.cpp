@@ -72,7 +72,7 @@ TEST_CASE("The child is run by argv[0] as given, found in PATH") {
   CHECK(run_plain({"sh", "-c", "[ \"$0\" = sh ]"}) == 0);
 }
 
-TEST_CASE("--timeout ends the child and gives 124") {
+TEST_CASE("A deadline (timeout) ends the child and gives 124") {
   SupervisorOptions options;
   options.timeout = 0.2;
   CHECK(run_plain({"sleep", "30"}, options) == k_exit_timeout);
