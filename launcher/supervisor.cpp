@@ -286,8 +286,9 @@ private:
       kill(target(), signal);
     }
     if (is_job_control_stop(signal)) {
-      // The child's stop report that follows must not stop us twice.
-      m_expect_child_stop = true;
+      // The child's stop report that follows must not stop us twice (PID 1
+      // does not stop: see stop_self).
+      m_expect_child_stop = getpid() != 1;
       stop_self();
     } else if (is_stop_request(signal)) {
       arm_kill_timer(m_options.stop_timeout);
@@ -312,7 +313,8 @@ private:
   }
 
   void give_terminal_back() {
-    if (m_terminal && tcgetpgrp(STDIN_FILENO) == m_child) {
+    // The foreground may be the child's group or one of its jobs' (bash -i).
+    if (m_terminal && tcgetpgrp(STDIN_FILENO) != getpgrp()) {
       // SIGTTOU is blocked, so this works from a background group.
       tcsetpgrp(STDIN_FILENO, getpgrp());
     }
