@@ -710,7 +710,9 @@ void report_error(std::string_view message) {
 
 int run_subcommand(const CliOptions& options) {
   try {
-    Context ctx{options, fs::absolute(options.file).lexically_normal(), StdinPrompter{}};
+    // As the reference: an empty --file means the default.
+    const std::string file = options.file.empty() ? std::string("protected.yaml") : options.file;
+    Context ctx{options, fs::absolute(file).lexically_normal(), StdinPrompter{}};
     return dispatch(ctx);
   } catch (const InputEnded&) {
     std::cout << '\n';
