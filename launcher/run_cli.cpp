@@ -97,8 +97,8 @@ void add_options(CLI::App& app, Parsed& parsed) {
                  "still there after SECONDS")
       ->type_name("SECONDS");
   app.add_option("--timeout", parsed.timeout,
-                 "Stop CMD after DURATION (s, m, h, d suffixes), SIGKILL after --stop-timeout (default "
-                 "10 s) more, exit 124")
+                 "Stop CMD after DURATION (s, m, h, d suffixes; 0: none), SIGKILL after --stop-timeout "
+                 "(default 10 s) more, exit 124")
       ->type_name("DURATION");
   app.add_option("--reap-descendants", parsed.reap_descendants,
                  "When CMD exits, SIGTERM every descendant left, wait up to SECONDS, then SIGKILL them")
@@ -179,6 +179,9 @@ void finish(Parsed& parsed) {
   request.supervision.parent_death_signal = *signal;
   request.supervision.stop_timeout = seconds_of(parsed.stop_timeout, "--stop-timeout");
   request.supervision.timeout = seconds_of(parsed.timeout, "--timeout");
+  if (request.supervision.timeout == 0.0) {
+    request.supervision.timeout.reset(); // as timeout(1): 0 disables the deadline
+  }
   request.supervision.reap_descendants = seconds_of(parsed.reap_descendants, "--reap-descendants");
   if (request.command.empty()) {
     throw ValueError("no command given: pprotect-run [options] -- CMD [ARGS...]");

@@ -18,8 +18,9 @@ expect_code() { # expected, then the command line
 expect_code 124 run --timeout 0.3 -- sleep 30
 # Duration suffixes as timeout(1) has them.
 expect_code 124 run --timeout 0.005m -- sleep 30
-# A child that finishes in time keeps its own status.
+# A child that finishes in time keeps its own status; 0 means no deadline.
 expect_code 3 run --timeout 30 -- sh -c 'exit 3'
+expect_code 4 run --timeout 0 -- sh -c 'sleep 0.3; exit 4'
 
 # A child (and its group) ignoring SIGTERM gets SIGKILL after the stop timeout;
 # its grandchild goes with it.
