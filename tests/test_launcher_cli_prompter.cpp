@@ -1,0 +1,77 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include <unistd.h>
+
+#include "launcher/stdin_prompter.hpp"
+#include "store/errors.hpp"
+
+using pprotect::launcher::StdinPrompter;
+
+namespace {
+
+// Replaces standard input with a pipe holding text for the test's lifetime.
+class StdinFrom {
+public:
+  explicit StdinFrom(const std::string& text) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    REQUIRE(::write(fds[1], text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    ::close(fds[1]);
+    m_saved = ::dup(STDIN_FILENO);
+    ::dup2(fds[0], STDIN_FILENO);
+    ::close(fds[0]);
+  }
+  ~StdinFrom() {
+    ::dup2(m_saved, STDIN_FILENO);
+    ::close(m_saved);
+  }
+  StdinFrom(const StdinFrom&) = delete;
+  StdinFrom& operator=(const StdinFrom&) = delete;
+
+private:
+  int m_saved = -1;
+};
+
+} // namespace
+
+TEST_CASE("Piped answers are read one line per prompt, nothing more") {
+  const StdinFrom input("dev\nsecret name\r\nrest of input");
+  StdinPrompter prompter;
+  CHECK(prompter.ask_line("Domain name: ") == "dev");
+  CHECK(prompter.ask_line("Secret name: ") == "secret name");
+  // Whatever follows is still there for --value-file -.
+  CHECK(pprotect::launcher::read_all_stdin().view() == "rest of input");
+}
+
+TEST_CASE("End of input at a prompt is reported, a last line without newline is kept") {
+  const StdinFrom input("last");
+  StdinPrompter prompter;
+  CHECK(prompter.ask_line("User email: ") == "last");
+  CHECK_FALSE(prompter.ask_line("User email: ").has_value());
+  CHECK_FALSE(prompter.ask_secret("Passphrase: ").has_value());
+}
+
+TEST_CASE("A new passphrase must be typed the same twice") {
+  {
+    const StdinFrom input("one\none\n");
+    StdinPrompter prompter;
+    const auto passphrase = prompter.ask_new_secret("Passphrase: ");
+    REQUIRE(passphrase.has_value());
+    CHECK(passphrase->view() == "one");
+  }
+  {
+    const StdinFrom input("one\ntwo\n");
+    StdinPrompter prompter;
+    CHECK_THROWS_WITH(prompter.ask_new_secret("Passphrase: "), "Sorry, inputs did not match.");
+  }
+}
+
+TEST_CASE("Secret values keep their bytes, spaces and all") {
+  const StdinFrom input("  padded value  \n");
+  StdinPrompter prompter;
+  const auto value = prompter.ask_line_secure("Secret value: ");
+  REQUIRE(value.has_value());
+  CHECK(value->view() == "  padded value  ");
+}
