@@ -184,10 +184,10 @@ int exit_status_of(int status) {
 // and is detached at once; the status comes from our own reaping loop.
 class Supervisor {
 public:
-  Supervisor(asio::io_context& io, const SupervisorOptions& options, int signal_fd, pid_t child, bool terminal)
+  // gave_terminal: the child was made the terminal's foreground at start.
+  Supervisor(asio::io_context& io, const SupervisorOptions& options, int signal_fd, pid_t child, bool gave_terminal)
       : m_options(options), m_io(io), m_signals(m_io, signal_fd), m_timeout_timer(m_io), m_kill_timer(m_io),
-        m_trim_timer(m_io), m_child(child),
-        m_terminal(terminal) {}
+        m_trim_timer(m_io), m_child(child), m_tty(isatty(STDIN_FILENO) == 1), m_gave_terminal(gave_terminal) {}
 
   // Runs until the main child has ended; returns its exit status.
   int run() {
@@ -264,10 +264,13 @@ private:
       return;
     }
     if (signal == SIGCONT) {
-      // We were continued (fg/bg): hand the terminal back to the child's
-      // group and wake the whole job up.
-      if (m_terminal && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
+      // We were continued: by `fg` (the terminal is ours again: hand it to
+      // the child's group) or `bg` (it is not: leave it), then wake the
+      // whole job up. A job started in the background gets the terminal
+      // this way too, once brought to the foreground.
+      if (m_tty && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
         tcsetpgrp(STDIN_FILENO, m_child);
+        m_gave_terminal = true;
       }
       kill(-m_child, SIGCONT);
       kill(m_child, SIGCONT); // in case it left its group
@@ -312,9 +315,15 @@ private:
     // passed on to the child by on_signal.
   }
 
+  // Only what we gave: a launcher in the background must not take the
+  // terminal from the shell in the foreground.
   void give_terminal_back() {
+    if (!m_gave_terminal) {
+      return;
+    }
+    m_gave_terminal = false;
     // The foreground may be the child's group or one of its jobs' (bash -i).
-    if (m_terminal && tcgetpgrp(STDIN_FILENO) != getpgrp()) {
+    if (tcgetpgrp(STDIN_FILENO) != getpgrp()) {
       // SIGTTOU is blocked, so this works from a background group.
       tcsetpgrp(STDIN_FILENO, getpgrp());
     }
@@ -389,7 +398,8 @@ private:
   asio::steady_timer m_trim_timer;
   std::array<signalfd_siginfo, 16> m_buffer{};
   pid_t m_child;
-  bool m_terminal;
+  bool m_tty;           // stdin is a terminal
+  bool m_gave_terminal; // the child's group is (or was made) its foreground
   bool m_finished = false;
   bool m_timed_out = false;
   bool m_kill_armed = false;

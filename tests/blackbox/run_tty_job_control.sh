@@ -3,7 +3,9 @@
 # 1. an interactive `bash -i` run by the launcher has job control (it owns the
 #    terminal's foreground): Ctrl-Z stops its job and gives its prompt back;
 # 2. the launcher run from an interactive shell: Ctrl-Z stops the child AND
-#    the launcher, so the shell gets its prompt back; `fg` resumes both.
+#    the launcher, so the shell gets its prompt back; `fg` resumes both;
+# 3. started in the background (&), a child that reads the terminal stops
+#    (SIGTTIN), and `fg` gives it the terminal.
 source "$(dirname "$0")/run_common.bash"
 
 prompt_shown() { screen | grep -Eq '[$#] *$'; }
@@ -55,4 +57,13 @@ keys C-c
 keys "echo rc=\$? >'$TMP/outer-rc'" Enter
 wait_for "[ -s '$TMP/outer-rc' ]" 10 || fail "Ctrl-C did not end the launcher: $(screen)"
 grep -qx 'rc=130' "$TMP/outer-rc" || fail "after Ctrl-C: $(cat "$TMP/outer-rc"), expected rc=130"
+
+# 3. In the background first.
+keys "\"$RUN\" --file \"$RAW_FILE\" --domain ci -- sh -c 'read line; echo \"got:\$line\" >\"$TMP/read\"' &" Enter
+wait_for "screen | grep -q Stopped" 5 || fail "the background child reading the terminal did not stop: $(screen)"
+keys "fg" Enter
+sleep 0.3
+keys "typed-in-the-foreground" Enter
+wait_for "[ -s '$TMP/read' ]" 5 || fail "after fg the child could not read the terminal: $(screen)"
+grep -qx 'got:typed-in-the-foreground' "$TMP/read" || fail "child read: $(cat "$TMP/read")"
 echo ok
