@@ -14,25 +14,32 @@ else
   say() { printf '\n$ %s\n' "$*"; }
 fi
 
-if [ -x "$bin/pprotect" ]; then
+make_with_pprotect() {
   # A fast (64 MiB Argon2id) custodian keeps the demo quick.
   export PPROTECT_USER=demo@example.com PPROTECT_PASSPHRASE='correct horse battery staple'
   say "pprotect init --key-type fast            # user demo@example.com"
   printf '%s\n%s\n%s\n' "$PPROTECT_USER" "$PPROTECT_PASSPHRASE" "$PPROTECT_PASSPHRASE" |
-    "$bin/pprotect" init --key-type fast >/dev/null 2>&1
+    "$bin/pprotect" init --key-type fast >/dev/null 2>&1 || return 1
   say "pprotect add-domain                      # web"
-  printf 'web\n' | "$bin/pprotect" add-domain >/dev/null 2>&1
+  printf 'web\n' | "$bin/pprotect" add-domain >/dev/null 2>&1 || return 1
   say "pprotect add-secret                      # web / API_TOKEN"
-  printf 'web\nAPI_TOKEN\ndemo-token-1234\n' | "$bin/pprotect" add-secret >/dev/null 2>&1
-  file=protected.yaml
+  printf 'web\nAPI_TOKEN\ndemo-token-1234\n' | "$bin/pprotect" add-secret >/dev/null 2>&1 || return 1
   domain=web
-else
-  # Before pprotect exists: the reference-written fixture with a raw custodian.
+}
+
+use_fixture() {
+  # The reference-written fixture with a raw custodian.
+  rm -f protected.yaml
+  say "cp tests/fixtures/raw.yaml protected.yaml  # written by pocket_protector"
   cp "$fixtures/raw.yaml" protected.yaml
   export PPROTECT_USER=ci@example.com
   export PPROTECT_PASSPHRASE=P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P
-  file=protected.yaml
   domain=ci
+}
+
+file=protected.yaml
+if ! { [ -x "$bin/pprotect" ] && make_with_pprotect; }; then
+  use_fixture
 fi
 say "head -4 $file"
 head -4 "$file"
