@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Once the child runs, the launcher's memory holds neither the passphrase nor
+# any secret value: every readable mapping of /proc/<launcher>/mem is
+# searched (root only: the launcher is not dumpable).
+source "$(dirname "$0")/run_common.bash"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "skip: reading another process's memory needs root"
+  exit 77
+fi
+
+scan() { # pid, needles...
+  python3 - "$@" <<'PY'
+import re, sys
+pid, needles = int(sys.argv[1]), [n.encode() for n in sys.argv[2:]]
+found = []
+with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+    for line in maps:
+        fields = line.split()
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        if "r" not in fields[1] or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
+            continue
+        try:
+            mem.seek(start)
+            data = mem.read(end - start)
+        except OSError:
+            continue
+        for needle in needles:
+            if needle in data:
+                found.append("%s in %s" % (needle.decode()[:12] + "...", " ".join(fields[5:]) or "anonymous"))
+if found:
+    print("FAIL: found in the launcher's memory: " + "; ".join(found), file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+for mode in "" --uppercase; do
+  run_bg $mode -- sh -c 'echo ready; exec sleep 30' >"$TMP/out"
+  wait_for "grep -qs ready '$TMP/out'" || fail "child did not start"
+  sleep 0.2
+  scan "$LAUNCHER" "$RAW_PASSPHRASE" "tok-0123456789abcdef" || fail "secrets left in memory ($mode)"
+  kill "$LAUNCHER"
+  wait "$LAUNCHER" 2>/dev/null || true
+done
+# The hard custodian too (its passphrase goes through Argon2id).
+export PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE='alice passphrase'
+"$RUN" --file "$PPROTECT_FIXTURES/hard.yaml" --domain prod --uppercase -- sh -c 'echo ready; exec sleep 30' >"$TMP/out2" &
+launcher=$!
+cleanup_hooks+=("kill -9 $launcher")
+wait_for "grep -qs ready '$TMP/out2'" 30 || fail "child did not start (hard)"
+sleep 0.2
+scan "$launcher" "alice passphrase" "hard-to-get" || fail "secrets left in memory (hard)"
+echo ok
