@@ -41,6 +41,20 @@ for mode in "" --uppercase; do
   kill "$LAUNCHER"
   wait "$LAUNCHER" 2>/dev/null || true
 done
+# Passphrases read from a file and from a systemd credential.
+printf '%s\n' "$RAW_PASSPHRASE" >"$TMP/passphrase"
+mkdir "$TMP/credentials"
+printf '%s' "$RAW_PASSPHRASE" >"$TMP/credentials/pp"
+for source in "--passphrase-file $TMP/passphrase" "--passphrase-credential pp"; do
+  # shellcheck disable=SC2086
+  PPROTECT_USER= PPROTECT_PASSPHRASE= CREDENTIALS_DIRECTORY=$TMP/credentials \
+    run_bg -u "$RAW_USER" $source -- sh -c 'echo ready; exec sleep 30' >"$TMP/out"
+  wait_for "grep -qs ready '$TMP/out'" || fail "child did not start ($source)"
+  sleep 0.2
+  scan "$LAUNCHER" "$RAW_PASSPHRASE" "tok-0123456789abcdef" || fail "secrets left in memory ($source)"
+  kill "$LAUNCHER"
+  wait "$LAUNCHER" 2>/dev/null || true
+done
 # The hard custodian too (its passphrase goes through Argon2id).
 export PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE='alice passphrase'
 "$RUN" --file "$PPROTECT_FIXTURES/hard.yaml" --domain prod --uppercase -- sh -c 'echo ready; exec sleep 30' >"$TMP/out2" &
