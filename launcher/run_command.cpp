@@ -28,13 +28,18 @@ bool is_named(const char* entry, std::string_view name) {
 // overwritten in place first so that the passphrase is gone from there too.
 void scrub_own_environment(const std::string& prefix) {
   for (const std::string& name : {prefix + "_PASSPHRASE", prefix + "_USER"}) {
+    std::vector<char*> originals;
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
       if (is_named(*entry, name)) {
-        char* value = *entry + name.size() + 1;
-        sodium_memzero(value, std::strlen(value));
+        originals.push_back(*entry);
       }
     }
     unsetenv(name.c_str());
+    // Name included: /proc/<pid>/environ should not even tell which
+    // variables there were.
+    for (char* original : originals) {
+      sodium_memzero(original, std::strlen(original));
+    }
   }
 }
 

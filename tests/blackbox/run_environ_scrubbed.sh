@@ -17,6 +17,8 @@ for prefix in "" CUSTOM; do
   grep -q "$RAW_PASSPHRASE" "$TMP/launcher-env" && fail "passphrase in /proc/<launcher>/environ ($prefix)"
   grep -q "P963b19ddf98f" "$TMP/launcher-env" && fail "part of the passphrase in /proc/<launcher>/environ ($prefix)"
   grep -q "$RAW_USER" "$TMP/launcher-env" && fail "user in /proc/<launcher>/environ ($prefix)"
+  grep -Eq '^(PPROTECT|CUSTOM)_(USER|PASSPHRASE)' "$TMP/launcher-env" && fail "credential variable names left in /proc/<launcher>/environ ($prefix)"
+  grep -q '^PATH=' "$TMP/launcher-env" || fail "the rest of /proc/<launcher>/environ is gone ($prefix)"
   grep -q "$RAW_PASSPHRASE" "$TMP/child-env" && fail "passphrase in the child's environment ($prefix)"
   grep -Eq '^(PPROTECT|CUSTOM)_(USER|PASSPHRASE)=' "$TMP/child-env" && fail "credential variable in the child ($prefix)"
   grep -qx 'DEPLOY_TOKEN=tok-0123456789abcdef' "$TMP/child-env" || fail "secret missing in the child ($prefix)"
