@@ -577,15 +577,14 @@ SecretValues KeyFile::decrypt_domain(std::string_view domain_name, const Unlocke
   std::atomic<std::size_t> next{0};
   const auto open_some = [&] {
     for (std::size_t i = next++; i < jobs.size(); i = next++) {
-      jobs[i].plaintext = crypto::seal_open(jobs[i].ciphertext, public_key, domain_key,
-                                            secret_what(domain_name, *jobs[i].name));
+      crypto::seal_open_into(jobs[i].ciphertext, public_key, domain_key, jobs[i].plaintext,
+                             secret_what(domain_name, *jobs[i].name));
     }
   };
-  const std::size_t helpers = jobs.size() < k_secrets_per_thread
-                                  ? 0
-                                  : std::min<std::size_t>({std::thread::hardware_concurrency(), k_max_threads,
-                                                           jobs.size() / k_secrets_per_thread}) -
-                                        1;
+  // hardware_concurrency() may say 0 (unknown): then one thread.
+  const std::size_t threads_wanted = std::min<std::size_t>(
+      {std::max(1U, std::thread::hardware_concurrency()), k_max_threads, jobs.size() / k_secrets_per_thread});
+  const std::size_t helpers = threads_wanted > 1 ? threads_wanted - 1 : 0;
   std::vector<std::exception_ptr> errors(helpers + 1);
   {
     std::vector<std::jthread> threads;
