@@ -8,7 +8,9 @@ namespace pprotect::launcher::detail {
 // which the kernel pages back in from the page cache if they are touched
 // again. Most of a dynamically linked C++ program's resident set is such
 // pages, touched once by the dynamic linker and start-up, never again by a
-// supervisor that sits in epoll_wait.
+// supervisor that sits in epoll_wait. (Pages never touched are faulted in
+// from the same files anyway: a library overwritten in place, rather than
+// replaced by rename as packages do, breaks any process, dropped pages or not.)
 void release_memory();
 
 } // namespace pprotect::launcher::detail
