@@ -338,3 +338,19 @@ TEST_CASE("A symlinked protected file stays a symlink") {
   CHECK(pprotect::store::load_key_file(real).secret_names("prod") == std::vector<std::string>{"token"});
   CHECK(entries_of(dir.path()) == std::vector<std::string>{"link.yaml", "protected.yaml"});
 }
+
+TEST_CASE("Modifying keeps the file's owner when it may") {
+  TempDir dir;
+  const fs::path path = make_file(dir);
+  // Only root can give a file away; others keep their own file.
+  const uid_t owner = ::geteuid() == 0 ? 65534 : ::geteuid();
+  const gid_t group = ::geteuid() == 0 ? 65534 : ::getegid();
+  REQUIRE(::chown(path.c_str(), owner, group) == 0);
+  REQUIRE(::chmod(path.c_str(), 0640) == 0);
+  CHECK(pprotect::store::modify_key_file(path, [](KeyFile& file) { file.add_secret("prod", "token", "v"); }));
+  struct stat status {};
+  REQUIRE(::stat(path.c_str(), &status) == 0);
+  CHECK(status.st_uid == owner);
+  CHECK(status.st_gid == group);
+  CHECK((status.st_mode & 07777) == 0640);
+}
