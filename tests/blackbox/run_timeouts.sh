@@ -16,6 +16,11 @@ expect_code() { # expected, then the command line
 
 # The deadline ends a child that obeys SIGTERM.
 expect_code 124 run --timeout 0.3 -- sleep 30
+# The launcher says what it did on stderr, unless --quiet.
+expect_code 124 run --timeout 0.2 -- sleep 30 2>"$TMP/notice"
+grep -q '^pprotect-run: .*timeout' "$TMP/notice" || fail "no notice of the timeout: $(cat "$TMP/notice")"
+expect_code 124 run --quiet --timeout 0.2 -- sleep 30 2>"$TMP/quiet"
+[ ! -s "$TMP/quiet" ] || fail "--quiet still printed: $(cat "$TMP/quiet")"
 # Duration suffixes as timeout(1) has them.
 expect_code 124 run --timeout 0.005m -- sleep 30
 # A child that finishes in time keeps its own status; 0 means no deadline.
