@@ -26,13 +26,13 @@ inline constexpr std::uint32_t k_fast_memlimit = 67108864;  // MEMLIMIT_INTERACT
 std::string base64_encode(std::string_view bytes);
 // Throws StoreError "invalid base64 in <what>" on anything but canonical
 // padded standard base64.
-std::string base64_decode(std::string_view text, std::string_view what);
+[[nodiscard]] std::string base64_decode(std::string_view text, std::string_view what);
 
 // A binary field other than pwdkm: version byte 0x00 then the payload.
 std::string encode_field(std::string_view payload);
 // Throws StoreError naming <what> on bad base64 or a version byte other
 // than 0x00.
-std::string decode_field(std::string_view text, std::string_view what);
+[[nodiscard]] std::string decode_field(std::string_view text, std::string_view what);
 
 // A custodian's password-derived key material record.
 struct Pwdkm {
@@ -47,38 +47,39 @@ struct Pwdkm {
 std::string encode_pwdkm(const Pwdkm& record);
 // Throws StoreError naming the custodian on bad base64, an unknown version
 // or a wrong length.
-Pwdkm decode_pwdkm(std::string_view text, std::string_view custodian);
+[[nodiscard]] Pwdkm decode_pwdkm(std::string_view text, std::string_view custodian);
 
 // A fresh record for a new passphrase: random salt, kind's limits, and the
 // derived public key. Throws StoreError when a raw passphrase is not
 // "P" + 64 lowercase hex + "P".
-Pwdkm new_pwdkm(KeyType kind, std::string_view name, std::string_view passphrase);
+[[nodiscard]] Pwdkm new_pwdkm(KeyType kind, std::string_view name, std::string_view passphrase);
 
 // The custodian's X25519 secret key from its passphrase: Argon2id over the
 // valet key for hard/fast, a SHA-512 prefix for raw. Throws StoreError when
 // libsodium refuses the stored limits or runs out of memory.
 // WARNING: the result is the custodian's secret key; keep it in the buffer.
-SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name, std::string_view passphrase);
+[[nodiscard]] SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name,
+                                             std::string_view passphrase);
 
 // True for "P" + 64 lowercase hex + "P".
-bool is_raw_passphrase(std::string_view passphrase);
+[[nodiscard]] bool is_raw_passphrase(std::string_view passphrase);
 
 // crypto_scalarmult_base: the public key of an X25519 secret key.
-std::string public_key_of(const SecureBuffer& secret_key);
+[[nodiscard]] std::string public_key_of(const SecureBuffer& secret_key);
 
 // crypto_box_keypair.
 struct BoxKeypair {
   std::string public_key;
   SecureBuffer secret_key;
 };
-BoxKeypair generate_box_keypair();
+[[nodiscard]] BoxKeypair generate_box_keypair();
 
 // crypto_box_seal to recipient_public_key.
-std::string seal(std::string_view plaintext, std::string_view recipient_public_key);
+[[nodiscard]] std::string seal(std::string_view plaintext, std::string_view recipient_public_key);
 // crypto_box_seal_open; throws StoreError "cannot decrypt <what>" when the
 // ciphertext is too short or does not open with this keypair.
-SecureBuffer seal_open(std::string_view ciphertext, std::string_view public_key,
-                       const SecureBuffer& secret_key, std::string_view what);
+[[nodiscard]] SecureBuffer seal_open(std::string_view ciphertext, std::string_view public_key,
+                                     const SecureBuffer& secret_key, std::string_view what);
 
 // The same into a buffer of exactly ciphertext.size() - 48 bytes, so that
 // callers can allocate secure memory up front (see decrypt_domain).
@@ -90,7 +91,7 @@ void seal_open_into(std::string_view ciphertext, std::string_view public_key, co
 std::string quoted_name(std::string_view name);
 
 // Constant-time equality of two byte strings of any length.
-bool equal_bytes(std::string_view a, std::string_view b);
+[[nodiscard]] bool equal_bytes(std::string_view a, std::string_view b);
 
 // How many Argon2id derivations this process ran: lets benchmarks and tests
 // prove that a command derives its key once.
