@@ -13,13 +13,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <spawn.h>
 #include <string>
 #include <string_view>
-#include <vector>
-
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 extern char** environ;
 
@@ -89,7 +88,8 @@ int main(int argc, char** argv) {
     runs.push_back((self.parent_path() / "pprotect-run").string());
   }
   const std::string fixture =
-      (std::filesystem::path(__FILE__).parent_path().parent_path() / "tests" / "fixtures" / "raw.yaml").string();
+      (std::filesystem::path(__FILE__).parent_path().parent_path() / "tests" / "fixtures" / "raw.yaml")
+          .string();
   const std::vector<std::string> credentials = {
       "PPROTECT_USER=ci@example.com",
       "PPROTECT_PASSPHRASE=P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P"};
@@ -98,9 +98,13 @@ int main(int argc, char** argv) {
   for (const auto& run : runs) {
     // Named by build directory when several are compared.
     const std::string tag =
-        runs.size() > 1 ? " (" + std::filesystem::path(run).parent_path().parent_path().filename().string() + ")" : "";
-    contenders.push_back(
-        {"pprotect-run" + tag, {run, "--file", fixture, "--domain", "ci", "--", "/bin/true"}, credentials, {}});
+        runs.size() > 1
+            ? " (" + std::filesystem::path(run).parent_path().parent_path().filename().string() + ")"
+            : "";
+    contenders.push_back({"pprotect-run" + tag,
+                          {run, "--file", fixture, "--domain", "ci", "--", "/bin/true"},
+                          credentials,
+                          {}});
     contenders.push_back({"pprotect-run --exec" + tag,
                           {run, "--exec", "--file", fixture, "--domain", "ci", "--", "/bin/true"},
                           credentials,

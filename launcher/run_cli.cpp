@@ -1,18 +1,17 @@
 #include "launcher/run_cli.hpp"
 
-#include <csignal>
-#include <exception>
-#include <optional>
-#include <string_view>
-#include <iostream>
-#include <string>
-#include <vector>
-
-#include <CLI/CLI.hpp>
-
 #include "launcher/run_command.hpp"
 #include "policy/tty_prompter.hpp"
 #include "store/errors.hpp"
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace pprotect::launcher {
 
@@ -56,7 +55,9 @@ struct Parsed {
 void add_options(CLI::App& app, Parsed& parsed) {
   RunRequest& request = parsed.request;
   app.add_option("-f,--file", request.file, "Protected file (default: protected.yaml)")->type_name("FILE");
-  app.add_option("-d,--domain", request.domain, "Domain whose secrets CMD gets")->required()->type_name("DOMAIN");
+  app.add_option("-d,--domain", request.domain, "Domain whose secrets CMD gets")
+      ->required()
+      ->type_name("DOMAIN");
   auto& credentials = request.credentials;
   app.add_option("-u,--user", credentials.user, "Key custodian (email)")->type_name("EMAIL");
   app.add_option("--passphrase-file", parsed.passphrase_file,

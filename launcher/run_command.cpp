@@ -1,14 +1,13 @@
 #include "launcher/run_command.hpp"
 
-#include <cstring>
-#include <optional>
-#include <string>
-
-#include <malloc.h>
-#include <sodium.h>
-
 #include "store/errors.hpp"
 #include "store/protected_file.hpp"
+
+#include <cstring>
+#include <malloc.h>
+#include <optional>
+#include <sodium.h>
+#include <string>
 
 extern char** environ;
 

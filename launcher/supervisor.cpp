@@ -1,16 +1,21 @@
 #include "launcher/supervisor.hpp"
 
+#include "launcher/supervisor_child.hpp"
+#include "launcher/supervisor_memory.hpp"
+
 #include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <string>
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <string>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -18,13 +23,6 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
-
-#include "launcher/supervisor_child.hpp"
-#include "launcher/supervisor_memory.hpp"
 
 extern char** environ;
 
@@ -41,7 +39,9 @@ StartupSignals StartupSignals::block_all() {
   return signals;
 }
 
-void StartupSignals::restore() const { sigprocmask(SIG_SETMASK, &m_original, nullptr); }
+void StartupSignals::restore() const {
+  sigprocmask(SIG_SETMASK, &m_original, nullptr);
+}
 
 void print_launcher_error(std::string_view message) {
   std::string line;
@@ -67,12 +67,12 @@ struct SignalName {
 };
 
 constexpr std::array<SignalName, 31> k_signal_names{{
-    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},     {"TRAP", SIGTRAP},
-    {"ABRT", SIGABRT},   {"BUS", SIGBUS},       {"FPE", SIGFPE},     {"KILL", SIGKILL},   {"USR1", SIGUSR1},
-    {"SEGV", SIGSEGV},   {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},   {"TERM", SIGTERM},
-    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CONT", SIGCONT},   {"STOP", SIGSTOP},   {"TSTP", SIGTSTP},
-    {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},     {"URG", SIGURG},     {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
-    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},   {"WINCH", SIGWINCH}, {"IO", SIGIO},       {"PWR", SIGPWR},
+    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"ILL", SIGILL},   {"TRAP", SIGTRAP},
+    {"ABRT", SIGABRT},     {"BUS", SIGBUS},   {"FPE", SIGFPE},     {"KILL", SIGKILL}, {"USR1", SIGUSR1},
+    {"SEGV", SIGSEGV},     {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},
+    {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"PWR", SIGPWR},
     {"SYS", SIGSYS},
 }};
 
@@ -142,11 +142,23 @@ std::optional<double> parse_duration(std::string_view text) {
   }
   double scale = 1;
   switch (text.back()) {
-  case 's': text.remove_suffix(1); break;
-  case 'm': scale = 60; text.remove_suffix(1); break;
-  case 'h': scale = 3600; text.remove_suffix(1); break;
-  case 'd': scale = 86400; text.remove_suffix(1); break;
-  default: break;
+  case 's':
+    text.remove_suffix(1);
+    break;
+  case 'm':
+    scale = 60;
+    text.remove_suffix(1);
+    break;
+  case 'h':
+    scale = 3600;
+    text.remove_suffix(1);
+    break;
+  case 'd':
+    scale = 86400;
+    text.remove_suffix(1);
+    break;
+  default:
+    break;
   }
   double value = 0;
   const auto* end = text.data() + text.size();
@@ -165,7 +177,9 @@ bool is_stop_request(int signal) {
   return signal == SIGTERM || signal == SIGINT || signal == SIGQUIT || signal == SIGHUP;
 }
 
-bool is_job_control_stop(int signal) { return signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU; }
+bool is_job_control_stop(int signal) {
+  return signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
+}
 
 int exit_status_of(int status) {
   if (WIFEXITED(status)) {
@@ -185,9 +199,11 @@ int exit_status_of(int status) {
 class Supervisor {
 public:
   // gave_terminal: the child was made the terminal's foreground at start.
-  Supervisor(asio::io_context& io, const SupervisorOptions& options, int signal_fd, pid_t child, bool gave_terminal)
+  Supervisor(asio::io_context& io, const SupervisorOptions& options, int signal_fd, pid_t child,
+             bool gave_terminal)
       : m_options(options), m_io(io), m_signals(m_io, signal_fd), m_timeout_timer(m_io), m_kill_timer(m_io),
-        m_trim_timer(m_io), m_child(child), m_tty(isatty(STDIN_FILENO) == 1), m_gave_terminal(gave_terminal) {}
+        m_trim_timer(m_io), m_child(child), m_tty(isatty(STDIN_FILENO) == 1), m_gave_terminal(gave_terminal) {
+  }
 
   // Runs until the main child has ended; returns its exit status.
   int run() {
@@ -225,28 +241,31 @@ public:
 
 private:
   static std::chrono::steady_clock::duration to_duration(double seconds) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(seconds));
   }
 
   // Where forwarded signals go: the child, or its whole process group.
   pid_t target() const { return m_options.signal_group ? -m_child : m_child; }
 
   void read_signals() {
-    m_signals.async_read_some(asio::buffer(m_buffer), [this](const boost::system::error_code& ec, std::size_t size) {
-      if (ec == asio::error::operation_aborted) {
-        return;
-      }
-      if (!ec) {
-        for (std::size_t i = 0; i < size / sizeof(signalfd_siginfo); ++i) {
-          on_signal(m_buffer[i]);
-        }
-      } else if (ec != asio::error::would_block && ec != asio::error::try_again && ec != asio::error::interrupted) {
-        print_launcher_error("cannot read signals: " + ec.message());
-      }
-      if (!m_finished) {
-        read_signals();
-      }
-    });
+    m_signals.async_read_some(asio::buffer(m_buffer),
+                              [this](const boost::system::error_code& ec, std::size_t size) {
+                                if (ec == asio::error::operation_aborted) {
+                                  return;
+                                }
+                                if (!ec) {
+                                  for (std::size_t i = 0; i < size / sizeof(signalfd_siginfo); ++i) {
+                                    on_signal(m_buffer[i]);
+                                  }
+                                } else if (ec != asio::error::would_block && ec != asio::error::try_again &&
+                                           ec != asio::error::interrupted) {
+                                  print_launcher_error("cannot read signals: " + ec.message());
+                                }
+                                if (!m_finished) {
+                                  read_signals();
+                                }
+                              });
   }
 
   void on_signal(const signalfd_siginfo& info) {
@@ -278,7 +297,7 @@ private:
     }
     if (info.ssi_code == SI_QUEUE) {
       // Keep the value a sigqueue(3) sender attached.
-      union sigval value{};
+      union sigval value {};
       value.sival_int = info.ssi_int;
       if (m_options.signal_group) {
         kill(target(), signal);
@@ -551,8 +570,8 @@ int supervise(const std::vector<std::string>& argv, char** envp, const Superviso
   if (ec) {
     close(signal_fd);
     const int code = ec.value() == ENOENT ? k_exit_not_found : k_exit_not_executable;
-    print_launcher_error((code == k_exit_not_found ? "command not found: " : "cannot run command: ") + argv.front() + " (" +
-                ec.message() + ")");
+    print_launcher_error((code == k_exit_not_found ? "command not found: " : "cannot run command: ") +
+                         argv.front() + " (" + ec.message() + ")");
     return code;
   }
   if (on_started) {
@@ -593,8 +612,8 @@ int exec_command(const std::vector<std::string>& argv, char** envp, const Superv
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);
-  print_launcher_error((error == ENOENT ? "command not found: " : "cannot run command: ") + argv.front() + " (" +
-              std::strerror(error) + ")");
+  print_launcher_error((error == ENOENT ? "command not found: " : "cannot run command: ") + argv.front() +
+                       " (" + std::strerror(error) + ")");
   return error == ENOENT ? k_exit_not_found : k_exit_not_executable;
 }
 

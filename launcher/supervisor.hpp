@@ -4,11 +4,10 @@
 #include <csignal>
 #include <functional>
 #include <optional>
+#include <signal.h>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <signal.h>
 
 namespace pprotect::launcher {
 
@@ -35,13 +34,13 @@ private:
 enum class Mode { supervise, exec };
 
 struct SupervisorOptions {
-  Mode mode = Mode::supervise;        // --exec: replace the process
-  bool signal_group = false;          // --signal-group
-  int parent_death_signal = SIGTERM;  // --parent-death-signal
-  std::optional<double> stop_timeout; // --stop-timeout SECONDS
-  std::optional<double> timeout;      // --timeout DURATION
+  Mode mode = Mode::supervise;            // --exec: replace the process
+  bool signal_group = false;              // --signal-group
+  int parent_death_signal = SIGTERM;      // --parent-death-signal
+  std::optional<double> stop_timeout;     // --stop-timeout SECONDS
+  std::optional<double> timeout;          // --timeout DURATION
   std::optional<double> reap_descendants; // --reap-descendants SECONDS
-  bool quiet = false;                 // --quiet
+  bool quiet = false;                     // --quiet
 };
 
 // Called in the launcher once the child has started (it has exec'd), before

@@ -1,18 +1,16 @@
 #include "launcher/supervisor_child.hpp"
 
 #include <algorithm>
+#include <boost/process/v2/posix/vfork_launcher.hpp>
+#include <boost/process/v2/process.hpp>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
-
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <boost/process/v2/posix/vfork_launcher.hpp>
-#include <boost/process/v2/process.hpp>
 
 extern char** environ;
 
@@ -161,8 +159,8 @@ int inherited_listen_fds() {
 
 } // namespace
 
-int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
-                 const StartupSignals& signals) {
+int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp,
+                 const SupervisorOptions& options, const StartupSignals& signals) {
   if (argv.empty()) {
     print_launcher_error("no command given");
     return k_exit_launcher_error;
@@ -309,8 +307,7 @@ struct ChildSetup {
   // Boost 1.81 detects this hook with five arguments and calls it with four;
   // a variadic template answers both. The launcher would call exit(), which
   // runs the parent's exit handlers in its borrowed memory: _exit instead.
-  template <typename... Arguments>
-  void on_exec_error(Arguments&&...) {
+  template <typename... Arguments> void on_exec_error(Arguments&&...) {
     _exit(errno == ENOENT ? k_exit_not_found : k_exit_not_executable);
   }
 
@@ -332,7 +329,8 @@ pid_t spawn(ChildPlan& plan, boost::asio::io_context& io, boost::system::error_c
   boost::process::v2::posix::vfork_launcher launcher;
   launcher.env = plan.envp.data();
   const char** argv = plan.argv.data();
-  auto process = launcher(io.get_executor(), ec, boost::filesystem::path(plan.executable), argv, ChildSetup{&plan});
+  auto process =
+      launcher(io.get_executor(), ec, boost::filesystem::path(plan.executable), argv, ChildSetup{&plan});
   if (ec) {
     return -1;
   }

@@ -2,46 +2,44 @@
 // The child side of the supervisor: what runs between fork and execve (or
 // before execve in --exec mode), and the Boost.Process v2 spawn around it.
 
+#include "launcher/supervisor.hpp"
+
 #include <array>
-#include <cstddef>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include <signal.h>
-#include <sys/resource.h>
-#include <sys/types.h>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/system/error_code.hpp>
-
-#include "launcher/supervisor.hpp"
+#include <cstddef>
+#include <signal.h>
+#include <string>
+#include <string_view>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <vector>
 
 namespace pprotect::launcher::detail {
 
 // Everything the child needs, prepared in the parent so that the child only
 // makes async-signal-safe calls.
 struct ChildPlan {
-  std::string executable;            // resolved path of argv[0]
-  std::vector<const char*> argv;     // NUL-terminated, argv[0] as the user gave it
-  std::vector<const char*> envp;     // NUL-terminated; may point into listen_pid_entry
+  std::string executable;                  // resolved path of argv[0]
+  std::vector<const char*> argv;           // NUL-terminated, argv[0] as the user gave it
+  std::vector<const char*> envp;           // NUL-terminated; may point into listen_pid_entry
   std::array<char, 48> listen_pid_entry{}; // "LISTEN_PID=<child pid>", filled in the child
-  std::size_t listen_pid_value = 0;  // offset of the digits in listen_pid_entry
-  int listen_fds = 0;                // systemd socket activation: fds 3..3+n-1 stay open
-  bool take_terminal = false;        // make the child's group the terminal's foreground
-  bool exec_in_place = false;        // --exec: no fork, no group, no death signal
+  std::size_t listen_pid_value = 0;        // offset of the digits in listen_pid_entry
+  int listen_fds = 0;                      // systemd socket activation: fds 3..3+n-1 stay open
+  bool take_terminal = false;              // make the child's group the terminal's foreground
+  bool exec_in_place = false;              // --exec: no fork, no group, no death signal
   bool restore_sigchld_ignored = false;
   int parent_death_signal = SIGTERM;
   pid_t parent_pid = 0;
   sigset_t original_mask{};
-  bool restore_core_limit = false;   // harden_launcher() changed it
+  bool restore_core_limit = false; // harden_launcher() changed it
   rlimit core_limit{};
 };
 
 // Resolves argv[0] and builds the child's envp. Returns 0, or the exit
 // status (126/127/125) after printing the error.
-int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
-                 const StartupSignals& signals);
+int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp,
+                 const SupervisorOptions& options, const StartupSignals& signals);
 
 // Child side, async-signal-safe: process group, terminal, death signal,
 // LISTEN_PID, descriptors, dispositions and mask. keep_fd stays open too (the

@@ -2,11 +2,10 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <string>
-#include <string_view>
-
 #include <fcntl.h>
 #include <malloc.h>
+#include <string>
+#include <string_view>
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -1,12 +1,11 @@
 // Unit tests of the supervisor's small parsers and of supervise() on plain
 // commands (no protected file involved).
-#include <catch2/catch.hpp>
+#include "launcher/supervisor.hpp"
 
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <string>
 #include <vector>
-
-#include "launcher/supervisor.hpp"
 
 using namespace pprotect::launcher;
 
