@@ -438,9 +438,8 @@ std::vector<pid_t> live_descendants() {
     if (!pid) {
       continue;
     }
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", *pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const std::string path = "/proc/" + std::to_string(*pid) + "/stat";
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       continue;
     }

@@ -72,7 +72,9 @@ void release_memory() {
     const std::uintptr_t start = hex(line.substr(0, dash));
     const std::uintptr_t end = hex(line.substr(dash + 1, space1 - dash - 1));
     if (end > start) {
-      madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+      // The addresses come from /proc/self/maps as numbers.
+      madvise(reinterpret_cast<void*>(start), end - start,
+              MADV_DONTNEED); // NOLINT(performance-no-int-to-ptr)
     }
   }
 }
