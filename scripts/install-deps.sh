@@ -10,6 +10,8 @@ packages=(
   catch2 libcli11-dev nlohmann-json3-dev
   # Tests: terminals, PID 1 boxes, peers for the launcher benchmark.
   tmux util-linux busybox-static tini dumb-init hyperfine python3
+  # containers/ tests: YAML of the examples, unit checks, completions, packaging.
+  python3-yaml systemd zsh dpkg-dev
 )
 
 missing=()
@@ -18,14 +20,28 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
 if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo
 else
   SUDO=
 fi
-echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# containers/mcp: the official MCP TypeScript SDK for the MCP client test,
+# pinned by package-lock.json (npm ci), only when the lock changed.
+if ! command -v npm >/dev/null; then
+  echo "install-deps: installing nodejs npm" >&2
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+mcp_dir="$(cd "$(dirname "$0")/.." && pwd)/containers/mcp"
+if [ ! -f "$mcp_dir/node_modules/.package-lock.json" ] ||
+  [ "$mcp_dir/package-lock.json" -nt "$mcp_dir/node_modules/.package-lock.json" ]; then
+  echo "install-deps: npm ci in containers/mcp" >&2
+  (cd "$mcp_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

@@ -1,0 +1,45 @@
+# bash completion for pprotect-run                              -*- shell-script -*-
+
+_pprotect_run() {
+  local cur prev words cword
+  _init_completion -s 2>/dev/null || {
+    cur=${COMP_WORDS[COMP_CWORD]}
+    prev=${COMP_WORDS[COMP_CWORD - 1]}
+    words=("${COMP_WORDS[@]}")
+    cword=$COMP_CWORD
+  }
+
+  # After "--" comes the command to run and its arguments.
+  local i
+  for ((i = 1; i < cword; i++)); do
+    if [[ ${words[i]} == -- ]]; then
+      if ((i + 1 == cword)); then
+        COMPREPLY=($(compgen -c -- "$cur"))
+      else
+        COMPREPLY=($(compgen -f -- "$cur"))
+      fi
+      return
+    fi
+  done
+
+  case $prev in
+    -f | --file | --passphrase-file)
+      COMPREPLY=($(compgen -f -- "$cur"))
+      return
+      ;;
+    --parent-death-signal)
+      COMPREPLY=($(compgen -W "TERM INT HUP KILL QUIT USR1 USR2" -- "$cur"))
+      return
+      ;;
+    -d | --domain | -u | --user | --passphrase-credential | --env-prefix | --prefix | --only | \
+      --stop-timeout | --timeout | --reap-descendants)
+      return
+      ;;
+  esac
+
+  COMPREPLY=($(compgen -W "--help --version -f --file -d --domain -u --user --passphrase-file
+    --passphrase-credential --env-prefix --ignore-env --non-interactive --prefix --uppercase
+    --no-passthrough --only --allow-loader-variables --exec --signal-group --parent-death-signal
+    --stop-timeout --timeout --reap-descendants -q --quiet --" -- "$cur"))
+}
+complete -F _pprotect_run pprotect-run

@@ -1,0 +1,147 @@
+# Shared by containers/tests/*.sh (sourced, not a test itself: only *.sh
+# files are registered). Exit 0 pass, 77 skip (a tool is truly missing),
+# anything else fail.
+set -euo pipefail
+
+: "${PPROTECT_BIN_DIR:?}" "${PPROTECT_FIXTURES:?}" "${PPROTECT_SOURCE_DIR:?}" "${PPROTECT_BUILD_DIR:?}"
+CONTAINERS="$PPROTECT_SOURCE_DIR/containers"
+
+# The fixture every example uses: raw custodian ci@example.com, domain ci.
+FIXTURE_FILE="$PPROTECT_FIXTURES/raw.yaml"
+FIXTURE_USER="ci@example.com"
+FIXTURE_PASSPHRASE="P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P"
+FIXTURE_DOMAIN="ci"
+FIXTURE_TOKEN="tok-0123456789abcdef"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pprotect-containers.XXXXXX")
+CLEANUPS=()
+cleanup() {
+  local i
+  for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do
+    eval "${CLEANUPS[i]}" || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+on_exit() { CLEANUPS+=("$1"); }
+
+FAILURES=0
+fail() {
+  echo "FAIL: $*" >&2
+  FAILURES=$((FAILURES + 1))
+}
+pass() { echo "ok: $*"; }
+skip() {
+  echo "SKIP: $*" >&2
+  exit 77
+}
+expect_eq() { # what expected actual
+  if [[ "$2" == "$3" ]]; then pass "$1"; else fail "$1: expected [$2], got [$3]"; fi
+}
+expect_contains() { # what haystack needle
+  if [[ "$2" == *"$3"* ]]; then pass "$1"; else fail "$1: [$2] lacks [$3]"; fi
+}
+expect_not_contains() { # what haystack needle
+  if [[ "$2" != *"$3"* ]]; then pass "$1"; else fail "$1: [$2] holds [$3]"; fi
+}
+finish() {
+  if ((FAILURES > 0)); then
+    echo "$FAILURES check(s) failed" >&2
+    exit 1
+  fi
+  echo "all checks passed"
+  exit 0
+}
+
+# The dynamically linked binaries of this build.
+RUN_BIN="$PPROTECT_BIN_DIR/pprotect-run"
+[[ -x $RUN_BIN ]] || { echo "FAIL: $RUN_BIN not built" >&2; exit 1; }
+
+is_static() { # path: no program interpreter, no shared library
+  ! readelf -lW "$1" 2>/dev/null | grep -q 'Requesting program interpreter' &&
+    ! readelf -dW "$1" 2>/dev/null | grep -q '(NEEDED)'
+}
+
+# Where the static pprotect-run is: $PPROTECT_STATIC_BIN_DIR, else the one
+# containers/CMakeLists.txt builds for the tests, else this build's own when
+# it was configured with PPROTECT_STATIC=ON. Sets STATIC_BIN_DIR.
+find_static_bin_dir() {
+  local dir
+  for dir in "${PPROTECT_STATIC_BIN_DIR:-}" "$PPROTECT_BUILD_DIR/containers/static/bin" "$PPROTECT_BIN_DIR"; do
+    if [[ -n $dir && -x $dir/pprotect-run ]] && is_static "$dir/pprotect-run"; then
+      STATIC_BIN_DIR=$dir
+      return 0
+    fi
+  done
+  if grep -q '^PPROTECT_CONTAINER_STATIC:BOOL=OFF' "$PPROTECT_BUILD_DIR/CMakeCache.txt" 2>/dev/null ||
+    grep -q '^PPROTECT_SANITIZE:BOOL=ON' "$PPROTECT_BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
+    skip "no static build configured (PPROTECT_CONTAINER_STATIC=OFF or a sanitizer build)"
+  fi
+  echo "FAIL: no static pprotect-run found (expected $PPROTECT_BUILD_DIR/containers/static/bin)" >&2
+  exit 1
+}
+
+# A file holding the fixture passphrase, mode 0400.
+make_passphrase_file() { # path
+  printf '%s\n' "$FIXTURE_PASSPHRASE" >"$1"
+  chmod 0400 "$1"
+}
+
+# Waits (up to 30 s, so a broken build fails rather than hangs) until a
+# command succeeds. Not a timing assertion: only "eventually".
+wait_until() {
+  local i
+  for ((i = 0; i < 300; i++)); do
+    if eval "$1"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+sha256_of() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+# Runs a command as a container runtime would: a new PID namespace (the
+# command is its PID 1) and mount namespace with a fresh /proc, chrooted into
+# an image's root. Skips when namespaces are not available here.
+require_box() {
+  command -v unshare >/dev/null && command -v chroot >/dev/null || skip "unshare/chroot not installed"
+  unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot create PID namespaces here (needs root)"
+}
+in_box() { # root command...
+  local root=$1
+  shift
+  unshare --pid --fork --mount-proc chroot "$root" "$@"
+}
+
+# The host pid of the box's PID 1: the child of the unshare process started
+# (perhaps through a subshell) by the given pid.
+box_init_pid() { # pid
+  local pid=$1 children i
+  for ((i = 0; i < 5; i++)); do
+    children=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null || true)
+    [[ -n $children ]] || return 1
+    if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == unshare ]]; then
+      echo "${children%% *}"
+      return 0
+    fi
+    pid=${children%% *}
+  done
+  return 1
+}
+
+# A static busybox for images (Debian's busybox-static).
+find_static_busybox() {
+  local candidate
+  for candidate in /bin/busybox /usr/bin/busybox; do
+    if [[ -x $candidate ]] && is_static "$candidate"; then
+      BUSYBOX=$candidate
+      return 0
+    fi
+  done
+  skip "no static busybox (install busybox-static)"
+}
+in_box_as() { # uid:gid root command... (numeric ids: no user database needed)
+  local user=$1 root=$2
+  shift 2
+  unshare --pid --fork --mount-proc chroot --userspec="$user" "$root" "$@"
+}

@@ -1,0 +1,69 @@
+#!/bin/bash
+# `cmake --install` puts pprotect and pprotect-run in bin/, both man pages,
+# bash and zsh completions; the installed binaries run, the man pages render
+# without warnings and the bash completion completes.
+source "$(dirname "$0")/common.bash"
+
+check_layout() { # root zsh_dir
+  local root=$1 zsh_dir=$2 path
+  for path in bin/pprotect bin/pprotect-run share/man/man1/pprotect.1 share/man/man1/pprotect-run.1 \
+    share/bash-completion/completions/pprotect share/bash-completion/completions/pprotect-run \
+    "$zsh_dir/_pprotect" "$zsh_dir/_pprotect-run"; do
+    if [[ -f $root/$path ]]; then pass "installed $path"; else fail "missing $path under $root"; fi
+  done
+}
+
+# A /usr/local style prefix: zsh's site-functions.
+cmake --install "$PPROTECT_BUILD_DIR" --prefix "$WORK/local" >/dev/null
+check_layout "$WORK/local" share/zsh/site-functions
+# The /usr prefix (what packages use): Debian's zsh vendor-completions.
+DESTDIR=$WORK/dest cmake --install "$PPROTECT_BUILD_DIR" --prefix /usr >/dev/null
+check_layout "$WORK/dest/usr" share/zsh/vendor-completions
+
+set +e
+"$WORK/local/bin/pprotect-run" --version >"$WORK/out" 2>&1
+rc=$?
+set -e
+expect_eq "the installed pprotect-run runs" 0 "$rc"
+set +e
+out=$("$WORK/local/bin/pprotect-run" --file "$FIXTURE_FILE" --domain ci -u "$FIXTURE_USER" --non-interactive \
+  --passphrase-file <(printf '%s' "$FIXTURE_PASSPHRASE") -- /bin/sh -c 'printf %s "$DEPLOY_TOKEN"')
+rc=$?
+set -e
+expect_eq "and hands a secret to a child" "0 $FIXTURE_TOKEN" "$rc $out"
+
+if command -v groff >/dev/null; then
+  for page in pprotect pprotect-run; do
+    warnings=$(groff -man -Tutf8 -ww -z "$WORK/local/share/man/man1/$page.1" 2>&1)
+    expect_eq "man page $page.1 renders without warnings" "" "$warnings"
+  done
+  expect_contains "pprotect-run(1) documents the exit codes" \
+    "$(groff -man -Tutf8 "$WORK/local/share/man/man1/pprotect-run.1" 2>/dev/null | col -b)" "exits 125"
+else
+  echo "note: groff not installed; man pages not rendered"
+fi
+
+# The bash completion, as bash-completion would load it.
+complete_words() { # file function words...
+  bash --norc -c '
+    source "$1"; fn=$2; shift 2
+    COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    "$fn"; printf "%s\n" "${COMPREPLY[@]}"' _ "$@"
+}
+completions=$WORK/local/share/bash-completion/completions
+expect_contains "pprotect completes subcommands" \
+  "$(complete_words "$completions/pprotect" _pprotect pprotect decr)" "decrypt-domain"
+expect_eq "pprotect completes --key-type values" "hard fast raw" \
+  "$(complete_words "$completions/pprotect" _pprotect pprotect init --key-type '' | tr '\n' ' ' | sed 's/ $//')"
+expect_contains "pprotect-run completes its flags" \
+  "$(complete_words "$completions/pprotect-run" _pprotect_run pprotect-run --passphrase-c)" "--passphrase-credential"
+expect_contains "pprotect-run completes the command after --" \
+  "$(complete_words "$completions/pprotect-run" _pprotect_run pprotect-run --domain ci -- bas)" "bash"
+if command -v zsh >/dev/null; then
+  for f in _pprotect _pprotect-run; do
+    if zsh -n "$WORK/local/share/zsh/site-functions/$f"; then pass "zsh parses $f"; else fail "zsh cannot parse $f"; fi
+  done
+else
+  echo "note: zsh not installed; zsh completions only installed, not parsed"
+fi
+finish
