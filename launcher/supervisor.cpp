@@ -198,12 +198,12 @@ int exit_status_of(int status) {
 // and is detached at once; the status comes from our own reaping loop.
 class Supervisor {
 public:
-  // gave_terminal: the child was made the terminal's foreground at start.
+  // terminal_fd: one of 0-2 on our controlling terminal, or -1; gave_terminal:
+  // the child was made its foreground at start.
   Supervisor(asio::io_context& io, const SupervisorOptions& options, int signal_fd, pid_t child,
-             bool gave_terminal)
+             int terminal_fd, bool gave_terminal)
       : m_options(options), m_io(io), m_signals(m_io, signal_fd), m_timeout_timer(m_io), m_kill_timer(m_io),
-        m_trim_timer(m_io), m_child(child), m_tty(isatty(STDIN_FILENO) == 1), m_gave_terminal(gave_terminal) {
-  }
+        m_trim_timer(m_io), m_child(child), m_terminal(terminal_fd), m_gave_terminal(gave_terminal) {}
 
   // Runs until the main child has ended; returns its exit status.
   int run() {
@@ -287,8 +287,8 @@ private:
       // the child's group) or `bg` (it is not: leave it), then wake the
       // whole job up. A job started in the background gets the terminal
       // this way too, once brought to the foreground.
-      if (m_tty && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
-        tcsetpgrp(STDIN_FILENO, m_child);
+      if (m_terminal >= 0 && tcgetpgrp(m_terminal) == getpgrp()) {
+        tcsetpgrp(m_terminal, m_child);
         m_gave_terminal = true;
       }
       kill(-m_child, SIGCONT);
@@ -342,9 +342,9 @@ private:
     }
     m_gave_terminal = false;
     // The foreground may be the child's group or one of its jobs' (bash -i).
-    if (tcgetpgrp(STDIN_FILENO) != getpgrp()) {
+    if (tcgetpgrp(m_terminal) != getpgrp()) {
       // SIGTTOU is blocked, so this works from a background group.
-      tcsetpgrp(STDIN_FILENO, getpgrp());
+      tcsetpgrp(m_terminal, getpgrp());
     }
   }
 
@@ -393,9 +393,18 @@ private:
         continue;
       }
       if (WIFSTOPPED(status)) {
+        const int stop_signal = WSTOPSIG(status);
         if (m_expect_child_stop) {
           m_expect_child_stop = false;
-        } else if (is_job_control_stop(WSTOPSIG(status))) {
+        } else if ((stop_signal == SIGTTIN || stop_signal == SIGTTOU) && m_terminal >= 0 &&
+                   tcgetpgrp(m_terminal) == getpgrp()) {
+          // It touched the terminal from the background, but the terminal
+          // is ours by now (`fg` came while it started): it is the
+          // child's. Stopping ourselves here would leave that `fg` unseen.
+          tcsetpgrp(m_terminal, m_child);
+          m_gave_terminal = true;
+          kill(-m_child, SIGCONT);
+        } else if (is_job_control_stop(stop_signal)) {
           stop_self();
         }
         continue;
@@ -417,7 +426,7 @@ private:
   asio::steady_timer m_trim_timer;
   std::array<signalfd_siginfo, 16> m_buffer{};
   pid_t m_child;
-  bool m_tty;           // stdin is a terminal
+  int m_terminal;       // a descriptor on our controlling terminal, or -1
   bool m_gave_terminal; // the child's group is (or was made) its foreground
   bool m_finished = false;
   bool m_timed_out = false;
@@ -550,7 +559,17 @@ int supervise(const std::vector<std::string>& argv, char** envp, const Superviso
 
   // The terminal goes to the child when we hold it: Ctrl-C then reaches the
   // child's group (once), and the child can do job control of its own.
-  plan.take_terminal = isatty(STDIN_FILENO) == 1 && tcgetpgrp(STDIN_FILENO) == getpgrp();
+  // Stdin first, but stdout or stderr will do: `producer | pprotect-run --
+  // ssh host` must still let ssh prompt on the terminal, which it can do
+  // only from the foreground group.
+  plan.terminal_fd = -1;
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
+    if (isatty(fd) == 1 && tcgetpgrp(fd) != -1) { // -1: not our controlling terminal
+      plan.terminal_fd = fd;
+      break;
+    }
+  }
+  plan.take_terminal = plan.terminal_fd >= 0 && tcgetpgrp(plan.terminal_fd) == getpgrp();
 
   // We wait with waitpid: a SIGCHLD left ignored by whoever started us would
   // make the kernel reap for us. The child gets the disposition back.
@@ -578,7 +597,7 @@ int supervise(const std::vector<std::string>& argv, char** envp, const Superviso
   }
   int status = 0;
   {
-    Supervisor supervisor(io, options, signal_fd, child, plan.take_terminal);
+    Supervisor supervisor(io, options, signal_fd, child, plan.terminal_fd, plan.take_terminal);
     status = supervisor.run();
     if (options.reap_descendants) {
       reap_descendants(*options.reap_descendants, supervisor.signal_fd());

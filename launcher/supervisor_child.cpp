@@ -216,7 +216,7 @@ int prepare_exec(ChildPlan& plan, pid_t self, int keep_fd) {
     setpgid(0, 0);
     if (plan.take_terminal) {
       // Every signal is still blocked here, so no SIGTTOU stops us.
-      tcsetpgrp(STDIN_FILENO, self);
+      tcsetpgrp(plan.terminal_fd, self);
     }
     if (plan.parent_death_signal > 0) {
       prctl(PR_SET_PDEATHSIG, plan.parent_death_signal, 0, 0, 0);

@@ -26,6 +26,7 @@ struct ChildPlan {
   std::array<char, 48> listen_pid_entry{}; // "LISTEN_PID=<child pid>", filled in the child
   std::size_t listen_pid_value = 0;        // offset of the digits in listen_pid_entry
   int listen_fds = 0;                      // systemd socket activation: fds 3..3+n-1 stay open
+  int terminal_fd = -1;                    // one of 0-2 on our controlling terminal
   bool take_terminal = false;              // make the child's group the terminal's foreground
   bool exec_in_place = false;              // --exec: no fork, no group, no death signal
   bool restore_sigchld_ignored = false;

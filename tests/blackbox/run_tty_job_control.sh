@@ -5,7 +5,9 @@
 # 2. the launcher run from an interactive shell: Ctrl-Z stops the child AND
 #    the launcher, so the shell gets its prompt back; `fg` resumes both;
 # 3. started in the background (&), a child that reads the terminal stops
-#    (SIGTTIN), and `fg` gives it the terminal.
+#    (SIGTTIN), and `fg` gives it the terminal;
+# 4. with stdin a pipe but stdout the terminal, the child still gets the
+#    terminal's foreground, so it can prompt on /dev/tty (as ssh does).
 source "$(dirname "$0")/run_common.bash"
 
 prompt_shown() { screen | grep -Eq '[$#] *$'; }
@@ -58,12 +60,27 @@ keys "echo rc=\$? >'$TMP/outer-rc'" Enter
 wait_for "[ -s '$TMP/outer-rc' ]" 10 || fail "Ctrl-C did not end the launcher: $(screen)"
 grep -qx 'rc=130' "$TMP/outer-rc" || fail "after Ctrl-C: $(cat "$TMP/outer-rc"), expected rc=130"
 
-# 3. In the background first.
+# 3. In the background first. (A clear screen: no "Stopped" from before.)
+keys "clear" Enter
+wait_for '! screen | grep -q Stopped' 5 || fail "screen not cleared: $(screen)"
 keys "\"$RUN\" --file \"$RAW_FILE\" --domain ci -- sh -c 'read line; echo \"got:\$line\" >\"$TMP/read\"' &" Enter
-wait_for "screen | grep -q Stopped" 5 || fail "the background child reading the terminal did not stop: $(screen)"
+# (The shell reports the stop only at its next prompt: look at the state.)
+wait_for "pgrep -f 'pprotect-run .*read line' >/dev/null" 5 || fail "launcher did not start: $(screen)"
+bg_launcher=$(pgrep -f 'pprotect-run .*read line')
+wait_for "grep -q '^State:.*T' /proc/$bg_launcher/status" 5 ||
+  fail "the background child reading the terminal did not stop the launcher: $(screen)"
 keys "fg" Enter
 sleep 0.3
 keys "typed-in-the-foreground" Enter
 wait_for "[ -s '$TMP/read' ]" 5 || fail "after fg the child could not read the terminal: $(screen)"
 grep -qx 'got:typed-in-the-foreground' "$TMP/read" || fail "child read: $(cat "$TMP/read")"
+
+# 4. Stdin from a pipe.
+keys "clear" Enter
+wait_for '! screen | grep -q got:' 5 || fail "screen not cleared: $(screen)"
+keys "echo piped | \"$RUN\" --file \"$RAW_FILE\" --domain ci -- sh -c 'read a; read b </dev/tty; echo \"got:\$a:\$b\" >\"$TMP/read2\"'" Enter
+sleep 0.5
+keys "typed-on-the-terminal" Enter
+wait_for "[ -s '$TMP/read2' ]" 5 || fail "with stdin a pipe the child could not read /dev/tty: $(screen)"
+grep -qx 'got:piped:typed-on-the-terminal' "$TMP/read2" || fail "child read: $(cat "$TMP/read2")"
 echo ok
