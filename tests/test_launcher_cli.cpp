@@ -67,7 +67,7 @@ TEST_CASE("Unknown, repeated and value-less flags are usage errors") {
   CHECK_THROWS_AS(parse_command_line(Args{"list-domains", "--file"}), CliUsageError);
 }
 
-TEST_CASE("--help wins over other mistakes on the line") {
+TEST_CASE("A --help flag wins over other mistakes on the line") {
   const auto options = parse_command_line(Args{"add-secret", "--bogus", "--help"});
   CHECK(options.help);
   CHECK(options.subcommand == "add-secret");

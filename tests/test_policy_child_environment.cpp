@@ -77,7 +77,7 @@ TEST_CASE("A secret may itself be named PPROTECT_* and wins over an inherited va
         std::vector<std::string>{"EDITOR=emacs", "PPROTECT_USER=svc"});
 }
 
-TEST_CASE("--uppercase maps every non-alphanumeric character to _ then upper-cases; --prefix prepends P_") {
+TEST_CASE("Option --uppercase maps every non-alphanumeric character to _ then upper-cases, and --prefix prepends P_") {
   ChildEnvironmentOptions options;
   options.uppercase = true;
   CHECK(compose({}, secrets_of({{"db-url", "u"}, {"api_Key2", "k"}}), options) ==
@@ -88,7 +88,7 @@ TEST_CASE("--uppercase maps every non-alphanumeric character to _ then upper-cas
   CHECK(compose({}, secrets_of({{"db-url", "u"}}), options) == std::vector<std::string>{"MYAPP_db-url=u"});
 }
 
-TEST_CASE("--only injects just the named secrets and rejects a name the domain lacks") {
+TEST_CASE("Option --only injects just the named secrets and rejects a name the domain lacks") {
   ChildEnvironmentOptions options;
   options.only = {"B", "C"};
   CHECK(compose({}, secrets_of({{"A", "1"}, {"B", "2"}, {"C", "3"}}), options) ==

@@ -184,7 +184,7 @@ TEST_CASE("A relative passphrase file is named by its absolute path") {
   CHECK(creds.passphrase_source == "passphrase file: " + (dir.path() / "pass").string());
 }
 
-TEST_CASE("--passphrase-credential reads $CREDENTIALS_DIRECTORY/NAME and says clearly when it cannot") {
+TEST_CASE("Option --passphrase-credential reads $CREDENTIALS_DIRECTORY/NAME and says clearly when it cannot") {
   TempDir dir;
   dir.write("pprotect-passphrase", "s3cret\n");
   FakePrompter prompter;
@@ -266,7 +266,7 @@ TEST_CASE("A variable set to the empty string is still the chosen source") {
   CHECK(prompter.asked.empty());
 }
 
-TEST_CASE("--ignore-env skips the credential variables") {
+TEST_CASE("Option --ignore-env skips the credential variables") {
   FakePrompter prompter;
   prompter.lines = {"typed-user"};
   prompter.secrets = {"typed-pass"};
@@ -277,7 +277,7 @@ TEST_CASE("--ignore-env skips the credential variables") {
   CHECK(creds.passphrase.view() == "typed-pass");
 }
 
-TEST_CASE("--non-interactive with --ignore-env is a usage error") {
+TEST_CASE("Option --non-interactive with --ignore-env is a usage error") {
   FakePrompter prompter;
   CredentialOptions options;
   options.non_interactive = true;

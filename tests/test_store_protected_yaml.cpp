@@ -185,7 +185,7 @@ TEST_CASE("Control characters and special code points are double-quoted with YAM
   CHECK(emitted_entry("\\\"\t") == "- \"\\\\\\\"\\t\"\n");
 }
 
-TEST_CASE("Multi-line text is double-quoted with \\n escapes") {
+TEST_CASE("Multi-line text is double-quoted with newline escapes") {
   CHECK(emitted_entry("a\nb") == "- \"a\\nb\"\n");
   CHECK(emitted_entry("line one\nline two\n") == "- \"line one\\nline two\\n\"\n");
   CHECK(emitted_domain_key("a\nb") == "? \"a\\nb\"\n: ");
