@@ -1,6 +1,7 @@
 #include "store/secure_buffer.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <new>
 #include <sodium.h>
 #include <utility>
@@ -35,23 +36,63 @@ SecureBuffer SecureBuffer::copy_of(std::string_view bytes) {
   return buffer;
 }
 
-SecureBuffer::~SecureBuffer() {
-  // sodium_free wipes the memory before releasing it.
-  if (m_data != nullptr) {
-    sodium_free(m_data);
+std::vector<SecureBuffer> SecureBuffer::slices(const std::vector<std::size_t>& sizes) {
+  std::size_t total = 0;
+  for (const std::size_t size : sizes) {
+    if (size > SIZE_MAX - total) {
+      throw std::bad_alloc();
+    }
+    total += size;
   }
+  auto* region = static_cast<unsigned char*>(sodium_malloc(total == 0 ? 1 : total));
+  if (region == nullptr) {
+    throw std::bad_alloc();
+  }
+  // sodium_free wipes the whole region before releasing it.
+  std::shared_ptr<unsigned char> arena(region, [](unsigned char* p) { sodium_free(p); });
+  sodium_memzero(region, total == 0 ? 1 : total);
+  std::vector<SecureBuffer> out;
+  out.reserve(sizes.size());
+  std::size_t offset = 0;
+  for (const std::size_t size : sizes) {
+    SecureBuffer slice;
+    slice.m_data = region + offset;
+    slice.m_size = size;
+    slice.m_arena = arena;
+    out.push_back(std::move(slice));
+    offset += size;
+  }
+  return out;
 }
 
+void SecureBuffer::release() {
+  if (m_data == nullptr) {
+    return;
+  }
+  if (m_arena) {
+    // WARNING: a slice's bytes outlive it in the shared region; wipe them now.
+    sodium_memzero(m_data, m_size);
+    m_arena.reset();
+  } else {
+    // sodium_free wipes the memory before releasing it.
+    sodium_free(m_data);
+  }
+  m_data = nullptr;
+  m_size = 0;
+}
+
+SecureBuffer::~SecureBuffer() { release(); }
+
 SecureBuffer::SecureBuffer(SecureBuffer&& other) noexcept
-    : m_data(std::exchange(other.m_data, nullptr)), m_size(std::exchange(other.m_size, 0)) {}
+    : m_data(std::exchange(other.m_data, nullptr)), m_size(std::exchange(other.m_size, 0)),
+      m_arena(std::move(other.m_arena)) {}
 
 SecureBuffer& SecureBuffer::operator=(SecureBuffer&& other) noexcept {
   if (this != &other) {
-    if (m_data != nullptr) {
-      sodium_free(m_data);
-    }
+    release();
     m_data = std::exchange(other.m_data, nullptr);
     m_size = std::exchange(other.m_size, 0);
+    m_arena = std::move(other.m_arena);
   }
   return *this;
 }

@@ -2,8 +2,10 @@
 // Locked, wiped memory for passphrases, keys and plaintexts.
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pprotect::store {
 
@@ -18,6 +20,11 @@ public:
   // Throws std::bad_alloc when secure memory cannot be had.
   explicit SecureBuffer(std::size_t size);
   static SecureBuffer copy_of(std::string_view bytes);
+  // Buffers of the given sizes carved from one secure allocation: each
+  // sodium_malloc maps pages and changes their protection, which costs more
+  // than opening a small secret. Each slice is wiped when it is destroyed;
+  // the allocation is freed with the last one.
+  static std::vector<SecureBuffer> slices(const std::vector<std::size_t>& sizes);
   ~SecureBuffer();
 
   SecureBuffer(SecureBuffer&& other) noexcept;
@@ -34,8 +41,11 @@ public:
   bool equals(std::string_view other) const;
 
 private:
+  void release();
+
   unsigned char* m_data = nullptr;
   std::size_t m_size = 0;
+  std::shared_ptr<unsigned char> m_arena; // set for slices: owns the allocation
 };
 
 } // namespace pprotect::store
