@@ -36,6 +36,13 @@ struct InputEnded {};
 // The user declined a --confirm diff or a migration: exit 0.
 struct Declined {};
 
+// A bad flag value or a missing argument found by a command: exit 1, as in
+// the reference (only --non-interactive with --ignore-env is exit 2 there).
+class CommandUsageError : public store::StoreError {
+public:
+  using store::StoreError::StoreError;
+};
+
 struct Context {
   const CliOptions& options;
   fs::path path; // absolute, as the reference prints it
@@ -125,7 +132,7 @@ store::KeyType key_type_option(const CliOptions& options, store::KeyType fallbac
   if (*options.key_type == "raw") {
     return store::KeyType::raw;
   }
-  throw policy::UsageError("--key-type must be one of: hard, fast, raw");
+  throw CommandUsageError("--key-type must be one of: hard, fast, raw");
 }
 
 void require_file(const Context& ctx) {
@@ -160,11 +167,39 @@ policy::CredentialOptions credential_options(const CliOptions& options) {
   return out;
 }
 
+// End of input at a credential prompt ends the command as at any other
+// prompt: an empty line and exit 1, no message, as the reference does.
+class EndOfInputEndsPrompter : public policy::Prompter {
+public:
+  explicit EndOfInputEndsPrompter(policy::Prompter& inner) : m_inner(inner) {}
+  bool available() const override { return m_inner.available(); }
+  void say(std::string_view message) override { m_inner.say(message); }
+  std::optional<std::string> ask_line(std::string_view label) override {
+    auto answer = m_inner.ask_line(label);
+    if (!answer) {
+      throw InputEnded{};
+    }
+    return answer;
+  }
+  std::optional<store::SecureBuffer> ask_secret(std::string_view label) override {
+    auto answer = m_inner.ask_secret(label);
+    if (!answer) {
+      throw InputEnded{};
+    }
+    return answer;
+  }
+  std::string source_name() const override { return m_inner.source_name(); }
+
+private:
+  policy::Prompter& m_inner;
+};
+
 // The acting custodian of a command that needs credentials: resolved in the
 // reference's order, checked with one key derivation.
 store::UnlockedCustodian acting_custodian(Context& ctx, const store::KeyFile& file) {
+  EndOfInputEndsPrompter prompter(ctx.prompter);
   const policy::Credentials credentials =
-      policy::resolve_credentials(credential_options(ctx.options), ctx.env, ctx.prompter, ctx.path.string());
+      policy::resolve_credentials(credential_options(ctx.options), ctx.env, prompter, ctx.path.string());
   return policy::unlock(file, credentials);
 }
 
@@ -310,11 +345,11 @@ int cmd_set_key_custodian_passphrase(Context& ctx) {
   const auto type = key_type_option(ctx.options, store::KeyType::hard);
   const store::UnlockedCustodian who = own_custodian(ctx, file);
   if (ctx.options.key_type && type != file.key_type_of(who.name)) {
-    throw policy::UsageError("set-key-custodian-passphrase keeps the key type; use rekey-custodian --key-type " +
+    throw CommandUsageError("set-key-custodian-passphrase keeps the key type; use rekey-custodian --key-type " +
                              *ctx.options.key_type + " to change it");
   }
   if (type == store::KeyType::raw) {
-    throw policy::UsageError("a raw key cannot be chosen; use rekey-custodian --key-type raw for a new one");
+    throw CommandUsageError("a raw key cannot be chosen; use rekey-custodian --key-type raw for a new one");
   }
   const store::SecureBuffer passphrase = new_passphrase(ctx, ctx.options.new_passphrase_file, "New passphrase: ");
   return modify(ctx, [&](store::KeyFile& f) { f.set_key_custodian_passphrase(who, passphrase.view()); });
@@ -450,7 +485,7 @@ std::string domain_argument(Context& ctx) {
   if (ctx.options.domain) {
     return *ctx.options.domain;
   }
-  throw policy::UsageError("expected a DOMAIN argument (or --domain)");
+  throw CommandUsageError("expected a DOMAIN argument (or --domain)");
 }
 
 store::SecureBuffer secret_value(Context& ctx) {
@@ -532,8 +567,14 @@ int cmd_list_audit_log(Context& ctx) {
 
 int cmd_decrypt_domain(Context& ctx) {
   const std::string domain = domain_argument(ctx);
-  const std::optional<OutputFormat> format =
-      ctx.options.output_format ? std::optional(parse_output_format(*ctx.options.output_format)) : std::nullopt;
+  std::optional<OutputFormat> format;
+  if (ctx.options.output_format) {
+    try {
+      format = parse_output_format(*ctx.options.output_format);
+    } catch (const policy::UsageError& error) {
+      throw CommandUsageError(error.what());
+    }
+  }
   const store::KeyFile file = load(ctx);
   const store::UnlockedCustodian who = acting_custodian(ctx, file);
   store::SecretValues secrets = file.decrypt_domain(domain, who);
@@ -602,10 +643,10 @@ private:
 
 int cmd_exec(Context& ctx) {
   if (!ctx.options.domain) {
-    throw policy::UsageError("--domain is required for exec");
+    throw CommandUsageError("--domain is required for exec");
   }
   if (ctx.options.command.empty()) {
-    throw policy::UsageError("exec requires a command after -- (e.g. pprotect exec --domain prod -- ./myapp)");
+    throw CommandUsageError("exec requires a command after -- (e.g. pprotect exec --domain prod -- ./myapp)");
   }
   require_file(ctx);
   RunRequest request;
@@ -615,11 +656,14 @@ int cmd_exec(Context& ctx) {
   request.environment.passthrough = !ctx.options.no_passthrough;
   request.environment.prefix = ctx.options.prefix.value_or("");
   request.environment.uppercase = ctx.options.uppercase;
+  // The reference's exec passes any secret name (db-pass) as it is.
+  request.environment.allow_any_name = true;
   request.environment.env_prefix = policy::effective_env_prefix(request.credentials, ctx.env);
   request.command = ctx.options.command;
   const StartupSignals signals = StartupSignals::block_all();
   try {
-    SignalsOpenPrompter prompter(ctx.prompter, signals);
+    SignalsOpenPrompter open_prompter(ctx.prompter, signals);
+    EndOfInputEndsPrompter prompter(open_prompter);
     return run_with_secrets(request, signals, prompter);
   } catch (...) {
     signals.restore();
@@ -697,7 +741,7 @@ int dispatch(Context& ctx) {
   if (name == "exec") {
     return cmd_exec(ctx);
   }
-  throw policy::UsageError("unknown subcommand " + name);
+  throw CommandUsageError("unknown subcommand " + name);
 }
 
 void report_error(std::string_view message) {

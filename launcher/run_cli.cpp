@@ -82,6 +82,9 @@ void add_options(CLI::App& app, Parsed& parsed) {
   app.add_option("--only", environment.only, "Inject only these secrets (by secret name)")
       ->delimiter(',')
       ->type_name("NAME[,NAME...]");
+  app.add_flag("--allow-any-name", environment.allow_any_name,
+               "Let secret names that are no portable shell name (db-pass) through as they are; by default "
+               "they are refused: use --uppercase (DB_PASS) or --only");
   app.add_flag("--allow-loader-variables", environment.allow_loader_variables,
                "DANGEROUS: let secrets set dynamic-loader variables (LD_PRELOAD, LD_LIBRARY_PATH, ...)");
   auto& supervision = request.supervision;

@@ -19,9 +19,13 @@ struct ChildEnvironmentOptions {
   std::vector<std::string> only;           // --only: inject just these secrets (by secret name)
   std::string env_prefix = "PPROTECT";     // credential variables to scrub: <env_prefix>_USER/_PASSPHRASE
   bool allow_loader_variables = false;     // explicit opt-in for LD_* names
+  // false: names must be portable shell names, [A-Za-z_][A-Za-z0-9_]*;
+  // true: any name without '=' (the reference's exec passes "db-pass" as is).
+  bool allow_any_name = false;
 };
 
-// "NAME=value" entries in locked memory, and the envp array over them.
+// "NAME=value" entries in locked memory (slices of one allocation), and the
+// envp array over them.
 class ChildEnvironment {
 public:
   std::vector<store::SecureBuffer>& entries() { return m_entries; }

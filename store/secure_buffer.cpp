@@ -37,6 +37,7 @@ SecureBuffer SecureBuffer::copy_of(std::string_view bytes) {
 }
 
 std::vector<SecureBuffer> SecureBuffer::slices(const std::vector<std::size_t>& sizes) {
+  ensure_sodium();
   std::size_t total = 0;
   for (const std::size_t size : sizes) {
     if (size > SIZE_MAX - total) {

@@ -85,6 +85,7 @@ TEST_CASE("Option --uppercase maps every non-alphanumeric character to _ then up
   options.prefix = "MYAPP";
   CHECK(compose({}, secrets_of({{"db-url", "u"}}), options) == std::vector<std::string>{"MYAPP_DB_URL=u"});
   options.uppercase = false;
+  options.allow_any_name = true;
   CHECK(compose({}, secrets_of({{"db-url", "u"}}), options) == std::vector<std::string>{"MYAPP_db-url=u"});
 }
 
@@ -114,6 +115,19 @@ TEST_CASE("A name that is not a valid variable name is refused") {
   options.prefix = "1";
   CHECK_THROWS_AS(compose({}, secrets_of({{"TOKEN", "v"}}), options), StoreError);
   options.prefix = "has space";
+  CHECK_THROWS_AS(compose({}, secrets_of({{"TOKEN", "v"}}), options), StoreError);
+}
+
+TEST_CASE("A secret name that is no portable shell name needs an explicit opt-in") {
+  ChildEnvironmentOptions options;
+  CHECK_THROWS_WITH(compose({}, secrets_of({{"db-pass", "v"}}), options),
+                    Catch::Contains("secret db-pass") && Catch::Contains("--uppercase"));
+  options.uppercase = true;
+  CHECK(compose({}, secrets_of({{"db-pass", "v"}}), options) == std::vector<std::string>{"DB_PASS=v"});
+  options.uppercase = false;
+  options.allow_any_name = true; // pprotect exec: the reference passes such names as they are
+  CHECK(compose({}, secrets_of({{"db-pass", "v"}}), options) == std::vector<std::string>{"db-pass=v"});
+  options.prefix = "A=B"; // '=' can never be carried, opt-in or not
   CHECK_THROWS_AS(compose({}, secrets_of({{"TOKEN", "v"}}), options), StoreError);
 }
 

@@ -10,7 +10,7 @@ if grep -qs '^PPROTECT_SANITIZE:BOOL=ON' "${PPROTECT_BUILD_DIR:-/nonexistent}/CM
 fi
 
 export PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE='alice passphrase'
-"$RUN" --file "$PPROTECT_FIXTURES/hard.yaml" --domain prod -- sh -c 'echo ready; exec sleep 60' >"$TMP/out" &
+"$RUN" --file "$PPROTECT_FIXTURES/hard.yaml" --domain prod --uppercase -- sh -c 'echo ready; exec sleep 60' >"$TMP/out" &
 launcher=$!
 cleanup_hooks+=("kill -9 $launcher")
 wait_for "grep -qs ready '$TMP/out'" 30 || fail "child did not start"
