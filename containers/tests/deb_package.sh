@@ -36,6 +36,53 @@ else
   fail "dpkg --dry-run -i refuses the package: $out"
 fi
 
+# A real `dpkg -i` on this Debian system, in a throwaway copy of it: an
+# overlay of / (upper layer on a tmpfs) in a private mount namespace, so the
+# machine itself is never changed.
+cat >"$WORK/in-overlay.sh" <<SCRIPT
+set -eu
+mount -t tmpfs tmpfs "$WORK/ovl"
+mkdir -p "$WORK/ovl/upper" "$WORK/ovl/work" "$WORK/ovl/merged"
+mount -t overlay overlay -o lowerdir=/,upperdir="$WORK/ovl/upper",workdir="$WORK/ovl/work" "$WORK/ovl/merged"
+mount -t proc proc "$WORK/ovl/merged/proc"
+mount --rbind /dev "$WORK/ovl/merged/dev"
+mkdir -p "$WORK/ovl/merged/pprotect-test"
+cp "$deb" "$FIXTURE_FILE" "$WORK/ovl/merged/pprotect-test/"
+printf '%s\n' "$FIXTURE_PASSPHRASE" >"$WORK/ovl/merged/pprotect-test/passphrase"
+chroot "$WORK/ovl/merged" /bin/sh -eu -c '
+  dpkg -i /pprotect-test/$(basename "$deb") >/dev/null
+  dpkg-query -W -f="\\\${Status}\n" pprotect
+  command -v pprotect-run
+  pprotect-run --file /pprotect-test/raw.yaml --domain ci -u $FIXTURE_USER \
+    --passphrase-file /pprotect-test/passphrase --non-interactive -- /bin/sh -c "echo token=\\\$DEPLOY_TOKEN"
+  pprotect list-domains --file /pprotect-test/raw.yaml 2>&1 | head -1
+  dpkg -r pprotect >/dev/null
+  echo removed
+'
+SCRIPT
+mkdir -p "$WORK/ovl"
+status_before=$(dpkg-query -W -f='${Status}' pprotect 2>/dev/null || true)
+if [[ $(id -u) == 0 ]] && unshare --mount --propagation private true 2>/dev/null; then
+  set +e
+  out=$(unshare --mount --propagation private bash "$WORK/in-overlay.sh" 2>&1)
+  rc=$?
+  set -e
+  if [[ $rc != 0 && $out == *"overlay"* && $out == *"mount"* ]]; then
+    echo "note: overlay mounts are not available here; installed with --dry-run only: $out"
+  else
+    expect_eq "dpkg -i in an overlay of this system succeeds" 0 "$rc"
+    expect_contains "the package is installed" "$out" "install ok installed"
+    expect_contains "pprotect-run is on the PATH" "$out" "/usr/bin/pprotect-run"
+    expect_contains "the installed pprotect-run hands a secret to a child" "$out" "token=$FIXTURE_TOKEN"
+    expect_contains "the installed pprotect lists domains" "$out" "ci"
+    expect_contains "and the package removes cleanly" "$out" "removed"
+  fi
+else
+  echo "note: not root or no mount namespaces; installed with --dry-run only"
+fi
+expect_eq "this machine's package database is unchanged" "$status_before" \
+  "$(dpkg-query -W -f='${Status}' pprotect 2>/dev/null || true)"
+
 # The packaged binaries run with this system's libraries.
 dpkg-deb -x "$deb" "$WORK/root"
 set +e
