@@ -26,6 +26,16 @@ std::string quoted(std::string_view name) {
   return crypto::quoted_name(name);
 }
 
+// A name as the reference prints it in messages, bare; one holding a control
+// character is quoted and escaped instead, so a message stays one line.
+std::string shown(std::string_view name) {
+  const bool plain = std::none_of(name.begin(), name.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
+  return plain ? std::string(name) : quoted(name);
+}
+
 std::string secret_what(std::string_view domain, std::string_view secret) {
   return "secret " + quoted(secret) + " of domain " + quoted(domain);
 }
@@ -132,10 +142,31 @@ std::string audit_entry(const AuditClock& clock, std::string_view text) {
   return std::string(stamp, size) + " -- " + std::string(text);
 }
 
+// The reference's wording for a missing key ("no domain of name X (known
+// domains are a, b)"), which scripts match on.
+// The keys of a map as a message lists them: "a, b".
+template <typename Map>
+std::string listed_names(const Map& known) {
+  std::string names;
+  for (const auto& entry : known) {
+    if (!names.empty()) {
+      names += ", ";
+    }
+    names += shown(entry.first);
+  }
+  return names;
+}
+
+template <typename Map>
+std::string no_such(std::string_view what, std::string_view name, const Map& known) {
+  return "no " + std::string(what) + " of name " + shown(name) + " (known " + std::string(what) + "s are " +
+         listed_names(known) + ")";
+}
+
 const DomainData& find_domain(const FileData& data, std::string_view name) {
   const auto found = data.domains.find(std::string(name));
   if (found == data.domains.end()) {
-    throw StoreError("no domain named " + quoted(name));
+    throw StoreError(no_such("domain", name, data.domains));
   }
   return found->second;
 }
@@ -143,7 +174,7 @@ const DomainData& find_domain(const FileData& data, std::string_view name) {
 crypto::Pwdkm custodian_record(const FileData& data, std::string_view custodian) {
   const auto found = data.custodians.find(std::string(custodian));
   if (found == data.custodians.end()) {
-    throw StoreError("no key custodian named " + quoted(custodian));
+    throw StoreError(no_such("key custodian", custodian, data.custodians));
   }
   return crypto::decode_pwdkm(found->second, custodian);
 }
@@ -168,7 +199,7 @@ SecureBuffer domain_secret_key(const FileData& file, std::string_view domain_nam
   const DomainData& data = find_domain(file, domain_name);
   const auto found = data.owners.find(who.name);
   if (found == data.owners.end()) {
-    throw StoreError(quoted(who.name) + " is not an owner of domain " + quoted(domain_name));
+    throw StoreError(shown(who.name) + " is not an owner of " + shown(domain_name));
   }
   const std::string entry = decode_owner_entry(found->second, domain_name, who.name);
   SecureBuffer secret_key =
@@ -367,7 +398,7 @@ void KeyFile::add_key_custodian(std::string_view name, std::string_view passphra
     throw StoreError("a key custodian name cannot be empty");
   }
   if (has_custodian(name)) {
-    throw StoreError("key custodian " + quoted(name) + " already exists");
+    throw StoreError("tried to add key custodian that already exists: " + shown(name));
   }
   const std::string pwdkm = crypto::encode_pwdkm(crypto::new_pwdkm(type, name, passphrase));
   std::string entry =
@@ -385,8 +416,8 @@ void KeyFile::remove_key_custodian(std::string_view name) {
   const std::vector<std::string> owned = domains_owned_by(name);
   for (const auto& domain_name : owned) {
     if (m_data.domains.at(domain_name).owners.size() == 1) {
-      throw StoreError("cannot remove key custodian " + quoted(name) + ": it is the last owner of domain " +
-                       quoted(domain_name) + " (its secrets would be lost)");
+      throw StoreError("cannot delete last owner " + shown(key) + " from " + shown(domain_name) +
+                       " (secrets would be irretrievable)");
     }
   }
   std::string entry =
@@ -428,7 +459,7 @@ void KeyFile::add_domain(std::string_view domain_name, std::string_view owner) {
                      " cannot start with 'meta' (pocket_protector could not load the file)");
   }
   if (has_domain(domain_name)) {
-    throw StoreError("domain " + quoted(domain_name) + " already exists");
+    throw StoreError("tried to add domain that already exists: " + shown(domain_name));
   }
   const crypto::Pwdkm record = custodian_record(m_data, owner);
   crypto::BoxKeypair keypair = crypto::generate_box_keypair();
@@ -453,6 +484,9 @@ void KeyFile::add_owner(std::string_view domain_name, std::string_view new_owner
   check_unlocked(m_data, acting);
   (void)find_domain(m_data, domain_name);
   const crypto::Pwdkm record = custodian_record(m_data, new_owner);
+  if (find_domain(m_data, domain_name).owners.count(acting.name) == 0) {
+    throw StoreError(no_such("owner", acting.name, find_domain(m_data, domain_name).owners));
+  }
   // Like the reference, adding an existing owner re-seals its entry.
   const SecureBuffer domain_key = domain_secret_key(m_data, domain_name, acting);
   std::string owner_entry = owner_entry_for(domain_key, record.public_key);
@@ -465,12 +499,12 @@ void KeyFile::add_owner(std::string_view domain_name, std::string_view new_owner
 void KeyFile::remove_owner(std::string_view domain_name, std::string_view owner) {
   const DomainData& data = find_domain(m_data, domain_name);
   if (data.owners.count(std::string(owner)) == 0) {
-    throw StoreError(quoted(owner) + " is not an owner of domain " + quoted(domain_name) + " (owners are " +
-                     joined(owner_names(domain_name)) + ")");
+    throw StoreError(shown(owner) + " not an owner of " + shown(domain_name) + " (owners are " +
+                     listed_names(data.owners) + ")");
   }
   if (data.owners.size() == 1) {
-    throw StoreError("cannot remove " + quoted(owner) + ", the last owner of domain " + quoted(domain_name) +
-                     " (its secrets would be lost)");
+    throw StoreError("cannot delete last owner " + shown(owner) + " from " + shown(domain_name) +
+                     " (secrets would be irretrievable)");
   }
   std::string entry =
       audit_entry(m_clock, "removed owner " + std::string(owner) + " from " + std::string(domain_name));
@@ -506,15 +540,16 @@ void KeyFile::rotate_domain_key(std::string_view domain_name, const UnlockedCust
 
 void KeyFile::add_secret(std::string_view domain_name, std::string_view name, std::string_view value) {
   if (find_domain(m_data, domain_name).secrets.count(std::string(name)) != 0) {
-    throw StoreError("secret " + quoted(name) + " already exists in domain " + quoted(domain_name));
+    throw StoreError("secret " + shown(name) + " already exists in " + shown(domain_name));
   }
   store_secret(m_data, m_clock, domain_name, name, value,
                "added secret " + std::string(name) + " in " + std::string(domain_name));
 }
 
 void KeyFile::update_secret(std::string_view domain_name, std::string_view name, std::string_view value) {
-  if (find_domain(m_data, domain_name).secrets.count(std::string(name)) == 0) {
-    throw StoreError("no secret named " + quoted(name) + " in domain " + quoted(domain_name));
+  const DomainData& data = find_domain(m_data, domain_name);
+  if (data.secrets.count(std::string(name)) == 0) {
+    throw StoreError(no_such("secret", name, data.secrets));
   }
   store_secret(m_data, m_clock, domain_name, name, value,
                "updated secret " + std::string(name) + " in " + std::string(domain_name));
