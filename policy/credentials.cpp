@@ -175,7 +175,9 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
   // WARNING: once a source is chosen its value is final; a wrong passphrase
   // from a file must not be retried from the environment or a prompt.
   if (options.passphrase_file) {
-    const std::filesystem::path absolute = std::filesystem::absolute(*options.passphrase_file);
+    // Normalised as Python's os.path.abspath, so "./p" is named "/w/p" in
+    // messages, as the reference names it.
+    const std::filesystem::path absolute = std::filesystem::absolute(*options.passphrase_file).lexically_normal();
     passphrase = read_secret_file(absolute);
     creds.passphrase_source = "passphrase file: " + absolute.string();
   } else if (options.passphrase_credential) {
@@ -189,7 +191,24 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
   }
 
   if (!user || !passphrase) {
-    if (options.non_interactive || !prompter.available()) {
+    if (options.non_interactive) {
+      // The reference checks what it has, a missing value counting as empty,
+      // and fails with its bad-credentials message; scripts match on it.
+      // Nothing is derived: no custodian is unlocked by a missing value.
+      Credentials missing = std::move(creds);
+      if (user) {
+        missing.user = std::move(*user);
+      } else {
+        missing.user_source = "env var: " + user_var;
+      }
+      if (passphrase) {
+        missing.passphrase = std::move(*passphrase);
+      } else {
+        missing.passphrase_source = "env var: " + passphrase_var;
+      }
+      throw CredentialResolutionError(invalid_credentials_message(missing));
+    }
+    if (!prompter.available()) {
       std::vector<std::string> missing;
       if (!user) {
         missing.push_back("no user (tried " + join(user_tried) + ")");
@@ -197,7 +216,7 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
       if (!passphrase) {
         missing.push_back("no passphrase (tried " + join(passphrase_tried) + ")");
       }
-      const char* why = options.non_interactive ? "--non-interactive forbids a prompt" : "no terminal to prompt on";
+      const char* why = "no terminal to prompt on";
       std::string message = "Cannot get credentials for " + std::string(protected_path) + ": ";
       message += missing.front();
       if (missing.size() > 1) {

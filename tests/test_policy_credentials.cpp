@@ -178,7 +178,7 @@ TEST_CASE("A relative passphrase file is named by its absolute path") {
   FakePrompter prompter;
   CredentialOptions options;
   options.user = "u";
-  options.passphrase_file = "pass";
+  options.passphrase_file = "./pass"; // named without "./", as Python's abspath names it
   const auto creds = resolve(options, Environment{}, prompter);
   std::filesystem::current_path(previous);
   CHECK(creds.passphrase_source == "passphrase file: " + (dir.path() / "pass").string());
@@ -289,12 +289,20 @@ TEST_CASE("Option --non-interactive with --ignore-env is a usage error") {
 TEST_CASE("Without a prompt, a missing credential fails at once naming the sources tried") {
   FakePrompter prompter;
   CredentialOptions options;
-  SECTION("--non-interactive") {
+  SECTION("--non-interactive: the reference's bad-credentials message, missing values as empty") {
     options.non_interactive = true;
     CHECK_THROWS_WITH(resolve(options, Environment{}, prompter),
-                      "Cannot get credentials for /srv/protected.yaml: no user (tried -u/--user, env var: "
-                      "PPROTECT_USER) and no passphrase (tried --passphrase-file, --passphrase-credential, env "
-                      "var: PPROTECT_PASSPHRASE); --non-interactive forbids a prompt");
+                      "Invalid user email (from env var: PPROTECT_USER) or passphrase (from env var: "
+                      "PPROTECT_PASSPHRASE). Check credentials and try again. (Warning: Empty user ID and "
+                      "passphrase.)");
+  }
+  SECTION("--non-interactive with a user") {
+    options.non_interactive = true;
+    options.user = "u";
+    CHECK_THROWS_AS(resolve(options, Environment{}, prompter), CredentialResolutionError);
+    CHECK_THROWS_WITH(resolve(options, Environment{}, prompter),
+                      "Invalid user email (from argument) or passphrase (from env var: PPROTECT_PASSPHRASE). "
+                      "Check credentials and try again. (Warning: Empty passphrase.)");
   }
   SECTION("no terminal") {
     prompter.is_available = false;
