@@ -492,7 +492,8 @@ int pprotect_main(int argc, char** argv) {
   } catch (const CliUsageError& error) {
     std::cerr << "error: pprotect" << (error.subcommand().empty() ? "" : " " + error.subcommand()) << ": "
               << error.what() << '\n';
-    return k_exit_usage;
+    // The reference exits 1 on every command-line mistake.
+    return k_exit_failure;
   }
   if (options.help) {
     std::cout << help_text(options.subcommand) << '\n';
@@ -503,7 +504,7 @@ int pprotect_main(int argc, char** argv) {
     std::cout << help_text("") << '\n';
     std::cout.flush();
     std::cerr << "error: pprotect: expected a subcommand\n";
-    return k_exit_usage;
+    return k_exit_failure;
   }
   const int status = run_subcommand(options);
   std::cout.flush();

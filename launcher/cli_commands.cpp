@@ -648,7 +648,9 @@ int cmd_exec(Context& ctx) {
   if (ctx.options.command.empty()) {
     throw CommandUsageError("exec requires a command after -- (e.g. pprotect exec --domain prod -- ./myapp)");
   }
-  require_file(ctx);
+  // A missing domain is named as the reference names it ("no domain of name
+  // X (known domains are ...)"), before any prompt, as pprotect-run does.
+  (void)load(ctx).secret_names(*ctx.options.domain);
   RunRequest request;
   request.file = ctx.path;
   request.domain = *ctx.options.domain;
