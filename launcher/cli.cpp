@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "launcher/cli_commands.hpp"
+#include "launcher/decrypt_output.hpp"
 #include "policy/credentials.hpp"
 #include "store/errors.hpp"
 
@@ -300,6 +301,48 @@ std::optional<std::string> scan_subcommand(const std::vector<std::string>& args)
   return std::nullopt;
 }
 
+// A flag as the reference's parser names it in messages: "--passphrase-file"
+// is "passphrase_file", "-u" is "user".
+std::string python_flag_name(std::string_view flag) {
+  if (flag == "-u") {
+    return "user";
+  }
+  while (!flag.empty() && flag.front() == '-') {
+    flag.remove_prefix(1);
+  }
+  std::string name(flag);
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
+// The values given to flag (and its short form), in order, as the
+// reference lists them when a flag is given twice: 'a', 'b'.
+std::string flag_values(const std::vector<std::string>& args, std::string_view flag) {
+  const std::string equals = std::string(flag) + "=";
+  std::vector<std::string> values;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      break;
+    }
+    if ((arg == flag || (flag == "--user" && arg == "-u")) && i + 1 < args.size()) {
+      values.push_back(python_repr(args[++i]));
+    } else if (arg.rfind(equals, 0) == 0) {
+      values.push_back(python_repr(arg.substr(equals.size())));
+    }
+  }
+  return join(values, ", ");
+}
+
+// The flag a CLI11 message starts with ("--file: ..."), or "".
+std::string flag_of(std::string_view message) {
+  const auto colon = message.find(':');
+  if (colon == std::string_view::npos || message.substr(0, 2) != "--") {
+    return "";
+  }
+  return std::string(message.substr(0, colon));
+}
+
 std::string flag_choices(const SubcommandInfo* info) {
   std::vector<std::string> labels;
   const std::vector<std::string_view> fallback = {"--help"};
@@ -416,6 +459,8 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
   app.add_flag("--no-passthrough", options.no_passthrough);
   app.add_flag("-y,--yes", options.yes);
   app.add_option("--env-prefix", options.env_prefix);
+  // Extras are collected, not thrown, so they can be listed in order.
+  app.allow_extras();
   for (auto* option : app.get_options()) {
     // A flag given twice is a mistake, as in the reference.
     option->multi_option_policy(CLI::MultiOptionPolicy::Throw);
@@ -426,6 +471,7 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
     CLI::App* sub = app.add_subcommand(std::string(entry.name));
     sub->set_help_flag();
     sub->fallthrough();
+    sub->allow_extras();
     std::string underscored(entry.name);
     std::replace(underscored.begin(), underscored.end(), '-', '_');
     if (underscored != entry.name) {
@@ -444,25 +490,38 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
-  } catch (const CLI::ExtrasError& error) {
-    std::string extra = error.what();
-    if (const auto colon = extra.rfind(": "); colon != std::string::npos) {
-      extra = extra.substr(colon + 2);
-    }
-    if (options.help) {
-      options.subcommand = sub_name;
-      return options;
-    }
-    if (!extra.empty() && extra[0] == '-') {
-      throw CliUsageError(sub_name, "unknown flag \"" + extra + "\", choose from: " + flag_choices(info));
-    }
-    throw CliUsageError(sub_name, "unexpected argument \"" + extra + "\"");
   } catch (const CLI::ParseError& error) {
     if (options.help) {
       options.subcommand = sub_name;
       return options;
     }
+    // The reference's wording for a flag's missing or repeated value.
+    const std::string flag = flag_of(error.what());
+    if (!flag.empty() && dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) {
+      const std::string values = flag_values(args, flag);
+      if (values.find(", ") != std::string::npos) {
+        throw CliUsageError(sub_name, "more than one value was passed for flag \"" + python_flag_name(flag) +
+                                          "\": " + values);
+      }
+      throw CliUsageError(sub_name, "expected argument for flag " + python_flag_name(flag));
+    }
     throw CliUsageError(sub_name, error.what());
+  }
+  // CLI11 keeps the "--" of exec among the extras once extras are allowed.
+  std::vector<std::string> extras = app.remaining(true);
+  extras.erase(std::remove(extras.begin(), extras.end(), "--"), extras.end());
+  if (!extras.empty() && !options.help) {
+    for (const auto& extra : extras) {
+      if (extra.size() > 1 && extra[0] == '-') {
+        throw CliUsageError(sub_name, "unknown flag \"" + extra + "\", choose from: " + flag_choices(info));
+      }
+    }
+    // As the reference: unexpected positional arguments: ['a', 'b']
+    std::vector<std::string> shown;
+    for (const auto& extra : extras) {
+      shown.push_back(python_repr(extra));
+    }
+    throw CliUsageError(sub_name, "unexpected positional arguments: [" + join(shown, ", ") + "]");
   }
   (void)selected;
   options.subcommand = sub_name;
@@ -472,7 +531,11 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
   const bool takes_domain_argument = sub_name == "decrypt-domain" || sub_name == "list-domain-secrets";
   if (takes_domain_argument) {
     if (options.positionals.size() > 1) {
-      throw CliUsageError(sub_name, "too many arguments: expected one DOMAIN");
+      throw CliUsageError(sub_name, "too many arguments, expected 1 argument, got " +
+                                        std::to_string(options.positionals.size()));
+    }
+    if (options.positionals.empty() && !options.domain) {
+      throw CliUsageError(sub_name, "too few arguments, expected 1 argument, got 0");
     }
     if (options.positionals.size() == 1 && options.domain && *options.domain != options.positionals.front()) {
       throw CliUsageError(sub_name, "the DOMAIN argument and --domain disagree");
