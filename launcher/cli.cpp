@@ -334,6 +334,21 @@ std::string flag_values(const std::vector<std::string>& args, std::string_view f
   return join(values, ", ");
 }
 
+// The spelling of option's flag the user typed ("-u" or "--user").
+std::string typed_flag(const std::vector<std::string>& args, const CLI::Option& option) {
+  for (const auto& arg : args) {
+    if (arg == "--") {
+      break;
+    }
+    for (const auto& short_name : option.get_snames()) {
+      if (arg.rfind("-" + short_name, 0) == 0 && arg.rfind("--", 0) != 0) {
+        return "-" + short_name;
+      }
+    }
+  }
+  return option.get_name();
+}
+
 // The flag a CLI11 message starts with ("--file: ..."), or "".
 std::string flag_of(std::string_view message) {
   const auto colon = message.find(':');
@@ -527,6 +542,20 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
   options.subcommand = sub_name;
   if (options.help) {
     return options;
+  }
+  // As the reference: a flag the subcommand does not take is refused, not
+  // ignored (add-secret --non-interactive would still prompt).
+  if (info != nullptr) {
+    for (const auto* option : app.get_options()) {
+      if (option->count() == 0) {
+        continue;
+      }
+      const std::string name = option->get_name();
+      if (std::find(info->flags.begin(), info->flags.end(), name) == info->flags.end()) {
+        throw CliUsageError(sub_name, "unknown flag \"" + typed_flag(args, *option) +
+                                          "\", choose from: " + flag_choices(info));
+      }
+    }
   }
   const bool takes_domain_argument = sub_name == "decrypt-domain" || sub_name == "list-domain-secrets";
   if (takes_domain_argument) {

@@ -107,6 +107,13 @@ run '' list-domains a b
 check "unexpected positionals" 1 "error: pprotect list-domains: unexpected positional arguments: ['a', 'b']"
 run '' list-domains --bogus
 check "unknown flag" 1 'error: pprotect list-domains: unknown flag "--bogus", choose from: --help / -h, --file FILE'
+run '' add-secret --non-interactive
+check "a flag the subcommand does not take" 1 \
+  'error: pprotect add-secret: unknown flag "--non-interactive", choose from: --help / -h, --file FILE, --confirm, --domain DOMAIN, --secret NAME, --value-file PATH'
+expect_not_contains "refused before any prompt" "$OUT" "Domain name"
+run '' -u "$ALICE" list-domains
+check "a flag the subcommand does not take, before it" 1 \
+  'error: pprotect list-domains: unknown flag "-u", choose from: --help / -h, --file FILE'
 run '' decrypt-domain
 check "no DOMAIN" 1 "error: pprotect decrypt-domain: too few arguments, expected 1 argument, got 0"
 run '' decrypt-domain a b
