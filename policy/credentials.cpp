@@ -177,7 +177,8 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
   if (options.passphrase_file) {
     // Normalised as Python's os.path.abspath, so "./p" is named "/w/p" in
     // messages, as the reference names it.
-    const std::filesystem::path absolute = std::filesystem::absolute(*options.passphrase_file).lexically_normal();
+    const std::filesystem::path absolute =
+        std::filesystem::absolute(*options.passphrase_file).lexically_normal();
     passphrase = read_secret_file(absolute);
     creds.passphrase_source = "passphrase file: " + absolute.string();
   } else if (options.passphrase_credential) {

@@ -142,11 +142,8 @@ std::string audit_entry(const AuditClock& clock, std::string_view text) {
   return std::string(stamp, size) + " -- " + std::string(text);
 }
 
-// The reference's wording for a missing key ("no domain of name X (known
-// domains are a, b)"), which scripts match on.
 // The keys of a map as a message lists them: "a, b".
-template <typename Map>
-std::string listed_names(const Map& known) {
+template <typename Map> std::string listed_names(const Map& known) {
   std::string names;
   for (const auto& entry : known) {
     if (!names.empty()) {
@@ -157,8 +154,9 @@ std::string listed_names(const Map& known) {
   return names;
 }
 
-template <typename Map>
-std::string no_such(std::string_view what, std::string_view name, const Map& known) {
+// The reference's wording for a missing key ("no domain of name X (known
+// domains are a, b)"), which scripts match on.
+template <typename Map> std::string no_such(std::string_view what, std::string_view name, const Map& known) {
   return "no " + std::string(what) + " of name " + shown(name) + " (known " + std::string(what) + "s are " +
          listed_names(known) + ")";
 }

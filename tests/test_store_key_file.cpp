@@ -224,7 +224,8 @@ TEST_CASE("Domain names that would clobber the file are refused") {
   CHECK_THROWS_WITH(file.add_domain("audit-log", k_alice), Catch::Contains("reserved"));
   CHECK_THROWS_AS(file.add_domain("meta", k_alice), StoreError);
   CHECK_THROWS_WITH(file.add_domain("prod", k_alice), "tried to add domain that already exists: prod");
-  CHECK_THROWS_WITH(file.add_domain("dev", "mallory"), Catch::StartsWith("no key custodian of name mallory (known key custodians are "));
+  CHECK_THROWS_WITH(file.add_domain("dev", "mallory"),
+                    Catch::StartsWith("no key custodian of name mallory (known key custodians are "));
   CHECK(file.audit_log().size() == size);
   CHECK(file.domain_names() == std::vector<std::string>{"prod"});
 }
@@ -293,7 +294,8 @@ TEST_CASE("An added owner can decrypt the domain") {
   CHECK(decrypted(file, "prod", bob) == decrypted(file, "prod", alice));
 
   file.add_domain("dev", k_alice);
-  CHECK_THROWS_WITH(file.add_owner("dev", k_alice, bob), "no owner of name " + k_bob + " (known owners are " + k_alice + ")");
+  CHECK_THROWS_WITH(file.add_owner("dev", k_alice, bob),
+                    "no owner of name " + k_bob + " (known owners are " + k_alice + ")");
   CHECK_THROWS_WITH(file.add_owner("dev", "mallory", alice),
                     Catch::StartsWith("no key custodian of name mallory (known key custodians are "));
   CHECK_THROWS_WITH(file.add_owner("qa", k_bob, alice), "no domain of name qa (known domains are dev, prod)");
@@ -308,7 +310,8 @@ TEST_CASE("Removing an owner keeps at least one") {
   CHECK(file.owner_names("prod") == std::vector<std::string>{k_bob});
   CHECK_THROWS_WITH(file.remove_owner("prod", k_bob),
                     "cannot delete last owner " + k_bob + " from prod (secrets would be irretrievable)");
-  CHECK_THROWS_WITH(file.remove_owner("prod", k_alice), k_alice + " not an owner of prod (owners are " + k_bob + ")");
+  CHECK_THROWS_WITH(file.remove_owner("prod", k_alice),
+                    k_alice + " not an owner of prod (owners are " + k_bob + ")");
   CHECK_THROWS_AS(file.decrypt_domain("prod", alice), StoreError);
   CHECK(file.owner_names("prod") == std::vector<std::string>{k_bob});
 }
@@ -644,9 +647,11 @@ TEST_CASE("Replaying a fixture's history writes the reference's audit log and la
 
 TEST_CASE("Error messages stay on one line whatever the names hold") {
   KeyFile file = sample_file();
-  CHECK_THROWS_WITH(file.remove_domain("evil\nname"), "no domain of name 'evil\\x0aname' (known domains are prod)");
+  CHECK_THROWS_WITH(file.remove_domain("evil\nname"),
+                    "no domain of name 'evil\\x0aname' (known domains are prod)");
   file.add_domain("odd\tname", k_alice);
-  CHECK_THROWS_WITH(file.add_domain("odd\tname", k_alice), "tried to add domain that already exists: 'odd\\x09name'");
+  CHECK_THROWS_WITH(file.add_domain("odd\tname", k_alice),
+                    "tried to add domain that already exists: 'odd\\x09name'");
   CHECK_THROWS_WITH(file.secret_names("x"), "no domain of name x (known domains are 'odd\\x09name', prod)");
   CHECK_THROWS_WITH(file.add_secret("prod", "bad\rname", "x"),
                     Catch::StartsWith("invalid secret name 'bad\\x0dname'"));
