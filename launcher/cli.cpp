@@ -533,6 +533,7 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
     }
     // As the reference: unexpected positional arguments: ['a', 'b']
     std::vector<std::string> shown;
+    shown.reserve(extras.size());
     for (const auto& extra : extras) {
       shown.push_back(python_repr(extra));
     }
