@@ -145,3 +145,14 @@ in_box_as() { # uid:gid root command... (numeric ids: no user database needed)
   shift 2
   unshare --pid --fork --mount-proc chroot --userspec="$user" "$root" "$@"
 }
+
+# As in_box / in_box_as, with the image's root mounted read-only, as
+# `docker run --read-only` and readOnlyRootFilesystem: true give it.
+in_box_ro() { # uid:gid root command...
+  local user=$1 root=$2
+  shift 2
+  unshare --pid --fork --mount-proc /bin/sh -c '
+    user=$1 root=$2; shift 2
+    mount --bind "$root" "$root" && mount -o remount,bind,ro "$root" &&
+      exec chroot --userspec="$user" "$root" "$@"' sh "$user" "$root" "$@"
+}

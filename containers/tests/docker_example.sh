@@ -28,10 +28,15 @@ mkdir -p "$root$(dirname "$secret_target")"
 make_passphrase_file "$root$secret_target"
 
 set +e
-out=$(in_box "$root" "${argv[@]}" 2>"$WORK/err")
+out=$(in_box_ro 0:0 "$root" "${argv[@]}" 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "the container exits 0" 0 "$rc"
+expect_eq "the container exits 0 (root file system read-only, as compose's read_only: true)" 0 "$rc"
+if in_box_ro 0:0 "$root" /bin/busybox touch /written 2>/dev/null; then
+  fail "the read-only root was writable"
+else
+  pass "(the root really was read-only)"
+fi
 expect_eq "the demo program sees the secret" "DEPLOY_TOKEN holds ${#FIXTURE_TOKEN} characters" "$out"
 expect_not_contains "no secret on stderr" "$(cat "$WORK/err")" "$FIXTURE_TOKEN"
 
@@ -57,6 +62,19 @@ rc=$?
 set -e
 expect_eq "missing Docker secret: exit 125" 125 "$rc"
 expect_contains "the error names the secret file" "$(cat "$WORK/err")" "$secret_target"
+
+# The build stage: the packages it installs are the ones this project's
+# install-deps.sh proves enough, and it configures the static build.
+build_stage=$(sed -n '1,/^FROM scratch/p' "$dir/Dockerfile")
+expect_contains "the build stage configures the static build" "$build_stage" "-DPPROTECT_STATIC=ON"
+for package in $(sed -n '/apt-get install/,/rm -rf/p' "$dir/Dockerfile" | tr ' \\' '\n\n' |
+  grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vE '^(apt-get|install|rm|lists|ca-certificates|busybox-static)$'); do
+  if grep -qw -- "$package" "$PPROTECT_SOURCE_DIR/scripts/install-deps.sh"; then
+    pass "build stage package $package is one install-deps.sh builds with"
+  else
+    fail "build stage installs $package, which install-deps.sh does not list"
+  fi
+done
 
 if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
   echo "note: a Docker engine is reachable; build the image by hand with the README's commands"

@@ -3,7 +3,8 @@
 # cluster: the image root of containers/docker, the Secret and ConfigMap made
 # by the README's kubectl commands mounted as volumes (keys as files, mode
 # 0440, group = fsGroup), then command + args as PID 1 in a PID namespace,
-# as the pod's numeric non-root user. Finally SIGTERM, as at pod deletion.
+# as the pod's numeric non-root user on a read-only root file system
+# (readOnlyRootFilesystem: true). Finally SIGTERM, as at pod deletion.
 source "$(dirname "$0")/common.bash"
 command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null || skip "python3 with PyYAML not installed"
 require_box
@@ -51,7 +52,7 @@ expect_eq "the pod runs as a numeric non-root user" "65534:65534" "$user"
 expect_eq "the passphrase volume is mode 0440, group fsGroup" "440 0:65534" \
   "$(stat -c '%a %u:%g' "$root/var/run/secrets/pprotect/passphrase")"
 
-in_box_as "$user" "$root" "${argv[@]}" >"$WORK/out" 2>"$WORK/err" &
+in_box_ro "$user" "$root" "${argv[@]}" >"$WORK/out" 2>"$WORK/err" &
 unshare_pid=$!
 on_exit "kill -KILL $unshare_pid 2>/dev/null"
 wait_until "grep -q DEPLOY_TOKEN '$WORK/out'" || fail "the program never started: $(cat "$WORK/err")"
