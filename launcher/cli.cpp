@@ -585,8 +585,9 @@ int pprotect_main(int argc, char** argv) {
   } catch (const CliUsageError& error) {
     std::cerr << "error: pprotect" << (error.subcommand().empty() ? "" : " " + error.subcommand()) << ": "
               << error.what() << '\n';
-    // The reference exits 1 on every command-line mistake.
-    return k_exit_failure;
+    // Usage errors exit 2, as issue #3 and reference-behaviour.md ask (the
+    // Python tool's face exits 1 there; scripts test for 2 on misuse).
+    return k_exit_usage;
   }
   if (options.help) {
     std::cout << help_text(options.subcommand) << '\n';
@@ -597,7 +598,7 @@ int pprotect_main(int argc, char** argv) {
     std::cout << help_text("") << '\n';
     std::cout.flush();
     std::cerr << "error: pprotect: expected a subcommand\n";
-    return k_exit_failure;
+    return k_exit_usage;
   }
   const int status = run_subcommand(options);
   std::cout.flush();

@@ -36,11 +36,11 @@ struct InputEnded {};
 // The user declined a --confirm diff or a migration: exit 0.
 struct Declined {};
 
-// A bad flag value or a missing argument found by a command: exit 1, as in
-// the reference (only --non-interactive with --ignore-env is exit 2 there).
-class CommandUsageError : public store::StoreError {
+// A bad flag value or a missing argument found by a command: a usage error,
+// exit 2 like every other one.
+class CommandUsageError : public policy::UsageError {
 public:
-  using store::StoreError::StoreError;
+  using policy::UsageError::UsageError;
 };
 
 struct Context {

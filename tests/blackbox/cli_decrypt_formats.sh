@@ -80,7 +80,7 @@ as_alice "$PPROTECT" decrypt-domain dev --secret NUL >raw.out 2>/dev/null
 expect_eq "raw bytes" "$(od -An -c raw.out | tr -s ' ')" " a \\0 b \\n"
 
 as_alice run '' decrypt-domain dev --output-format yaml
-expect_rc 1 "bad format"
+expect_rc 2 "bad format"
 expect_contains "message" "$ERR" "--output-format must be one of: json, env, shell"
 
 as_alice run '' add-domain --domain none

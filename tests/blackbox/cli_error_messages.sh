@@ -90,34 +90,34 @@ expect_rc 2 "--non-interactive with --ignore-env (the reference's exit 2)"
 
 # --- flags and arguments ---
 run '' add-key-custodian --key-type bogus
-check "bad --key-type" 1 "error: --key-type must be one of: hard, fast, raw"
+check "bad --key-type" 2 "error: --key-type must be one of: hard, fast, raw"
 as_alice run '' decrypt-domain --output-format yaml dev
-check "bad --output-format" 1 "error: --output-format must be one of: json, env, shell"
+check "bad --output-format" 2 "error: --output-format must be one of: json, env, shell"
 run '' exec -- true
-check "exec without --domain" 1 "error: --domain is required for exec"
+check "exec without --domain" 2 "error: --domain is required for exec"
 as_alice run '' exec --domain dev
-check "exec without a command" 1 \
+check "exec without a command" 2 \
   "error: exec requires a command after -- (e.g. pprotect exec --domain prod -- ./myapp)"
 run '' list-user-secrets --passphrase-file
-check "flag without its value" 1 "error: pprotect list-user-secrets: expected argument for flag passphrase_file"
+check "flag without its value" 2 "error: pprotect list-user-secrets: expected argument for flag passphrase_file"
 run '' list-domains --file a --file b
-check "flag given twice" 1 \
+check "flag given twice" 2 \
   "error: pprotect list-domains: more than one value was passed for flag \"file\": 'a', 'b'"
 run '' list-domains a b
-check "unexpected positionals" 1 "error: pprotect list-domains: unexpected positional arguments: ['a', 'b']"
+check "unexpected positionals" 2 "error: pprotect list-domains: unexpected positional arguments: ['a', 'b']"
 run '' list-domains --bogus
-check "unknown flag" 1 'error: pprotect list-domains: unknown flag "--bogus", choose from: --help / -h, --file FILE'
+check "unknown flag" 2 'error: pprotect list-domains: unknown flag "--bogus", choose from: --help / -h, --file FILE'
 run '' add-secret --non-interactive
-check "a flag the subcommand does not take" 1 \
+check "a flag the subcommand does not take" 2 \
   'error: pprotect add-secret: unknown flag "--non-interactive", choose from: --help / -h, --file FILE, --confirm, --domain DOMAIN, --secret NAME, --value-file PATH'
 expect_not_contains "refused before any prompt" "$OUT" "Domain name"
 run '' -u "$ALICE" list-domains
-check "a flag the subcommand does not take, before it" 1 \
+check "a flag the subcommand does not take, before it" 2 \
   'error: pprotect list-domains: unknown flag "-u", choose from: --help / -h, --file FILE'
 run '' decrypt-domain
-check "no DOMAIN" 1 "error: pprotect decrypt-domain: too few arguments, expected 1 argument, got 0"
+check "no DOMAIN" 2 "error: pprotect decrypt-domain: too few arguments, expected 1 argument, got 0"
 run '' decrypt-domain a b
-check "two DOMAINs" 1 "error: pprotect decrypt-domain: too many arguments, expected 1 argument, got 2"
+check "two DOMAINs" 2 "error: pprotect decrypt-domain: too many arguments, expected 1 argument, got 2"
 run '' list-domains --file nothere.yaml
 check "missing file" 2 "error: Protected file not found: $WORK/nothere.yaml"
 

@@ -39,10 +39,10 @@ as_alice run '' exec --domain dev -- sh -c 'exit 7'
 expect_rc 7 "child status"
 
 run '' exec -- env
-expect_rc 1 "missing --domain"
+expect_rc 2 "missing --domain"
 expect_contains "message" "$ERR" "--domain is required for exec"
 as_alice run '' exec --domain dev
-expect_rc 1 "missing command"
+expect_rc 2 "missing command"
 expect_contains "message" "$ERR" "exec requires a command after --"
 as_alice run '' exec --domain dev --file nope.yaml -- env
 expect_rc 2 "missing file"

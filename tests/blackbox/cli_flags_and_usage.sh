@@ -1,6 +1,6 @@
 #!/bin/bash
 # Flags before or after the subcommand, underscore aliases, "did you mean",
-# usage errors (exit 1, as the reference), --help for pprotect and each subcommand, version.
+# usage errors (exit 2), --help for pprotect and each subcommand, version.
 source "$(dirname "$0")/cli_common.bash"
 
 printf 'alice pass\n' >pass.txt
@@ -13,22 +13,22 @@ run '' list_domains --file a.yaml
 expect_eq "underscore alias" "$OUT" "dev"
 
 run '' adddomain
-expect_rc 1 "unknown subcommand"
+expect_rc 2 "unknown subcommand"
 expect_contains "did you mean" "$ERR" 'error: pprotect: unknown subcommand "adddomain", did you mean "add-domain"?'
 run '' decrypt
 expect_contains "prefix suggestion" "$ERR" 'did you mean "decrypt-domain"?'
 run '' list-domains --bogus
-expect_rc 1 "unknown flag"
+expect_rc 2 "unknown flag"
 expect_contains "message" "$ERR" 'error: pprotect list-domains: unknown flag "--bogus"'
 run '' list-domains --file
-expect_rc 1 "flag without its value"
+expect_rc 2 "flag without its value"
 run '' list-domains --file a.yaml --file b.yaml
-expect_rc 1 "flag given twice"
+expect_rc 2 "flag given twice"
 run '' decrypt-domain one two
-expect_rc 1 "too many arguments"
+expect_rc 2 "too many arguments"
 
 run '' 
-expect_rc 1 "no subcommand"
+expect_rc 2 "no subcommand"
 expect_contains "help on stdout" "$OUT" "Usage: pprotect subcommand [FLAGS]"
 expect_eq "stderr" "$ERR" "error: pprotect: expected a subcommand"
 

@@ -45,6 +45,6 @@ run $'alice@example.com\nthird pass\nx\ny\n' set-key-custodian-passphrase
 expect_rc 1 "mismatched new passphrase"
 expect_contains "message" "$ERR" "error: Sorry, inputs did not match."
 run '' --key-type bogus rekey-custodian
-expect_rc 1 "bad --key-type"
+expect_rc 2 "bad --key-type"
 expect_contains "message" "$ERR" "--key-type must be one of: hard, fast, raw"
 finish
