@@ -14,7 +14,7 @@ namespace pprotect::policy {
 namespace {
 
 constexpr std::size_t k_initial_line = 256;
-constexpr std::size_t k_max_line = 64U * 1024U;
+constexpr std::size_t k_max_line = std::size_t{64} * 1024U;
 
 // Signals that would end the process, or run a handler that may end it,
 // while echo is off. Ignored or blocked signals cannot leave the terminal
@@ -47,7 +47,7 @@ extern "C" void restore_terminal_then_chain(int signal_number, siginfo_t* info, 
   } else if (previous.sa_handler == SIG_DFL) {
     ::sigaction(signal_number, &previous, nullptr);
     // Delivered with the default action once this handler returns.
-    ::raise(signal_number);
+    (void)::raise(signal_number);
     return;
   } else if (previous.sa_handler != SIG_IGN) {
     previous.sa_handler(signal_number);
