@@ -156,3 +156,24 @@ in_box_ro() { # uid:gid root command...
     mount --bind "$root" "$root" && mount -o remount,bind,ro "$root" &&
       exec chroot --userspec="$user" "$root" "$@"' sh "$user" "$root" "$@"
 }
+
+# Waits for a backgrounded box and sets BOX_STATUS; after 60 s (a broken
+# build, not a slow one) SIGKILLs the box's PID 1 so nothing is left behind.
+# The watchdog holds none of the test's output (ctest waits for every holder)
+# and takes its sleep with it when it is ended.
+wait_box() { # unshare-pid init-pid
+  local watchdog
+  (
+    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+    sleep 60 &
+    sleeper=$!
+    wait "$sleeper" && kill -KILL "$2" 2>/dev/null
+  ) </dev/null >/dev/null 2>&1 &
+  watchdog=$!
+  set +e
+  wait "$1"
+  BOX_STATUS=$?
+  set -e
+  kill "$watchdog" 2>/dev/null || true
+  wait "$watchdog" 2>/dev/null || true
+}

@@ -64,10 +64,8 @@ expect_eq "running as uid 65534" "65534" "$(awk '/^Uid:/{print $2}' "/proc/$init
 
 # Pod deletion: the kubelet sends SIGTERM to PID 1.
 kill -TERM "$init_pid"
-set +e
-wait "$unshare_pid"
-rc=$?
-set -e
+wait_box "$unshare_pid" "$init_pid"
+rc=$BOX_STATUS
 expect_eq "SIGTERM ends the pod with the program's status (killed by TERM: 143)" 143 "$rc"
 expect_not_contains "no secret on stderr" "$(cat "$WORK/err")" "$FIXTURE_TOKEN"
 finish

@@ -89,10 +89,8 @@ else
 fi
 
 kill -TERM "$init_pid"
-set +e
-wait "$unshare_pid"
-rc=$?
-set -e
+wait_box "$unshare_pid" "$init_pid"
+rc=$BOX_STATUS
 expect_eq "SIGTERM to PID 1 stops the child and its status (42) comes back" 42 "$rc"
 expect_eq "the child got the SIGTERM" "got-term" "$(cat "$root/term" 2>/dev/null)"
 finish
