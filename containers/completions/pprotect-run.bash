@@ -37,9 +37,9 @@ _pprotect_run() {
       ;;
   esac
 
-  COMPREPLY=($(compgen -W "--help --version -f --file -d --domain -u --user --passphrase-file
+  COMPREPLY=($(compgen -W "-h --help --version -f --file -d --domain -u --user --passphrase-file
     --passphrase-credential --env-prefix --ignore-env --non-interactive --prefix --uppercase
-    --no-passthrough --only --allow-loader-variables --exec --signal-group --parent-death-signal
+    --no-passthrough --only --allow-any-name --allow-loader-variables --exec --signal-group --parent-death-signal
     --stop-timeout --timeout --reap-descendants -q --quiet --" -- "$cur"))
 }
 complete -F _pprotect_run pprotect-run

@@ -43,6 +43,34 @@ else
   echo "note: groff not installed; man pages not rendered"
 fi
 
+# Nothing the binaries offer is missing from the man pages or completions.
+man_text() { groff -man -Tascii "$1" 2>/dev/null | col -b; }
+run_flags=$("$WORK/local/bin/pprotect-run" --help 2>&1 | grep -oE -- '(^|[ ,])--?[a-z][a-z-]*' | grep -oE -- '--?[a-z][a-z-]*' | sort -u)
+subcommands=$("$WORK/local/bin/pprotect" --help 2>&1 | grep -oE '^ {2,4}[a-z][a-z-]+( {2,}|$)' | tr -d ' ')
+cli_flags=$(for sub in $subcommands; do "$WORK/local/bin/pprotect" "$sub" --help 2>&1; done |
+  grep -oE -- '(^|[ ,[])--?[a-z][a-z-]*' | grep -oE -- '--?[a-z][a-z-]*' | sort -u)
+[[ $(wc -w <<<"$run_flags") -gt 10 && $(wc -w <<<"$subcommands") -gt 15 ]] ||
+  fail "could not read the flags and subcommands from --help"
+check_documented() { # what words file...
+  local what=$1 words=$2 word file missing
+  shift 2
+  for file in "$@"; do
+    missing=
+    for word in $words; do
+      grep -qF -- "$word" "$file" || missing+=" $word"
+    done
+    if [[ -z $missing ]]; then pass "$what: all in $(basename "$file")"; else fail "$what missing from $file:$missing"; fi
+  done
+}
+man_text "$WORK/local/share/man/man1/pprotect-run.1" >"$WORK/pprotect-run.1.txt"
+man_text "$WORK/local/share/man/man1/pprotect.1" >"$WORK/pprotect.1.txt"
+check_documented "pprotect-run flags" "$run_flags" "$WORK/pprotect-run.1.txt" \
+  "$WORK/local/share/bash-completion/completions/pprotect-run" "$WORK/local/share/zsh/site-functions/_pprotect-run"
+check_documented "pprotect subcommands" "$subcommands" "$WORK/pprotect.1.txt" \
+  "$WORK/local/share/bash-completion/completions/pprotect" "$WORK/local/share/zsh/site-functions/_pprotect"
+check_documented "pprotect flags" "$cli_flags" "$WORK/pprotect.1.txt" \
+  "$WORK/local/share/bash-completion/completions/pprotect" "$WORK/local/share/zsh/site-functions/_pprotect"
+
 # The bash completion, as bash-completion would load it.
 complete_words() { # file function words...
   bash --norc -c '
