@@ -194,17 +194,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (const auto& part : parts) {
-    if (!out.empty()) {
-      out += separator;
-    }
-    out += part;
-  }
-  return out;
-}
-
 // Wraps doc into lines of at most width characters.
 std::vector<std::string> wrap(std::string_view doc, std::size_t width) {
   std::vector<std::string> lines;
@@ -608,6 +597,17 @@ int pprotect_main(int argc, char** argv) {
     return status == 0 ? k_exit_failure : status;
   }
   return status;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) {
+      out += separator;
+    }
+    out += part;
+  }
+  return out;
 }
 
 } // namespace pprotect::launcher

@@ -92,17 +92,6 @@ std::string strip(std::string_view text) {
   return std::string(text);
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (const auto& part : parts) {
-    if (!out.empty()) {
-      out += separator;
-    }
-    out += part;
-  }
-  return out;
-}
-
 // A passphrase file as the reference reads one: whole, surrounding
 // whitespace stripped.
 store::SecureBuffer read_passphrase_file(const std::string& path) {

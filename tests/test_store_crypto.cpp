@@ -2,6 +2,8 @@
 #include "store/errors.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "tests/fixture_files.hpp"
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,14 +17,6 @@ using pprotect::store::SecureBuffer;
 using pprotect::store::StoreError;
 
 namespace {
-
-std::string read_fixture(const std::string& name) {
-  std::ifstream in(std::string(PPROTECT_FIXTURES) + "/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The fixtures are in the reference's own block layout, so a line scan is
 // enough to pull out pwdkm records and owner entries without the YAML

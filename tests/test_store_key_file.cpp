@@ -3,6 +3,8 @@
 #include "store/key_file.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "tests/fixture_files.hpp"
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -27,14 +29,6 @@ const std::string k_stamp = "2023-11-14T22:13:20Z -- ";
 
 pprotect::store::AuditClock fixed_clock() {
   return [] { return k_now; };
-}
-
-std::string read_fixture(const std::string& name) {
-  std::ifstream in(std::string(PPROTECT_FIXTURES) + "/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 std::string raw_passphrase(char digit) {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/fixture_files.hpp"
+
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -15,14 +17,6 @@ using pprotect::store::parse_protected_yaml;
 using pprotect::store::StoreError;
 
 namespace {
-
-std::string read_fixture(const std::string& name) {
-  std::ifstream in(std::string(PPROTECT_FIXTURES) + "/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 } // namespace
 
