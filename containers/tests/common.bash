@@ -62,12 +62,12 @@ is_static() { # path: no program interpreter, no shared library
     ! readelf -dW "$1" 2>/dev/null | grep -q '(NEEDED)'
 }
 
-# Where the static pprotect-run is: $PPROTECT_STATIC_BIN_DIR, else the one
-# containers/CMakeLists.txt builds for the tests, else this build's own when
-# it was configured with PPROTECT_STATIC=ON. Sets STATIC_BIN_DIR.
+# Where the static pprotect-run is: $PPROTECT_STATIC_BIN_DIR, else this
+# build's own (static by default), else the one containers/CMakeLists.txt
+# builds for the tests when this build is dynamic. Sets STATIC_BIN_DIR.
 find_static_bin_dir() {
   local dir
-  for dir in "${PPROTECT_STATIC_BIN_DIR:-}" "$PPROTECT_BUILD_DIR/containers/static/bin" "$PPROTECT_BIN_DIR"; do
+  for dir in "${PPROTECT_STATIC_BIN_DIR:-}" "$PPROTECT_BIN_DIR" "$PPROTECT_BUILD_DIR/containers/static/bin"; do
     if [[ -n $dir && -x $dir/pprotect-run ]] && is_static "$dir/pprotect-run"; then
       STATIC_BIN_DIR=$dir
       return 0
