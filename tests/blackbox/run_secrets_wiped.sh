@@ -7,6 +7,12 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "skip: reading another process's memory needs root"
   exit 77
 fi
+# Sanitizers map terabytes of shadow memory and keep freed blocks in
+# quarantine: a scan of that address space measures ASan, not us.
+if grep -qs '^PPROTECT_SANITIZE:BOOL=ON' "${PPROTECT_BUILD_DIR:-/nonexistent}/CMakeCache.txt"; then
+  echo "skip: sanitizer build"
+  exit 77
+fi
 
 scan() { # pid, needles...
   python3 - "$@" <<'PY'
