@@ -153,6 +153,7 @@ policy::CredentialOptions credential_options(const CliOptions& options) {
   out.env_prefix = options.env_prefix;
   out.ignore_env = options.ignore_env;
   out.non_interactive = options.non_interactive;
+  out.missing_report = policy::CredentialOptions::MissingReport::reference_message;
   return out;
 }
 

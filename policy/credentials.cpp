@@ -192,7 +192,7 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
   }
 
   if (!user || !passphrase) {
-    if (options.non_interactive) {
+    if (options.non_interactive && options.missing_report == CredentialOptions::MissingReport::reference_message) {
       // The reference checks what it has, a missing value counting as empty,
       // and fails with its bad-credentials message; scripts match on it.
       // Nothing is derived: no custodian is unlocked by a missing value.
@@ -209,7 +209,7 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
       }
       throw CredentialResolutionError(invalid_credentials_message(missing));
     }
-    if (!prompter.available()) {
+    if (options.non_interactive || !prompter.available()) {
       std::vector<std::string> missing;
       if (!user) {
         missing.push_back("no user (tried " + join(user_tried) + ")");
@@ -217,7 +217,7 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
       if (!passphrase) {
         missing.push_back("no passphrase (tried " + join(passphrase_tried) + ")");
       }
-      const char* why = "no terminal to prompt on";
+      const char* why = options.non_interactive ? "--non-interactive forbids a prompt" : "no terminal to prompt on";
       std::string message = "Cannot get credentials for " + std::string(protected_path) + ": ";
       message += missing.front();
       if (missing.size() > 1) {

@@ -23,6 +23,11 @@ struct CredentialOptions {
   std::optional<std::string> env_prefix;                // --env-prefix; else $PPROTECT_ENV_PREFIX, else PPROTECT
   bool ignore_env = false;                              // --ignore-env
   bool non_interactive = false;                         // --non-interactive
+  // How --non-interactive reports a missing value: pprotect answers with the
+  // reference's bad-credentials message (scripts match on it), pprotect-run
+  // names the sources it tried, as issue #4 asks.
+  enum class MissingReport { sources_tried, reference_message };
+  MissingReport missing_report = MissingReport::sources_tried;
 };
 
 // Asks the user. pprotect prompts on stdin/stdout/stderr as the reference

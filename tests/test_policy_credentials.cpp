@@ -289,15 +289,26 @@ TEST_CASE("Option --non-interactive with --ignore-env is a usage error") {
 TEST_CASE("Without a prompt, a missing credential fails at once naming the sources tried") {
   FakePrompter prompter;
   CredentialOptions options;
-  SECTION("--non-interactive: the reference's bad-credentials message, missing values as empty") {
+  SECTION("--non-interactive (pprotect-run): the sources tried, no terminal needed to say so") {
     options.non_interactive = true;
+    CHECK_THROWS_AS(resolve(options, Environment{}, prompter), CredentialResolutionError);
+    CHECK_THROWS_WITH(resolve(options, Environment({"PPROTECT_USER=u"}), prompter),
+                      Catch::Contains("no passphrase (tried --passphrase-file, --passphrase-credential, "
+                                      "env var: PPROTECT_PASSPHRASE)") &&
+                          Catch::Contains("--non-interactive") && !Catch::Contains("no user"));
+    CHECK(prompter.asked.empty());
+  }
+  SECTION("--non-interactive (pprotect): the reference's bad-credentials message, missing values as empty") {
+    options.non_interactive = true;
+    options.missing_report = CredentialOptions::MissingReport::reference_message;
     CHECK_THROWS_WITH(resolve(options, Environment{}, prompter),
                       "Invalid user email (from env var: PPROTECT_USER) or passphrase (from env var: "
                       "PPROTECT_PASSPHRASE). Check credentials and try again. (Warning: Empty user ID and "
                       "passphrase.)");
   }
-  SECTION("--non-interactive with a user") {
+  SECTION("--non-interactive (pprotect) with a user") {
     options.non_interactive = true;
+    options.missing_report = CredentialOptions::MissingReport::reference_message;
     options.user = "u";
     CHECK_THROWS_AS(resolve(options, Environment{}, prompter), CredentialResolutionError);
     CHECK_THROWS_WITH(resolve(options, Environment{}, prompter),
