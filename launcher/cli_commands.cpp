@@ -652,6 +652,9 @@ int cmd_exec(Context& ctx) {
   request.environment.allow_any_name = true;
   request.environment.env_prefix = policy::effective_env_prefix(request.credentials, ctx.env);
   request.command = ctx.options.command;
+  // run_with_secrets takes (and wipes) its own snapshot; ours would keep the
+  // passphrase variable on the heap for as long as the child runs.
+  ctx.env.wipe();
   const StartupSignals signals = StartupSignals::block_all();
   try {
     SignalsOpenPrompter open_prompter(ctx.prompter, signals);

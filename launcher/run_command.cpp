@@ -42,35 +42,14 @@ void scrub_own_environment(const std::string& prefix) {
   }
 }
 
-// WARNING: Environment keeps plain std::string copies of our environment,
-// the passphrase variable included; wipe them before they are freed. The
-// object itself is not const, so writing through entries() is defined.
-void wipe(policy::Environment& environment) {
-  for (const std::string& entry : environment.entries()) {
-    auto& writable = const_cast<std::string&>(entry);
-    sodium_memzero(writable.data(), writable.size());
-  }
-}
-
-class EnvironmentWiper {
-public:
-  explicit EnvironmentWiper(policy::Environment& environment) : m_environment(environment) {}
-  ~EnvironmentWiper() { wipe(m_environment); }
-  EnvironmentWiper(const EnvironmentWiper&) = delete;
-  EnvironmentWiper& operator=(const EnvironmentWiper&) = delete;
-
-private:
-  policy::Environment& m_environment;
-};
-
 } // namespace
 
 int run_with_secrets(const RunRequest& request, const StartupSignals& signals, policy::Prompter& prompter) {
   harden_launcher();
   std::optional<policy::ChildEnvironment> child_environment;
   {
+    // Wiped when it goes, with the passphrase variable in it.
     policy::Environment parent = policy::Environment::current();
-    EnvironmentWiper wiper(parent);
     const std::string env_prefix = policy::effective_env_prefix(request.credentials, parent);
     // The snapshot has what policy needs; our own copy can go now. The
     // default prefix's variables go too: they are credentials whatever the

@@ -1,5 +1,7 @@
 #include "policy/environment.hpp"
 
+#include <sodium.h>
+
 extern char** environ;
 
 namespace pprotect::policy {
@@ -10,6 +12,13 @@ Environment Environment::current() {
     entries.emplace_back(*entry);
   }
   return Environment(std::move(entries));
+}
+
+void Environment::wipe() {
+  for (std::string& entry : m_entries) {
+    sodium_memzero(entry.data(), entry.size());
+  }
+  m_entries.clear();
 }
 
 std::optional<std::string_view> Environment::get(std::string_view name) const {

@@ -9,12 +9,23 @@
 
 namespace pprotect::policy {
 
+// WARNING: the entries hold the credential variables (PPROTECT_PASSPHRASE)
+// as plain heap strings: they are wiped on destruction, and wipe() clears
+// them early where the object outlives its use (pprotect exec's child).
 class Environment {
 public:
   Environment() = default;
   explicit Environment(std::vector<std::string> entries) : m_entries(std::move(entries)) {}
+  ~Environment() { wipe(); }
+  Environment(const Environment&) = default;
+  Environment& operator=(const Environment&) = default;
+  Environment(Environment&&) = default;
+  Environment& operator=(Environment&&) = default;
   // Copies the current process environment.
   static Environment current();
+
+  // Zeroes every entry and forgets them.
+  void wipe();
 
   std::optional<std::string_view> get(std::string_view name) const;
   const std::vector<std::string>& entries() const { return m_entries; }

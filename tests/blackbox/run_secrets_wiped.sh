@@ -61,6 +61,19 @@ for source in "--passphrase-file $TMP/passphrase" "--passphrase-credential pp"; 
   kill "$LAUNCHER"
   wait "$LAUNCHER" 2>/dev/null || true
 done
+# pprotect exec runs the same code path, from a command line that keeps its
+# own snapshot of the environment: that must not hold the passphrase either.
+if [ -x "$PPROTECT_BIN_DIR/pprotect" ]; then
+  PPROTECT_USER=$RAW_USER PPROTECT_PASSPHRASE=$RAW_PASSPHRASE \
+    "$PPROTECT_BIN_DIR/pprotect" exec --file "$RAW_FILE" --domain ci -- sh -c 'echo ready; exec sleep 30' >"$TMP/out3" &
+  exec_pid=$!
+  cleanup_hooks+=("kill -9 $exec_pid")
+  wait_for "grep -qs ready '$TMP/out3'" || fail "child of pprotect exec did not start"
+  sleep 0.2
+  scan "$exec_pid" "$RAW_PASSPHRASE" "tok-0123456789abcdef" || fail "secrets left in pprotect exec's memory"
+  kill "$exec_pid"
+  wait "$exec_pid" 2>/dev/null || true
+fi
 # The hard custodian too (its passphrase goes through Argon2id).
 export PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE='alice passphrase'
 "$RUN" --file "$PPROTECT_FIXTURES/hard.yaml" --domain prod --uppercase -- sh -c 'echo ready; exec sleep 30' >"$TMP/out2" &
