@@ -80,6 +80,20 @@ void check_secret_name(std::string_view name) {
   }
 }
 
+// Domain and custodian names are written into the YAML as keys. NEL, LS and
+// PS are written raw (as the reference's emitter does) but read back as line
+// breaks folded to a space: the name would change on the next load, and a
+// custodian's key is derived from its name, so it would be locked out for
+// good. Other control characters are escaped and read back the same.
+void check_name_text(std::string_view kind, std::string_view name) {
+  for (const std::string_view line_break : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9"}) {
+    if (name.find(line_break) != std::string_view::npos) {
+      throw StoreError(std::string(kind) + " name " + quoted(name) +
+                       " holds a Unicode line break (NEL, LS or PS), which would not read back the same");
+    }
+  }
+}
+
 std::string decode_public_key(std::string_view b64, std::string_view domain) {
   std::string key = crypto::decode_field(b64, public_key_what(domain));
   if (key.size() != crypto::k_key_size) {
@@ -395,6 +409,7 @@ void KeyFile::add_key_custodian(std::string_view name, std::string_view passphra
   if (name.empty()) {
     throw StoreError("a key custodian name cannot be empty");
   }
+  check_name_text("key custodian", name);
   if (has_custodian(name)) {
     throw StoreError("tried to add key custodian that already exists: " + shown(name));
   }
@@ -439,6 +454,9 @@ void KeyFile::set_key_custodian_passphrase(const UnlockedCustodian& who, std::st
 }
 
 void KeyFile::rekey_custodian(const UnlockedCustodian& who, std::string_view new_passphrase, KeyType type) {
+  // Unlocked from an earlier read: the file re-read under the lock may hold
+  // another key for this custodian by now, or none.
+  check_unlocked(m_data, who);
   replace_custodian_key(m_data, m_clock, who, new_passphrase, type, "rekeyed custodian");
 }
 
@@ -448,6 +466,7 @@ void KeyFile::add_domain(std::string_view domain_name, std::string_view owner) {
   if (domain_name.empty()) {
     throw StoreError("a domain name cannot be empty");
   }
+  check_name_text("domain", domain_name);
   if (domain_name == "key-custodians" || domain_name == "audit-log") {
     throw StoreError("domain name " + quoted(domain_name) + " is reserved for a section of the file");
   }

@@ -363,6 +363,34 @@ TEST_CASE("Changing a passphrase re-seals every owned domain and keeps the kind"
   CHECK_THROWS_AS(file.decrypt_domain("prod", alice), CredentialError);
 }
 
+TEST_CASE("Names with a Unicode line break are refused: they would not read back the same") {
+  KeyFile file = sample_file();
+  const std::string before = file.emit();
+  for (const std::string name : {"n\xC2\x85x", "ls\xE2\x80\xA8x", "ps\xE2\x80\xA9x"}) {
+    CHECK_THROWS_WITH(file.add_key_custodian(name, "pass phrase", KeyType::fast),
+                      Catch::Contains("Unicode line break"));
+    CHECK_THROWS_WITH(file.add_domain(name, k_alice), Catch::Contains("Unicode line break"));
+  }
+  CHECK(file.emit() == before);
+  // Escaped control characters and other non-ASCII text read back the same.
+  file.add_domain("caf\xC3\xA9 \xE2\x80\x94 prod", k_alice);
+  file.add_domain("a\nb", k_alice);
+  const KeyFile again = KeyFile::parse(file.emit(), "t.yaml");
+  CHECK(again.has_domain("caf\xC3\xA9 \xE2\x80\x94 prod"));
+  CHECK(again.has_domain("a\nb"));
+}
+
+TEST_CASE("Rekeying with credentials that no longer match the file is refused") {
+  KeyFile file = sample_file();
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  // Another writer changed the passphrase between our read and our write.
+  file.set_key_custodian_passphrase(file.unlock(k_alice, k_alice_pass), "changed elsewhere");
+  const std::string before = file.emit();
+  CHECK_THROWS_AS(file.rekey_custodian(alice, "mine", KeyType::fast), CredentialError);
+  CHECK(file.emit() == before);
+  CHECK_NOTHROW(file.unlock(k_alice, "changed elsewhere"));
+}
+
 TEST_CASE("Rekeying switches the key kind and only the new passphrase unlocks") {
   KeyFile file = sample_file();
   const auto alice = file.unlock(k_alice, k_alice_pass);
