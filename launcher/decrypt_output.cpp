@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <sstream>
 
 #include "policy/credentials.hpp"
 #include "store/errors.hpp"
@@ -87,12 +88,19 @@ OutputFormat parse_output_format(std::string_view name) {
   throw policy::UsageError("--output-format must be one of: json, env, shell");
 }
 
-void write_json_string(std::ostream& out, std::string_view text) {
-  // Validate first so a bad value never produces half a literal.
+bool is_valid_utf8(std::string_view text) {
   for (std::size_t pos = 0; pos < text.size();) {
     if (!next_code_point(text, pos)) {
-      throw store::StoreError("a secret value is not valid UTF-8");
+      return false;
     }
+  }
+  return true;
+}
+
+void write_json_string(std::ostream& out, std::string_view text) {
+  // Validate first so a bad value never produces half a literal.
+  if (!is_valid_utf8(text)) {
+    throw store::StoreError("a secret value is not valid UTF-8");
   }
   out << '"';
   for (std::size_t pos = 0; pos < text.size();) {
@@ -136,6 +144,14 @@ void write_json_string(std::ostream& out, std::string_view text) {
 }
 
 void write_json(std::ostream& out, const store::SecretValues& secrets) {
+  // Every value is checked before the first byte goes out: a script writing
+  // `> secrets.json` must never be left with half a document.
+  for (const auto& [name, value] : secrets) {
+    if (!is_valid_utf8(value.view())) {
+      throw store::StoreError("secret " + python_repr(name) + " is not valid UTF-8, which JSON cannot carry; use "
+                              "--secret " + name + " for its raw bytes");
+    }
+  }
   if (secrets.empty()) {
     out << "{}\n";
     return;
@@ -155,27 +171,33 @@ void write_json(std::ostream& out, const store::SecretValues& secrets) {
   out << "\n}\n";
 }
 
-std::string shell_quote(std::string_view text) {
+void write_shell_quoted(std::ostream& out, std::string_view text) {
   if (text.empty()) {
-    return "''";
+    out << "''";
+    return;
   }
   bool safe = true;
   for (const char c : text) {
     safe = safe && is_shell_safe(c);
   }
   if (safe) {
-    return std::string(text);
+    out << text;
+    return;
   }
-  std::string quoted = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      quoted += "'\"'\"'";
-    } else {
-      quoted += c;
-    }
+  // Streamed piece by piece: no copy of the secret is built on the heap.
+  out << '\'';
+  std::size_t start = 0;
+  for (std::size_t quote = text.find('\''); quote != std::string_view::npos; quote = text.find('\'', start)) {
+    out << text.substr(start, quote - start) << "'\"'\"'";
+    start = quote + 1;
   }
-  quoted += '\'';
-  return quoted;
+  out << text.substr(start) << '\'';
+}
+
+std::string shell_quote(std::string_view text) {
+  std::ostringstream quoted;
+  write_shell_quoted(quoted, text);
+  return quoted.str();
 }
 
 bool is_shell_identifier(std::string_view name) {
@@ -206,11 +228,9 @@ void write_assignments(std::ostream& out, const store::SecretValues& secrets, Ou
   }
   const std::string_view prefix = format == OutputFormat::shell ? "export " : "";
   for (const auto& [name, value] : secrets) {
-    // WARNING: the quoted copy holds the secret; it is wiped only as far as
-    // std::string allows, so keep it short-lived.
-    std::string quoted = shell_quote(value.view());
-    out << prefix << name << '=' << quoted << '\n';
-    std::fill(quoted.begin(), quoted.end(), '\0');
+    out << prefix << name << '=';
+    write_shell_quoted(out, value.view());
+    out << '\n';
   }
 }
 

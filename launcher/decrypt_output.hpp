@@ -31,6 +31,8 @@ void write_json(std::ostream& out, const store::SecretValues& secrets);
 // shlex.quote: '' for empty, the text itself when it holds only
 // [A-Za-z0-9_@%+=:,./-], else single-quoted with ' written as '"'"'.
 std::string shell_quote(std::string_view text);
+// Writes shell_quote(text) to out without building a copy of text (secrets).
+void write_shell_quoted(std::ostream& out, std::string_view text);
 
 // True for names matching ^[A-Za-z_][A-Za-z0-9_]*$.
 bool is_shell_identifier(std::string_view name);

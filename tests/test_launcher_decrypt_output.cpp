@@ -95,3 +95,21 @@ TEST_CASE("python_repr picks quotes as Python does") {
   CHECK(launcher::python_repr("a'b\"c") == "'a\\'b\"c'");
   CHECK(launcher::python_repr("tab\there") == "'tab\\there'");
 }
+
+TEST_CASE("A value JSON cannot carry fails before anything is written, naming the secret") {
+  pprotect::store::SecretValues secrets;
+  secrets.emplace("A1", pprotect::store::SecureBuffer::copy_of("fine"));
+  secrets.emplace("B2", pprotect::store::SecureBuffer::copy_of("bad \xff byte"));
+  std::ostringstream out;
+  CHECK_THROWS_WITH(launcher::write_json(out, secrets), Catch::Contains("'B2'") && !Catch::Contains("bad"));
+  CHECK(out.str().empty());
+}
+
+TEST_CASE("Streamed shell quoting writes what shell_quote returns") {
+  for (const std::string text : {"", "abc", "a b", "it's", "''", "x'y'z", "$(id)"}) {
+    std::ostringstream out;
+    launcher::write_shell_quoted(out, text);
+    CHECK(out.str() == launcher::shell_quote(text));
+  }
+  CHECK(launcher::shell_quote("it's") == "'it'\"'\"'s'");
+}
