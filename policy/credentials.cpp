@@ -146,9 +146,15 @@ std::string effective_env_prefix(const CredentialOptions& options, const Environ
 
 Credentials resolve_credentials(const CredentialOptions& options, const Environment& env, Prompter& prompter,
                                 std::string_view protected_path) {
-  if (options.non_interactive && options.ignore_env) {
-    throw UsageError("--non-interactive and --ignore-env leave no source for credentials: "
-                     "drop one, or pass -u and --passphrase-file");
+  // The reference refuses the pair outright (pprotect keeps that); for
+  // pprotect-run it is a sound CI set-up as long as flags give both values.
+  const bool flags_suffice = options.user && (options.passphrase_file || options.passphrase_credential);
+  if (options.non_interactive && options.ignore_env &&
+      (options.missing_report == CredentialOptions::MissingReport::reference_message || !flags_suffice)) {
+    throw UsageError(options.missing_report == CredentialOptions::MissingReport::reference_message
+                         ? "--non-interactive and --ignore-env leave no source for credentials: drop one"
+                         : "--non-interactive and --ignore-env leave no source for credentials: drop one, or "
+                           "pass -u and --passphrase-file (or --passphrase-credential)");
   }
   const std::string prefix = effective_env_prefix(options, env);
   const std::string user_var = prefix + "_USER";

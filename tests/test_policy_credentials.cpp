@@ -277,12 +277,18 @@ TEST_CASE("Option --ignore-env skips the credential variables") {
   CHECK(creds.passphrase.view() == "typed-pass");
 }
 
-TEST_CASE("Option --non-interactive with --ignore-env is a usage error") {
+TEST_CASE("Option --non-interactive with --ignore-env is a usage error unless flags give both values") {
+  TempDir dir;
+  const auto file = dir.write("pass", "from-file\n");
   FakePrompter prompter;
   CredentialOptions options;
   options.non_interactive = true;
   options.ignore_env = true;
   options.user = "u";
+  CHECK_THROWS_AS(resolve(options, Environment{}, prompter), UsageError);
+  options.passphrase_file = file; // pprotect-run: user and passphrase both from flags
+  CHECK(resolve(options, Environment{}, prompter).passphrase.view() == "from-file");
+  options.missing_report = CredentialOptions::MissingReport::reference_message; // pprotect: as the reference
   CHECK_THROWS_AS(resolve(options, Environment{}, prompter), UsageError);
 }
 
