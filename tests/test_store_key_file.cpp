@@ -270,11 +270,29 @@ TEST_CASE("Secrets are added, updated, set and removed with their audit entries"
 
 TEST_CASE("Error messages never hold a secret value") {
   KeyFile file = sample_file();
-  try {
-    file.add_secret("prod", "db-pass", "TOPSECRET-VALUE");
+  const std::string value = "TOPSECRET-VALUE";
+  const auto message_of = [](const std::function<void()>& operation) {
+    try {
+      operation();
+    } catch (const StoreError& error) {
+      return std::string(error.what());
+    }
     FAIL("expected an error");
-  } catch (const StoreError& error) {
-    CHECK(std::string(error.what()).find("TOPSECRET") == std::string::npos);
+    return std::string();
+  };
+  const std::vector<std::function<void()>> failing = {
+      [&] { file.add_secret("prod", "db-pass", value); },         // exists
+      [&] { file.update_secret("prod", "missing", value); },      // missing secret
+      [&] { file.add_secret("prod", "1bad name", value); },       // invalid name
+      [&] { file.set_secret("no-such-domain", "x", value); },     // missing domain
+      [&] { file.add_secret("no-such-domain", "x", value); },
+      [&] { file.add_key_custodian("", value, KeyType::fast); },  // a passphrase, not a secret, but same rule
+      [&] { file.add_key_custodian(k_alice, value, KeyType::fast); },
+  };
+  for (const auto& operation : failing) {
+    const std::string message = message_of(operation);
+    CHECK_FALSE(message.empty());
+    CHECK(message.find("TOPSECRET") == std::string::npos);
   }
 }
 
