@@ -51,7 +51,10 @@ child_of() { cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}'; }
 run_bg() {
   "$RUN" --file "$RAW_FILE" --domain ci "$@" &
   LAUNCHER=$!
-  cleanup_hooks+=("kill -9 $LAUNCHER 2>/dev/null")
+  # Its child's process group first (the launcher gives the child its own):
+  # a child that handles SIGTERM (the parent-death signal), or its own
+  # children, would outlive a failed test and keep ctest waiting on output.
+  cleanup_hooks+=("c=\$(child_of $LAUNCHER); [ -z \"\$c\" ] || kill -9 -- -\$c \$c 2>/dev/null; kill -9 $LAUNCHER 2>/dev/null")
 }
 
 # A private tmux server for terminal tests; killed at exit.

@@ -41,6 +41,9 @@ for mode in "" --signal-group; do
     if [ "$n" -eq 20 ] || [ "$n" -eq 21 ] || [ "$n" -eq 22 ]; then
       # Job control: the launcher stops itself after forwarding.
       wait_for "grep -qs '^State:.*T' /proc/$launcher/status" 5 || fail "launcher did not stop on signal $n ($mode)"
+      # The kernel discards a pending stop signal when SIGCONT is sent: let
+      # the child handle this one first.
+      wait_for "grep -qx '$n' '$log'" 5 || fail "signal $n did not reach the child ($mode)"
       kill -CONT "$launcher"
       wait_for "[ \$(grep -cx 18 '$log') -ge \$((conts + 1)) ]" 5 || fail "SIGCONT did not reach the child ($mode)"
       conts=$(grep -cx 18 "$log")
