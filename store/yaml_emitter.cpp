@@ -336,13 +336,7 @@ void YamlEmitter::write_plain(std::u32string_view text, bool split) {
     } else if (breaks) {
       // Unreachable: multi-line text is never written plain.
       if (!has_ch || !is_break(ch)) {
-        if (text[start] == U'\n') {
-          write_line_break();
-        }
-        for (std::size_t k = start; k < end; ++k) {
-          write_line_break(text[k]);
-        }
-        write_indent();
+        write_break_run(text.substr(start, end - start));
         m_whitespace = false;
         m_indention = false;
         start = end;
@@ -356,6 +350,19 @@ void YamlEmitter::write_plain(std::u32string_view text, bool split) {
       breaks = is_break(ch);
     }
   }
+}
+
+// A run of line breaks inside a plain or single-quoted scalar: a leading
+// LF takes an extra empty line (a single break would fold to a space), then
+// each break is written and the next line indented.
+void YamlEmitter::write_break_run(std::u32string_view breaks) {
+  if (breaks.front() == U'\n') {
+    write_line_break();
+  }
+  for (const char32_t br : breaks) {
+    write_line_break(br);
+  }
+  write_indent();
 }
 
 void YamlEmitter::write_single_quoted(std::u32string_view text, bool split) {
@@ -377,13 +384,7 @@ void YamlEmitter::write_single_quoted(std::u32string_view text, bool split) {
       }
     } else if (breaks) {
       if (!has_ch || !is_break(ch)) {
-        if (text[start] == U'\n') {
-          write_line_break();
-        }
-        for (std::size_t k = start; k < end; ++k) {
-          write_line_break(text[k]);
-        }
-        write_indent();
+        write_break_run(text.substr(start, end - start));
         start = end;
       }
     } else if (!has_ch || ch == U' ' || is_break(ch) || ch == U'\'') {

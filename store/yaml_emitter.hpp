@@ -44,6 +44,7 @@ private:
 
   void write_plain(std::u32string_view text, bool split);
   void write_single_quoted(std::u32string_view text, bool split);
+  void write_break_run(std::u32string_view breaks);
   void write_double_quoted(std::u32string_view text, bool split);
 
   void write_indicator(std::string_view indicator, bool need_whitespace, bool whitespace = false,
