@@ -492,9 +492,19 @@ void reap_nohang() {
 // --reap-descendants: SIGTERM to everything left below us, up to `seconds`
 // for them to go, then SIGKILL.
 void reap_descendants(double seconds, int signal_fd) {
-  reap_nohang();
-  auto left = live_descendants();
-  if (left.empty()) {
+  std::vector<pid_t> left;
+  // Reaps what has died; true when no descendant is left (reaping once more
+  // for those that died since: they are zombies now).
+  const auto all_gone = [&left] {
+    reap_nohang();
+    left = live_descendants();
+    if (!left.empty()) {
+      return false;
+    }
+    reap_nohang();
+    return true;
+  };
+  if (all_gone()) {
     return;
   }
   for (pid_t pid : left) {
@@ -508,25 +518,13 @@ void reap_descendants(double seconds, int signal_fd) {
     std::array<signalfd_siginfo, 16> drained{};
     while (read(signal_fd, drained.data(), sizeof drained) > 0) {
     }
-    reap_nohang();
-    left = live_descendants();
-    if (left.empty()) {
-      reap_nohang(); // those that died since the last reap are zombies now
+    if (all_gone()) {
       return;
     }
-  }
-  for (pid_t pid : left) {
-    kill(pid, SIGKILL);
   }
   // Our own children die and are reaped here; deeper ones are re-parented
   // to us as their parents go, and reaped by the same loop.
-  for (int round = 0; round < 100; ++round) {
-    reap_nohang();
-    left = live_descendants();
-    if (left.empty()) {
-      reap_nohang(); // those that died since the last reap are zombies now
-      return;
-    }
+  for (int round = 0; round < 100 && !all_gone(); ++round) {
     for (pid_t pid : left) {
       kill(pid, SIGKILL);
     }
