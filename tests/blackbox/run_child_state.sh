@@ -29,8 +29,18 @@ for mode in ([], ["--exec"]):
     if not mode:
         with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
             pid = int(f.read().split()[0])
+    # "ready" comes from sh just before it execs sleep, and the dynamic
+    # loader briefly holds libc open on fd 3 while sleep starts: wait for
+    # sleep itself with nothing but 0-2 open. A descriptor that leaked from
+    # the launcher stays open, so it still fails at the deadline.
+    deadline = time.monotonic() + 10
+    while True:
+        comm = open("/proc/%d/comm" % pid).read().strip()
+        fds = sorted(int(fd) for fd in os.listdir("/proc/%d/fd" % pid))
+        if (comm == "sleep" and fds == [0, 1, 2]) or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
     status = dict(line.split(":\t", 1) for line in open("/proc/%d/status" % pid).read().splitlines() if ":\t" in line)
-    fds = sorted(int(fd) for fd in os.listdir("/proc/%d/fd" % pid))
     p.kill(); p.wait()
     os.kill(pid, signal.SIGKILL) if not mode else None
     blk = int(status["SigBlk"], 16)
