@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 WERROR ?= $(if $(CI),ON,OFF)
 
-.PHONY: all deps configure build run test static bench asan clean
+.PHONY: all deps configure build run test static bench asan fuzz clean
 
 all: build
 
@@ -33,9 +33,23 @@ static:
 asan:
 	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DPPROTECT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
+# libFuzzer (clang) with ASan and UBSan on the protected.yaml reader, for
+# FUZZ_SECONDS; new inputs collect in build-fuzz/corpus, the seeds stay in
+# tests/fuzz/corpus. A crash leaves its input in build-fuzz/.
+FUZZ_SECONDS ?= 300
+fuzz:
+	@PPROTECT_DEPS_FUZZ=1 ./scripts/install-deps.sh
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPPROTECT_SANITIZE=ON -DPPROTECT_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_protected_yaml
+	@mkdir -p build-fuzz/corpus/protected_yaml
+	@cd build-fuzz && bin/fuzz_protected_yaml -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	  -dict=../tests/fuzz/protected_yaml.dict corpus/protected_yaml \
+	  ../tests/fuzz/corpus/protected_yaml ../tests/fixtures
+
 bench: build
 	@cmake --build $(BUILD) -j $(JOBS) --target $$(cd bench && ls *.cpp 2>/dev/null | sed 's/\.cpp$$//')
 	@for b in bench/*.cpp; do n=$$(basename $$b .cpp); echo "== $$n"; $(BUILD)/bin/$$n; done
 
 clean:
-	rm -rf build build-static build-asan
+	rm -rf build build-static build-asan build-fuzz

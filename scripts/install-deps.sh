@@ -13,6 +13,10 @@ packages=(
   # containers/ tests: YAML of the examples, unit checks, completions, packaging.
   python3-yaml systemd zsh dpkg-dev
 )
+# make fuzz: clang and its libFuzzer runtime.
+if [ -n "${PPROTECT_DEPS_FUZZ:-}" ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
