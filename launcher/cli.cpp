@@ -11,8 +11,11 @@
 #include "launcher/decrypt_output.hpp"
 #include "policy/credentials.hpp"
 #include "store/errors.hpp"
+#include "store/text.hpp"
 
 namespace pprotect::launcher {
+
+using store::join;
 
 namespace {
 
@@ -597,17 +600,6 @@ int pprotect_main(int argc, char** argv) {
     return status == 0 ? k_exit_failure : status;
   }
   return status;
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (const auto& part : parts) {
-    if (!out.empty()) {
-      out += separator;
-    }
-    out += part;
-  }
-  return out;
 }
 
 } // namespace pprotect::launcher

@@ -74,7 +74,4 @@ std::string help_text(std::string_view subcommand);
 // The whole program: parses, runs, prints errors; returns the exit status.
 int pprotect_main(int argc, char** argv);
 
-// parts joined by separator, as Python's str.join: the lists in messages.
-std::string join(const std::vector<std::string>& parts, std::string_view separator);
-
 } // namespace pprotect::launcher

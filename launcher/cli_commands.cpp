@@ -17,6 +17,7 @@
 #include "launcher/unified_diff.hpp"
 #include "policy/credentials.hpp"
 #include "store/errors.hpp"
+#include "store/text.hpp"
 #include "store/protected_file.hpp"
 
 #ifndef PPROTECT_VERSION
@@ -24,6 +25,8 @@
 #endif
 
 namespace pprotect::launcher {
+
+using store::join;
 
 namespace {
 

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "store/text.hpp"
+
 namespace pprotect::policy {
 
 namespace {
@@ -119,17 +121,6 @@ store::SecureBuffer read_credential(std::string_view name, const Environment& en
   return read_secret_file(path);
 }
 
-std::string join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& part : parts) {
-    if (!out.empty()) {
-      out += ", ";
-    }
-    out += part;
-  }
-  return out;
-}
-
 } // namespace
 
 std::string effective_env_prefix(const CredentialOptions& options, const Environment& env) {
@@ -218,10 +209,10 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
     if (options.non_interactive || !prompter.available()) {
       std::vector<std::string> missing;
       if (!user) {
-        missing.push_back("no user (tried " + join(user_tried) + ")");
+        missing.push_back("no user (tried " + store::join(user_tried, ", ") + ")");
       }
       if (!passphrase) {
-        missing.push_back("no passphrase (tried " + join(passphrase_tried) + ")");
+        missing.push_back("no passphrase (tried " + store::join(passphrase_tried, ", ") + ")");
       }
       const char* why = options.non_interactive ? "--non-interactive forbids a prompt" : "no terminal to prompt on";
       std::string message = "Cannot get credentials for " + std::string(protected_path) + ": ";

@@ -1,6 +1,7 @@
 #include "store/crypto.hpp"
 
 #include "store/errors.hpp"
+#include "store/text.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -298,22 +299,6 @@ void seal_open_into(std::string_view ciphertext, std::string_view public_key, co
                            secret_key.data()) != 0) {
     throw StoreError("cannot decrypt " + std::string(what) + " (corrupted, or not encrypted for this key)");
   }
-}
-
-std::string quoted_name(std::string_view name) {
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (const char c : name) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += "\\x";
-      out += k_hex[byte >> 4];
-      out += k_hex[byte & 0x0f];
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
 }
 
 bool equal_bytes(std::string_view a, std::string_view b) {

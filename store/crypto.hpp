@@ -86,10 +86,6 @@ struct BoxKeypair {
 void seal_open_into(std::string_view ciphertext, std::string_view public_key, const SecureBuffer& secret_key,
                     SecureBuffer& plaintext, std::string_view what);
 
-// A name for an error message: in single quotes, control characters
-// escaped as \xNN so that the message stays one line.
-std::string quoted_name(std::string_view name);
-
 // Constant-time equality of two byte strings of any length.
 [[nodiscard]] bool equal_bytes(std::string_view a, std::string_view b);
 

@@ -2,6 +2,7 @@
 
 #include "store/crypto.hpp"
 #include "store/errors.hpp"
+#include "store/text.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -22,10 +23,6 @@ constexpr std::size_t k_owner_entry_size = crypto::k_key_size + crypto::k_seal_o
 constexpr std::size_t k_max_threads = 4;
 constexpr std::size_t k_secrets_per_thread = 64;
 
-std::string quoted(std::string_view name) {
-  return crypto::quoted_name(name);
-}
-
 // A name as the reference prints it in messages, bare; one holding a control
 // character is quoted and escaped instead, so a message stays one line.
 std::string shown(std::string_view name) {
@@ -33,30 +30,19 @@ std::string shown(std::string_view name) {
     const auto byte = static_cast<unsigned char>(c);
     return byte < 0x20 || byte == 0x7f;
   });
-  return plain ? std::string(name) : quoted(name);
+  return plain ? std::string(name) : quoted_name(name);
 }
 
 std::string secret_what(std::string_view domain, std::string_view secret) {
-  return "secret " + quoted(secret) + " of domain " + quoted(domain);
+  return "secret " + quoted_name(secret) + " of domain " + quoted_name(domain);
 }
 
 std::string owner_what(std::string_view domain, std::string_view owner) {
-  return "owner entry of " + quoted(owner) + " in domain " + quoted(domain);
+  return "owner entry of " + quoted_name(owner) + " in domain " + quoted_name(domain);
 }
 
 std::string public_key_what(std::string_view domain) {
-  return "public-key of domain " + quoted(domain);
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) {
-    if (!out.empty()) {
-      out += ", ";
-    }
-    out += name;
-  }
-  return out;
+  return "public-key of domain " + quoted_name(domain);
 }
 
 std::int64_t system_clock_seconds() {
@@ -75,7 +61,7 @@ bool is_valid_secret_name(std::string_view name) {
 
 void check_secret_name(std::string_view name) {
   if (!is_valid_secret_name(name)) {
-    throw StoreError("invalid secret name " + quoted(name) +
+    throw StoreError("invalid secret name " + quoted_name(name) +
                      ": it must start with a letter and hold only ASCII letters, digits, '-' and '_'");
   }
 }
@@ -88,7 +74,7 @@ void check_secret_name(std::string_view name) {
 void check_name_text(std::string_view kind, std::string_view name) {
   for (const std::string_view line_break : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9"}) {
     if (name.find(line_break) != std::string_view::npos) {
-      throw StoreError(std::string(kind) + " name " + quoted(name) +
+      throw StoreError(std::string(kind) + " name " + quoted_name(name) +
                        " holds a Unicode line break (NEL, LS or PS), which would not read back the same");
     }
   }
@@ -133,7 +119,8 @@ void validate_fields(const FileData& data) {
     }
     for (const auto& [secret, value] : domain.secrets) {
       if (!is_valid_secret_name(secret)) {
-        throw StoreError("invalid secret name " + quoted(secret) + " in domain " + quoted(domain_name));
+        throw StoreError("invalid secret name " + quoted_name(secret) + " in domain " +
+                         quoted_name(domain_name));
       }
       (void)decode_secret(value, domain_name, secret);
     }
@@ -194,14 +181,14 @@ crypto::Pwdkm custodian_record(const FileData& data, std::string_view custodian)
 void check_unlocked(const FileData& data, const UnlockedCustodian& who) {
   const auto found = data.custodians.find(who.name);
   if (found == data.custodians.end()) {
-    throw CredentialError("no key custodian named " + quoted(who.name));
+    throw CredentialError("no key custodian named " + quoted_name(who.name));
   }
   // An UnlockedCustodian from another load of the file (or before a rekey)
   // no longer matches; refuse rather than seal to a stale key.
   const crypto::Pwdkm record = crypto::decode_pwdkm(found->second, who.name);
   if (who.secret_key.size() != crypto::k_key_size ||
       !crypto::equal_bytes(who.public_key, record.public_key)) {
-    throw CredentialError("the credentials of key custodian " + quoted(who.name) +
+    throw CredentialError("the credentials of key custodian " + quoted_name(who.name) +
                           " no longer match the file");
   }
 }
@@ -240,7 +227,7 @@ void replace_custodian_key(FileData& data, const AuditClock& clock, const Unlock
   }
   const std::string pwdkm = crypto::encode_pwdkm(record);
   std::string entry = audit_entry(clock, std::string(action) + " for " + who.name + " (updated domains -> " +
-                                             joined(owned) + ")");
+                                             join(owned, ", ") + ")");
   for (auto& [domain_name, owner_entry] : new_entries) {
     data.domains.at(domain_name).owners[who.name] = std::move(owner_entry);
   }
@@ -285,7 +272,7 @@ KeyType parse_key_type(std::string_view name) {
   if (name == "raw") {
     return KeyType::raw;
   }
-  throw StoreError("unknown key type " + quoted(name) + " (expected hard, fast or raw)");
+  throw StoreError("unknown key type " + quoted_name(name) + " (expected hard, fast or raw)");
 }
 
 SecureBuffer generate_raw_passphrase() {
@@ -392,13 +379,13 @@ KeyType KeyFile::key_type_of(std::string_view custodian) const {
 UnlockedCustodian KeyFile::unlock(std::string_view custodian, std::string_view passphrase) const {
   const auto found = m_data.custodians.find(std::string(custodian));
   if (found == m_data.custodians.end()) {
-    throw CredentialError("no key custodian named " + quoted(custodian));
+    throw CredentialError("no key custodian named " + quoted_name(custodian));
   }
   const crypto::Pwdkm record = crypto::decode_pwdkm(found->second, custodian);
   SecureBuffer secret_key = crypto::derive_secret_key(record, custodian, passphrase);
   std::string public_key = crypto::public_key_of(secret_key);
   if (!crypto::equal_bytes(public_key, record.public_key)) {
-    throw CredentialError("wrong passphrase for key custodian " + quoted(custodian));
+    throw CredentialError("wrong passphrase for key custodian " + quoted_name(custodian));
   }
   return UnlockedCustodian{std::string(custodian), std::move(secret_key), std::move(public_key)};
 }
@@ -423,7 +410,7 @@ void KeyFile::add_key_custodian(std::string_view name, std::string_view passphra
 
 void KeyFile::remove_key_custodian(std::string_view name) {
   if (!has_custodian(name)) {
-    throw StoreError("no key custodian named " + quoted(name));
+    throw StoreError("no key custodian named " + quoted_name(name));
   }
   const std::string key(name);
   const std::vector<std::string> owned = domains_owned_by(name);
@@ -434,7 +421,7 @@ void KeyFile::remove_key_custodian(std::string_view name) {
     }
   }
   std::string entry =
-      audit_entry(m_clock, "removed key custodian " + key + " (was owner of " + joined(owned) + ")");
+      audit_entry(m_clock, "removed key custodian " + key + " (was owner of " + join(owned, ", ") + ")");
   for (const auto& domain_name : owned) {
     m_data.domains.at(domain_name).owners.erase(key);
   }
@@ -468,11 +455,11 @@ void KeyFile::add_domain(std::string_view domain_name, std::string_view owner) {
   }
   check_name_text("domain", domain_name);
   if (domain_name == "key-custodians" || domain_name == "audit-log") {
-    throw StoreError("domain name " + quoted(domain_name) + " is reserved for a section of the file");
+    throw StoreError("domain name " + quoted_name(domain_name) + " is reserved for a section of the file");
   }
   if (domain_name.substr(0, 4) == "meta") {
     // The reference's schema refuses top-level keys starting with "meta".
-    throw StoreError("domain name " + quoted(domain_name) +
+    throw StoreError("domain name " + quoted_name(domain_name) +
                      " cannot start with 'meta' (pocket_protector could not load the file)");
   }
   if (has_domain(domain_name)) {
@@ -542,7 +529,7 @@ void KeyFile::rotate_domain_key(std::string_view domain_name, const UnlockedCust
   for (const auto& owner_entry : current.owners) {
     const auto& owner_name = owner_entry.first;
     if (!has_custodian(owner_name)) {
-      throw StoreError("owner " + quoted(owner_name) + " of domain " + quoted(domain_name) +
+      throw StoreError("owner " + quoted_name(owner_name) + " of domain " + quoted_name(domain_name) +
                        " is not a key custodian; remove it before rotating");
     }
     next.owners.emplace(owner_name,
@@ -579,7 +566,7 @@ void KeyFile::set_secret(std::string_view domain_name, std::string_view name, st
 
 void KeyFile::remove_secret(std::string_view domain_name, std::string_view name) {
   if (find_domain(m_data, domain_name).secrets.count(std::string(name)) == 0) {
-    throw StoreError("no secret named " + quoted(name) + " in domain " + quoted(domain_name));
+    throw StoreError("no secret named " + quoted_name(name) + " in domain " + quoted_name(domain_name));
   }
   std::string entry =
       audit_entry(m_clock, "removed secret " + std::string(name) + " from " + std::string(domain_name));

@@ -6,6 +6,7 @@
 #include <yaml.h>
 
 #include "store/errors.hpp"
+#include "store/text.hpp"
 #include "store/yaml_emitter.hpp"
 #include "store/yaml_resolver.hpp"
 
@@ -75,29 +76,7 @@ std::string_view event_kind(const yaml_event_t& event) {
 // long names shortened. Only names (domains, custodians, keys) are quoted,
 // never values.
 std::string quote_name(std::string_view name) {
-  std::string out = "'";
-  std::size_t shown = 0; // characters, so a cut never splits a UTF-8 sequence
-  for (char c : name) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool continuation = (byte & 0xC0) == 0x80;
-    if (!continuation && shown == k_max_quoted_name) {
-      out += "...";
-      break;
-    }
-    if (byte < 0x20 || byte == 0x7F) {
-      static constexpr char k_hex[] = "0123456789abcdef";
-      out += "\\x";
-      out += k_hex[byte >> 4];
-      out += k_hex[byte & 0xF];
-    } else {
-      out += c;
-    }
-    if (!continuation) {
-      ++shown;
-    }
-  }
-  out += "'";
-  return out;
+  return quoted_name(name, k_max_quoted_name);
 }
 
 bool is_valid_secret_name(std::string_view name) {

@@ -54,6 +54,14 @@ added secret API_KEY in dev
 added secret db-url in prod
 created domain empty with owner alice@example.com"
 
+# An empty entry (a hand-edited file) is an empty line, as the reference
+# prints it: one line per entry, whatever they hold.
+printf "audit-log:\n- ''\n- x -- y\n- ''\nkey-custodians: {}\n" >"$WORK/empty-entry.yaml"
+run '' list-audit-log --file "$WORK/empty-entry.yaml"
+expect_rc 0 "list-audit-log with empty entries"
+[ "$(wc -l <"$SCRATCH/out")" = 3 ] || fail "empty audit entries: $(od -c "$SCRATCH/out")"
+expect_eq "empty entries kept" "$OUT" $'\nx -- y'
+
 run '' list-domain-secrets nope
 expect_rc 1 "unknown domain"
 expect_contains "names the domain" "$ERR" "nope"
