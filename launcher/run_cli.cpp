@@ -165,7 +165,8 @@ std::optional<double> seconds_of(const std::string& text, const char* option) {
   }
   auto value = parse_duration(text);
   if (!value) {
-    throw ValueError(std::string("invalid duration for ") + option + ": " + text);
+    throw ValueError(std::string("invalid duration for ") + option + ": " + text +
+                     " (seconds, or a number with suffix s, m, h or d; at most 1000000000 s, about 31 years)");
   }
   return value;
 }

@@ -163,10 +163,17 @@ std::optional<double> parse_duration(std::string_view text) {
   double value = 0;
   const auto* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || !(value >= 0) || value > 1e9) {
+  if (text.empty() || ec != std::errc() || ptr != end || !(value >= 0)) {
     return std::nullopt;
   }
-  return value * scale;
+  // The bound applies to the converted value: checked before the unit,
+  // 106752d passed and overflowed the timer's nanoseconds into a deadline
+  // 16 ms away.
+  const double seconds = value * scale;
+  if (!(seconds <= k_max_duration_seconds)) {
+    return std::nullopt;
+  }
+  return seconds;
 }
 
 namespace {

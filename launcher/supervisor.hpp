@@ -65,8 +65,13 @@ int exec_command(const std::vector<std::string>& argv, char** envp, const Superv
 // when it names no signal.
 std::optional<int> parse_signal(std::string_view text);
 
+// The longest duration any option takes: about 31.7 years, far below what
+// a steady_clock deadline in nanoseconds can hold (292 years).
+inline constexpr double k_max_duration_seconds = 1e9;
+
 // Parses a duration as timeout(1) does: a number with an optional suffix s,
-// m, h or d. nullopt when malformed or negative.
+// m, h or d. nullopt when malformed, negative, or longer than
+// k_max_duration_seconds once the suffix is applied.
 std::optional<double> parse_duration(std::string_view text);
 
 // Marks the launcher non-dumpable (PR_SET_DUMPABLE 0: no core, no ptrace or

@@ -58,4 +58,17 @@ sleep 0.5
 alive "$LAUNCHER" || fail "launcher ended although the child ignores SIGTERM"
 kill -KILL "$(child_of "$LAUNCHER")" "$(cat "$TMP/grandchild3")"
 wait "$LAUNCHER" 2>/dev/null || true
+
+# Durations past the bound once their unit is applied are usage errors
+# (125, one line), not deadlines that overflow and fire at once; the
+# largest allowed value still waits.
+for option in "--timeout 106752d" "--timeout 2562048h" "--stop-timeout 1000000d" \
+  "--reap-descendants 11575d" "--timeout 1000000001"; do
+  # shellcheck disable=SC2086
+  expect_code 125 run $option -- true 2>"$TMP/bound"
+  [ "$(wc -l <"$TMP/bound")" -eq 1 ] || fail "$option: not one line: $(cat "$TMP/bound")"
+  grep -q "invalid duration for ${option%% *}" "$TMP/bound" || fail "$option: $(cat "$TMP/bound")"
+done
+# (7, not 124: the deadline did not fire.)
+expect_code 7 run --timeout 11574d --stop-timeout 1000000000s -- sh -c 'sleep 0.2; exit 7'
 echo ok
