@@ -32,7 +32,7 @@ struct SubcommandInfo {
 const std::vector<std::string_view> k_common_flags = {"--help", "--file", "--confirm"};
 const std::vector<std::string_view> k_credential_flags = {"--non-interactive", "--ignore-env", "--user",
                                                           "--passphrase-file", "--passphrase-credential",
-                                                          "--env-prefix"};
+                                                          "--env-prefix", "--allow-expensive-kdf"};
 
 struct FlagInfo {
   std::string_view name;
@@ -58,6 +58,10 @@ const std::vector<FlagInfo>& flag_infos() {
       {"--env-prefix", "--env-prefix ENV_PREFIX",
        "env var prefix for USER and PASSPHRASE credentials (default: PPROTECT, overridable via "
        "PPROTECT_ENV_PREFIX env var)"},
+      {"--allow-expensive-kdf", "--allow-expensive-kdf",
+       "derive a custodian's key even when its record asks for more Argon2id time or memory than "
+       "pocket_protector ever writes (opslimit 4, 256 MiB); refused by default, as a hostile file could "
+       "stall every command for hours"},
       {"--key-type", "--key-type KEY_TYPE",
        "custodian key type: hard (default, slow KDF), fast (quick KDF), or raw (no KDF, generated key)"},
       {"--new-passphrase-file", "--new-passphrase-file PATH",
@@ -110,13 +114,15 @@ const std::vector<SubcommandInfo>& subcommands() {
       {"set-key-custodian-passphrase", "Access Management", "update a key custodian passphrase",
        "Asks \"User email: \" (or -u), the current passphrase (or --passphrase-file) and the new one twice (or "
        "--new-passphrase-file). Credential environment variables are not used.",
-       "", with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type"})},
+       "", with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type",
+                                 "--allow-expensive-kdf"})},
       {"rekey-custodian", "Access Management",
        "change a custodian key type (hard/fast/raw) and passphrase, re-encrypting all owned domains",
        "Asks \"User email: \" (or -u) and the current passphrase (or --passphrase-file), then the new "
        "passphrase twice (or --new-passphrase-file) for hard/fast, or generates and shows a raw key that must be "
        "confirmed with YES.",
-       "", with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type"})},
+       "", with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type",
+                                 "--allow-expensive-kdf"})},
       {"add-domain", "Domain Management", "add a new domain to the protected",
        "The acting user becomes its first owner. Asks \"Domain name: \" unless --domain is given.", "",
        with_credentials({"--domain"})},
@@ -451,6 +457,7 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
   app.add_flag("--confirm", options.confirm);
   app.add_flag("--non-interactive", options.non_interactive);
   app.add_flag("--ignore-env", options.ignore_env);
+  app.add_flag("--allow-expensive-kdf", options.allow_expensive_kdf);
   app.add_option("-u,--user", options.user);
   app.add_option("--passphrase-file", options.passphrase_file);
   app.add_option("--passphrase-credential", options.passphrase_credential);

@@ -25,6 +25,7 @@ struct CliOptions {
   bool confirm = false;
   bool non_interactive = false;
   bool ignore_env = false;
+  bool allow_expensive_kdf = false;
   std::optional<std::string> user;
   std::optional<std::string> passphrase_file;
   std::optional<std::string> passphrase_credential;

@@ -156,6 +156,7 @@ policy::CredentialOptions credential_options(const CliOptions& options) {
   out.env_prefix = options.env_prefix;
   out.ignore_env = options.ignore_env;
   out.non_interactive = options.non_interactive;
+  out.allow_expensive_kdf = options.allow_expensive_kdf;
   out.missing_report = policy::CredentialOptions::MissingReport::reference_message;
   return out;
 }
@@ -217,6 +218,8 @@ store::UnlockedCustodian own_custodian(Context& ctx, const store::KeyFile& file)
     }
     credentials.passphrase = std::move(*answer);
   }
+  credentials.expensive_kdf =
+      ctx.options.allow_expensive_kdf ? store::ExpensiveKdf::allow : store::ExpensiveKdf::refuse;
   return policy::unlock(file, credentials);
 }
 

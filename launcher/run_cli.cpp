@@ -73,6 +73,10 @@ void add_options(CLI::App& app, Parsed& parsed) {
   app.add_flag("--ignore-env", credentials.ignore_env, "Do not read credentials from the environment");
   app.add_flag("--non-interactive", credentials.non_interactive,
                "Never prompt: fail at once when no other source has the credentials");
+  app.add_flag("--allow-expensive-kdf", credentials.allow_expensive_kdf,
+               "Derive the custodian's key even when its record asks for more Argon2id time or memory than "
+               "pocket_protector ever writes (opslimit 4, 256 MiB); refused by default: a hostile file could "
+               "stall every start for hours");
   auto& environment = request.environment;
   app.add_option("--prefix", environment.prefix, "Name each variable P_<secret name>")->type_name("P");
   app.add_flag("--uppercase", environment.uppercase,

@@ -249,6 +249,7 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
 
   creds.user = std::move(*user);
   creds.passphrase = std::move(*passphrase);
+  creds.expensive_kdf = options.allow_expensive_kdf ? store::ExpensiveKdf::allow : store::ExpensiveKdf::refuse;
   return creds;
 }
 

@@ -23,6 +23,7 @@ struct CredentialOptions {
   std::optional<std::string> env_prefix;                // --env-prefix; else $PPROTECT_ENV_PREFIX, else PPROTECT
   bool ignore_env = false;                              // --ignore-env
   bool non_interactive = false;                         // --non-interactive
+  bool allow_expensive_kdf = false;                     // --allow-expensive-kdf
   // How --non-interactive reports a missing value: pprotect answers with the
   // reference's bad-credentials message (scripts match on it), pprotect-run
   // names the sources it tried, as issue #4 asks.
@@ -53,6 +54,9 @@ struct Credentials {
   store::SecureBuffer passphrase;
   std::string user_source;       // as named in the reference's error message
   std::string passphrase_source;
+  // From CredentialOptions::allow_expensive_kdf: unlock may run a derivation
+  // costlier than the reference ever asks for.
+  store::ExpensiveKdf expensive_kdf = store::ExpensiveKdf::refuse;
 };
 
 // The prefix in force: options.env_prefix, else $PPROTECT_ENV_PREFIX, else

@@ -6,7 +6,7 @@ namespace pprotect::policy {
 
 store::UnlockedCustodian unlock(const store::KeyFile& file, const Credentials& credentials) {
   try {
-    return file.unlock(credentials.user, credentials.passphrase.view());
+    return file.unlock(credentials.user, credentials.passphrase.view(), credentials.expensive_kdf);
   } catch (const store::CredentialError&) {
     // The store's message may say which check failed; the reference gives one
     // message for an unknown user and a wrong passphrase alike, naming only

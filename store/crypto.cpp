@@ -183,6 +183,10 @@ Pwdkm decode_pwdkm(std::string_view text, std::string_view custodian) {
   return record;
 }
 
+bool exceeds_reference_cost(const Pwdkm& record) {
+  return record.kind != KeyType::raw && (record.opslimit > k_hard_opslimit || record.memlimit > k_hard_memlimit);
+}
+
 bool is_raw_passphrase(std::string_view passphrase) {
   if (passphrase.size() != 66 || passphrase.front() != 'P' || passphrase.back() != 'P') {
     return false;

@@ -49,6 +49,11 @@ std::string encode_pwdkm(const Pwdkm& record);
 // or a wrong length.
 [[nodiscard]] Pwdkm decode_pwdkm(std::string_view text, std::string_view custodian);
 
+// True when a record's Argon2id limits exceed, either of them, those of a
+// hard custodian (opslimit 4, memlimit 256 MiB): the strongest record the
+// reference writes. Only v1 records store limits; v0 and v2 never exceed.
+[[nodiscard]] bool exceeds_reference_cost(const Pwdkm& record);
+
 // A fresh record for a new passphrase: random salt, kind's limits, and the
 // derived public key. Throws StoreError when a raw passphrase is not
 // "P" + 64 lowercase hex + "P".

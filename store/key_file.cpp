@@ -376,12 +376,21 @@ KeyType KeyFile::key_type_of(std::string_view custodian) const {
 
 // --- credentials ---
 
-UnlockedCustodian KeyFile::unlock(std::string_view custodian, std::string_view passphrase) const {
+UnlockedCustodian KeyFile::unlock(std::string_view custodian, std::string_view passphrase,
+                                  ExpensiveKdf expensive) const {
   const auto found = m_data.custodians.find(std::string(custodian));
   if (found == m_data.custodians.end()) {
     throw CredentialError("no key custodian named " + quoted_name(custodian));
   }
   const crypto::Pwdkm record = crypto::decode_pwdkm(found->second, custodian);
+  if (expensive == ExpensiveKdf::refuse && crypto::exceeds_reference_cost(record)) {
+    // Checked before deriving: the derivation itself is the attack.
+    throw StoreError("key custodian " + quoted_name(custodian) + " asks for an Argon2id cost beyond the strongest "
+                     "pocket_protector writes (opslimit " + std::to_string(record.opslimit) + ", memlimit " +
+                     std::to_string(record.memlimit) + "; at most " + std::to_string(crypto::k_hard_opslimit) +
+                     " and " + std::to_string(crypto::k_hard_memlimit) +
+                     "): refusing; --allow-expensive-kdf accepts it");
+  }
   SecureBuffer secret_key = crypto::derive_secret_key(record, custodian, passphrase);
   std::string public_key = crypto::public_key_of(secret_key);
   if (!crypto::equal_bytes(public_key, record.public_key)) {

@@ -33,6 +33,12 @@ struct UnlockedCustodian {
   std::string public_key;  // 32 raw bytes
 };
 
+// Whether unlock accepts a custodian record whose stored Argon2id limits
+// exceed the strongest the reference writes (a hard custodian's opslimit 4
+// and 256 MiB). The file sets the cost; anyone who can commit to it could
+// otherwise make every command run for hours or take gigabytes.
+enum class ExpensiveKdf { refuse, allow };
+
 // Decrypted secrets of one domain: name -> plaintext, in name order.
 using SecretValues = std::map<std::string, SecureBuffer>;
 
@@ -65,8 +71,11 @@ public:
   // --- credentials ---
   // Derives the custodian's key once and checks it against the stored public
   // key. Throws CredentialError when the custodian is unknown or the
-  // passphrase is wrong.
-  [[nodiscard]] UnlockedCustodian unlock(std::string_view custodian, std::string_view passphrase) const;
+  // passphrase is wrong, and StoreError naming the custodian when its
+  // record asks for a costlier derivation than the reference ever writes
+  // (unless expensive is allow).
+  [[nodiscard]] UnlockedCustodian unlock(std::string_view custodian, std::string_view passphrase,
+                                         ExpensiveKdf expensive = ExpensiveKdf::refuse) const;
 
   // --- custodians ---
   // Throws StoreError when the name is taken or empty.

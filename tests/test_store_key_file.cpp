@@ -193,6 +193,72 @@ TEST_CASE("Unlocking checks the passphrase against the stored public key") {
   CHECK_THROWS_AS(file.unlock("mallory", "alice pass"), CredentialError);
 }
 
+namespace {
+
+// A file whose custodian "mallory@example.com" has a v1 record with the
+// given Argon2id limits, valid for passphrase "mallory pass".
+KeyFile file_with_limits(std::uint32_t opslimit, std::uint32_t memlimit, bool derive_public_key) {
+  KeyFile base = sample_file();
+  crypto::Pwdkm record;
+  record.kind = KeyType::fast;
+  record.opslimit = opslimit;
+  record.memlimit = memlimit;
+  record.salt = std::string(crypto::k_salt_size, 's');
+  record.public_key = std::string(crypto::k_key_size, 'k');
+  if (derive_public_key) {
+    record.public_key = crypto::public_key_of(crypto::derive_secret_key(record, "mallory@example.com", "mallory pass"));
+  }
+  pprotect::store::FileData data = base.data();
+  data.custodians["mallory@example.com"] = crypto::encode_pwdkm(record);
+  return KeyFile::parse(pprotect::store::emit_protected_yaml(data), "hostile.yaml", fixed_clock());
+}
+
+} // namespace
+
+TEST_CASE("A custodian record asking for more Argon2id cost than the reference writes is refused before deriving") {
+  struct Limits {
+    std::uint32_t opslimit;
+    std::uint32_t memlimit;
+  };
+  for (const Limits limits : {Limits{0xFFFFFFFFU, 67108864U}, Limits{2U, 0xFFFFFFFFU}, Limits{5U, 8192U * 1024U},
+                              Limits{4U, 268435456U + 1024U}}) {
+    CAPTURE(limits.opslimit, limits.memlimit);
+    const KeyFile file = file_with_limits(limits.opslimit, limits.memlimit, false);
+    const auto before = crypto::argon2_derivation_count();
+    try {
+      (void)file.unlock("mallory@example.com", "mallory pass");
+      FAIL("unlocked");
+    } catch (const CredentialError&) {
+      FAIL("refused as bad credentials, which hides the cause");
+    } catch (const StoreError& error) {
+      const std::string message = error.what();
+      CHECK(message.find("'mallory@example.com'") != std::string::npos);
+      CHECK(message.find("--allow-expensive-kdf") != std::string::npos);
+      CHECK(message.find('\n') == std::string::npos);
+    }
+    CHECK(crypto::argon2_derivation_count() == before);
+    // Other custodians of the same file are not affected.
+    CHECK(file.unlock(k_alice, k_alice_pass).name == k_alice);
+  }
+}
+
+TEST_CASE("The strongest limits the reference writes are accepted, and allow accepts more") {
+  // A hard custodian's own limits stored in a v1 record: not beyond the bound.
+  CHECK_FALSE(crypto::exceeds_reference_cost(
+      crypto::Pwdkm{KeyType::fast, crypto::k_hard_opslimit, crypto::k_hard_memlimit, {}, {}}));
+  CHECK(crypto::exceeds_reference_cost(
+      crypto::Pwdkm{KeyType::fast, crypto::k_hard_opslimit + 1, crypto::k_fast_memlimit, {}, {}}));
+  // Opslimit 5 with 8 MiB is cheap to run here but beyond the bound.
+  const KeyFile file = file_with_limits(5, 8192U * 1024U, true);
+  CHECK_THROWS_AS(file.unlock("mallory@example.com", "mallory pass"), StoreError);
+  const auto before = crypto::argon2_derivation_count();
+  const auto who = file.unlock("mallory@example.com", "mallory pass", pprotect::store::ExpensiveKdf::allow);
+  CHECK(who.name == "mallory@example.com");
+  CHECK(crypto::argon2_derivation_count() == before + 1);
+  CHECK_THROWS_AS(file.unlock("mallory@example.com", "wrong", pprotect::store::ExpensiveKdf::allow),
+                  CredentialError);
+}
+
 TEST_CASE("A wrong passphrase on a fixture is a credential error") {
   const KeyFile file = KeyFile::parse(read_fixture("raw.yaml"), "raw.yaml");
   CHECK_THROWS_AS(file.unlock("ci@example.com", raw_passphrase('0')), CredentialError);

@@ -38,7 +38,7 @@ _pprotect_run() {
   esac
 
   COMPREPLY=($(compgen -W "-h --help --version -f --file -d --domain -u --user --passphrase-file
-    --passphrase-credential --env-prefix --ignore-env --non-interactive --prefix --uppercase
+    --passphrase-credential --env-prefix --ignore-env --non-interactive --allow-expensive-kdf --prefix --uppercase
     --no-passthrough --only --allow-any-name --allow-loader-variables --exec --signal-group --parent-death-signal
     --stop-timeout --timeout --reap-descendants -q --quiet --" -- "$cur"))
 }

@@ -13,7 +13,7 @@ _pprotect() {
     set-key-custodian-passphrase rekey-custodian add-domain add-owner list-domains
     rotate-domain-keys migrate-owner rm-owner rm-domain add-secret list-domain-secrets
     list-all-secrets update-secret rm-secret decrypt-domain exec"
-  local flags="-h --help --file --confirm --non-interactive --ignore-env -u --user
+  local flags="-h --help --file --confirm --non-interactive --ignore-env --allow-expensive-kdf -u --user
     --passphrase-file --passphrase-credential --new-passphrase-file --env-prefix --key-type
     --domain --secret --owner --value-file -y --yes --output-format --prefix --uppercase
     --no-passthrough"
