@@ -193,8 +193,12 @@ void check_unlocked(const FileData& data, const UnlockedCustodian& who) {
   }
 }
 
-SecureBuffer domain_secret_key(const FileData& file, std::string_view domain_name,
-                               const UnlockedCustodian& who) {
+// Whether domain_secret_key insists that the domain's stored public key is
+// the one of the private key its owner entry holds.
+enum class PublicKeyCheck { required, skipped };
+
+SecureBuffer domain_secret_key(const FileData& file, std::string_view domain_name, const UnlockedCustodian& who,
+                               PublicKeyCheck check = PublicKeyCheck::required) {
   const DomainData& data = find_domain(file, domain_name);
   const auto found = data.owners.find(who.name);
   if (found == data.owners.end()) {
@@ -206,8 +210,23 @@ SecureBuffer domain_secret_key(const FileData& file, std::string_view domain_nam
   if (secret_key.size() != crypto::k_key_size) {
     throw StoreError("wrong key size in " + owner_what(domain_name, who.name));
   }
+  // WARNING: anyone can edit meta.public-key, and add-secret seals to it
+  // without credentials: a replaced key sends every new secret to whoever
+  // holds its private half, or to nobody. Whoever holds the real private
+  // key is the first to be able to notice, so every such command checks.
+  if (check == PublicKeyCheck::required &&
+      !crypto::equal_bytes(crypto::public_key_of(secret_key), decode_public_key(data.public_key, domain_name))) {
+    throw StoreError("the public-key of domain " + quoted_name(domain_name) +
+                     " is not the one of its private key (the file was altered): secrets added since are "
+                     "sealed to another key; an owner can repair it with rotate-domain-keys");
+  }
   return secret_key;
 }
+
+// Opens every secret of the domain with its private key (on a few threads
+// for big domains). Throws StoreError naming the first secret that does
+// not open.
+SecretValues open_secrets(const FileData& file, std::string_view domain_name, const SecureBuffer& domain_key);
 
 // Gives a custodian a new passphrase and kind, re-sealing the key of every
 // domain it owns to its new public key. who was checked by the caller.
@@ -528,7 +547,31 @@ void KeyFile::remove_owner(std::string_view domain_name, std::string_view owner)
 void KeyFile::rotate_domain_key(std::string_view domain_name, const UnlockedCustodian& owner) {
   check_unlocked(m_data, owner);
   const DomainData& current = find_domain(m_data, domain_name);
-  const SecretValues values = decrypt_domain(domain_name, owner);
+  // Rotation is also the repair of a replaced public key: it writes a new
+  // keypair, so the stored public key is not required to match. Secrets
+  // sealed to the replaced key cannot be opened; they are named, to be
+  // removed (or re-added) first, rather than dropped here.
+  const SecureBuffer domain_key = domain_secret_key(m_data, domain_name, owner, PublicKeyCheck::skipped);
+  if (!crypto::equal_bytes(crypto::public_key_of(domain_key), decode_public_key(current.public_key, domain_name))) {
+    std::vector<std::string> sealed_elsewhere;
+    const std::string public_key = crypto::public_key_of(domain_key);
+    for (const auto& [name, b64] : current.secrets) {
+      const std::string ciphertext = decode_secret(b64, domain_name, name);
+      SecureBuffer plaintext(ciphertext.size() - crypto::k_seal_overhead);
+      try {
+        crypto::seal_open_into(ciphertext, public_key, domain_key, plaintext, secret_what(domain_name, name));
+      } catch (const StoreError&) {
+        sealed_elsewhere.push_back(shown(name));
+      }
+    }
+    if (!sealed_elsewhere.empty()) {
+      throw StoreError("cannot rotate domain " + quoted_name(domain_name) + ": its public-key was altered and " +
+                       join(sealed_elsewhere, ", ") +
+                       " were sealed to that key, which this domain cannot open; remove them with rm-secret "
+                       "(and add them again after rotating)");
+    }
+  }
+  const SecretValues values = open_secrets(m_data, domain_name, domain_key);
   crypto::BoxKeypair keypair = crypto::generate_box_keypair();
   DomainData next;
   next.public_key = crypto::encode_field(keypair.public_key);
@@ -601,10 +644,16 @@ void KeyFile::truncate_audit_log(std::size_t max_entries) {
 
 SecretValues KeyFile::decrypt_domain(std::string_view domain_name, const UnlockedCustodian& owner) const {
   check_unlocked(m_data, owner);
-  const DomainData& data = find_domain(m_data, domain_name);
-  const SecureBuffer domain_key = domain_secret_key(m_data, domain_name, owner);
-  // Open with the public key derived from the domain key: a tampered
-  // public-key field cannot then redirect anything.
+  return open_secrets(m_data, domain_name, domain_secret_key(m_data, domain_name, owner));
+}
+
+namespace {
+
+SecretValues open_secrets(const FileData& file, std::string_view domain_name, const SecureBuffer& domain_key) {
+  const DomainData& data = find_domain(file, domain_name);
+  // Open with the public key derived from the domain key, which
+  // domain_secret_key checked against the stored one (or rotation is
+  // replacing it).
   const std::string public_key = crypto::public_key_of(domain_key);
   struct Job {
     const std::string* name;
@@ -676,5 +725,7 @@ SecretValues KeyFile::decrypt_domain(std::string_view domain_name, const Unlocke
   }
   return values;
 }
+
+} // namespace
 
 } // namespace pprotect::store

@@ -541,6 +541,61 @@ TEST_CASE("Rotating a domain key re-seals every secret and every owner") {
   CHECK_THROWS_WITH(file.rotate_domain_key("prod", carol), "carol is not an owner of prod");
 }
 
+namespace {
+
+// sample_file() with prod's meta.public-key replaced by a key of someone
+// else's keypair (whose private half `attacker` holds).
+KeyFile with_replaced_public_key(crypto::BoxKeypair& attacker) {
+  attacker = crypto::generate_box_keypair();
+  pprotect::store::FileData data = sample_file().data();
+  data.domains.at("prod").public_key = crypto::encode_field(attacker.public_key);
+  return KeyFile::parse(pprotect::store::emit_protected_yaml(data), "tampered.yaml", fixed_clock());
+}
+
+} // namespace
+
+TEST_CASE("A replaced domain public key is refused by every command that opens the domain's key") {
+  crypto::BoxKeypair attacker;
+  KeyFile file = with_replaced_public_key(attacker);
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  const std::string why = "the public-key of domain 'prod' is not the one of its private key";
+  CHECK_THROWS_WITH(file.decrypt_domain("prod", alice), Catch::Contains(why));
+  CHECK_THROWS_WITH(file.add_owner("prod", k_bob, alice), Catch::Contains(why));
+  CHECK_THROWS_WITH(file.set_key_custodian_passphrase(alice, raw_passphrase('d')), Catch::Contains(why));
+  CHECK_THROWS_WITH(file.rekey_custodian(alice, raw_passphrase('d'), KeyType::raw), Catch::Contains(why));
+  // Nothing changed on the way.
+  CHECK(file.data().domains.at("prod").owners.size() == 1);
+  CHECK(file.unlock(k_alice, k_alice_pass).name == k_alice);
+}
+
+TEST_CASE("Rotating the domain key repairs a replaced public key") {
+  crypto::BoxKeypair attacker;
+  KeyFile file = with_replaced_public_key(attacker);
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  file.rotate_domain_key("prod", alice);
+  CHECK(decrypted(file, "prod", alice) ==
+        std::map<std::string, std::string>{{"db-pass", "hunter2"},
+                                           {"tls-key", "-----BEGIN KEY-----\nabc\n-----END KEY-----\n"}});
+  file.add_secret("prod", "later", "sealed to the real key");
+  CHECK(decrypted(file, "prod", alice).at("later") == "sealed to the real key");
+}
+
+TEST_CASE("A secret sealed to a replaced public key is named when rotating, and rotation works once it is gone") {
+  crypto::BoxKeypair attacker;
+  KeyFile file = with_replaced_public_key(attacker);
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  // add-secret needs no credentials: it seals to whatever key the file holds.
+  file.add_secret("prod", "NEW_TOKEN", "only the attacker can read this");
+  const auto sealed = crypto::decode_field(file.data().domains.at("prod").secrets.at("NEW_TOKEN"), "t");
+  CHECK(crypto::seal_open(sealed, attacker.public_key, attacker.secret_key, "t").view() ==
+        "only the attacker can read this");
+  CHECK_THROWS_WITH(file.rotate_domain_key("prod", alice),
+                    Catch::Contains("NEW_TOKEN were sealed to that key") && Catch::Contains("rm-secret"));
+  file.remove_secret("prod", "NEW_TOKEN");
+  file.rotate_domain_key("prod", alice);
+  CHECK(decrypted(file, "prod", alice).size() == 2);
+}
+
 TEST_CASE("Truncating the audit log keeps the newest entries") {
   KeyFile file = sample_file();
   auto log = file.audit_log();
