@@ -4,6 +4,9 @@
 
 #include <cerrno>
 #include <csignal>
+#include <dirent.h>
+#include <string_view>
+#include <vector>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -86,16 +89,21 @@ private:
   bool m_active = false;
 };
 
+constexpr std::string_view k_temp_marker = ".pprotect-tmp-";
+
 // A temp file next to the target, removed on destruction unless it was
 // renamed into place. Named "<name>.pprotect-tmp-<random>" so a crash
-// leaves something obviously disposable.
+// leaves something obviously disposable, and flock'ed for as long as its
+// writer lives, so that the next writer can tell an abandoned one
+// (remove_abandoned_temp_files).
 class TempFile {
 public:
   TempFile(const std::filesystem::path& target, mode_t create_mode) {
     const std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : ".";
     for (int attempt = 0; attempt < 16 && !m_fd.valid(); ++attempt) {
       char suffix[24];
-      std::snprintf(suffix, sizeof suffix, ".pprotect-tmp-%08x", static_cast<unsigned>(randombytes_random()));
+      std::snprintf(suffix, sizeof suffix, "%.*s%08x", static_cast<int>(k_temp_marker.size()),
+                    k_temp_marker.data(), static_cast<unsigned>(randombytes_random()));
       m_path = directory / (target.filename().string() + suffix);
       m_fd = FileDescriptor(::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, create_mode));
       if (!m_fd.valid() && errno != EEXIST) {
@@ -106,6 +114,8 @@ public:
     if (!m_fd.valid()) {
       throw StoreError("cannot create a temp file in " + directory.string());
     }
+    // Cannot block: nobody else has this new file open.
+    (void)::flock(m_fd.get(), LOCK_EX | LOCK_NB);
   }
   ~TempFile() {
     if (!m_done) {
@@ -199,9 +209,50 @@ void fill_temp_file(TempFile& temp, const std::string& text, const struct stat* 
   }
 }
 
+// Removes the temp files that writers killed mid-write (SIGKILL, a power
+// cut) left beside the protected file: those whose flock nobody holds.
+// Called with the protected file locked, so no writer of ours is creating
+// one meanwhile (only `init` creates one unlocked, and only for a file that
+// does not exist yet, where no writer runs).
+void remove_abandoned_temp_files(const std::filesystem::path& target) {
+  const std::filesystem::path directory = directory_of(target);
+  const std::string prefix = target.filename().string() + std::string(k_temp_marker);
+  FileDescriptor dir_fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd.valid()) {
+    return;
+  }
+  DIR* dir = ::fdopendir(::dup(dir_fd.get()));
+  if (dir == nullptr) {
+    return;
+  }
+  std::vector<std::string> abandoned;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name(entry->d_name);
+    if (name.size() != prefix.size() + 8 || name.substr(0, prefix.size()) != prefix) {
+      continue;
+    }
+    FileDescriptor fd(::openat(dir_fd.get(), entry->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat status {};
+    if (!fd.valid() || ::fstat(fd.get(), &status) != 0 || !S_ISREG(status.st_mode)) {
+      continue;
+    }
+    // Held by a live writer (of this or another process): leave it.
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+      abandoned.emplace_back(name);
+    }
+  }
+  ::closedir(dir);
+  for (const std::string& name : abandoned) {
+    (void)::unlinkat(dir_fd.get(), name.c_str(), 0);
+  }
+}
+
 void replace_file(const std::filesystem::path& path, const std::string& text, const struct stat& original) {
   const HeldSignals held;
-  TempFile temp(path, 0600);
+  remove_abandoned_temp_files(path);
+  // The protected file's mode from the start, so a temp file left by a
+  // killed writer is no more readable than the file itself.
+  TempFile temp(path, original.st_mode & 0777);
   fill_temp_file(temp, text, &original);
   if (::rename(temp.path().c_str(), path.c_str()) != 0) {
     const int error = errno;

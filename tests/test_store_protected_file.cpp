@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -326,6 +328,57 @@ TEST_CASE("A writer killed by a signal leaves a whole file and no temp file") {
     CHECK(entries_of(dir.path()) == std::vector<std::string>{"protected.yaml"});
     CHECK_NOTHROW(pprotect::store::load_key_file(path));
   }
+}
+
+TEST_CASE("A writer killed by SIGKILL leaves a temp file with the file's mode, which the next writer removes") {
+  TempDir dir;
+  const fs::path path = make_file(dir);
+  ::chmod(path.c_str(), 0640);
+  std::size_t left_behind = 0;
+  for (int round = 0; round < 40 && left_behind == 0; ++round) {
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      for (int i = 0;; ++i) {
+        const std::string name =
+            std::string("k").append(std::to_string(round)).append("_").append(std::to_string(i));
+        pprotect::store::modify_key_file(path, [&](KeyFile& file) { file.add_secret("prod", name, "v"); });
+      }
+    }
+    ::usleep(static_cast<useconds_t>(3000 + (round * 1373) % 20000));
+    REQUIRE(::kill(child, SIGKILL) == 0);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    for (const auto& name : entries_of(dir.path())) {
+      if (name != "protected.yaml") {
+        ++left_behind;
+        CHECK(name.rfind("protected.yaml.pprotect-tmp-", 0) == 0);
+        CHECK(mode_of(dir.path() / name) == 0640);
+      }
+    }
+  }
+  // SIGKILL cannot be held: with 40 tries, some landed mid-write.
+  REQUIRE(left_behind > 0);
+  CHECK(pprotect::store::modify_key_file(path, [](KeyFile& file) { file.add_secret("prod", "after", "v"); }));
+  CHECK(entries_of(dir.path()) == std::vector<std::string>{"protected.yaml"});
+}
+
+TEST_CASE("A temp file a live writer holds is not removed") {
+  TempDir dir;
+  const fs::path path = make_file(dir);
+  const fs::path live = dir.path() / "protected.yaml.pprotect-tmp-0000beef";
+  const fs::path dead = dir.path() / "protected.yaml.pprotect-tmp-0000dead";
+  const fs::path other = dir.path() / "protected.yaml.pprotect-tmp-notmine";
+  for (const auto& p : {live, dead, other}) {
+    std::ofstream(p) << "x";
+  }
+  const int fd = ::open(live.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX) == 0);
+  CHECK(pprotect::store::modify_key_file(path, [](KeyFile& file) { file.add_secret("prod", "x", "v"); }));
+  ::close(fd);
+  CHECK(entries_of(dir.path()) == std::vector<std::string>{"protected.yaml", "protected.yaml.pprotect-tmp-0000beef",
+                                                          "protected.yaml.pprotect-tmp-notmine"});
 }
 
 TEST_CASE("A symlinked protected file stays a symlink") {
