@@ -8,6 +8,9 @@
 #include <set>
 
 #include <pthread.h>
+#include <sys/stat.h>
+#include <cerrno>
+#include <cstring>
 #include <signal.h>
 #include <unistd.h>
 
@@ -99,7 +102,7 @@ std::string strip(std::string_view text) {
 // whitespace stripped.
 store::SecureBuffer read_passphrase_file(const std::string& path) {
   const fs::path absolute = fs::absolute(path).lexically_normal();
-  store::SecureBuffer raw = read_secret_file(absolute.string());
+  store::SecureBuffer raw = read_secret_file(absolute.string(), sys::InputKind::file_or_pipe);
   std::string_view text = raw.view();
   const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0 || (c >= 0x1c && c <= 0x1f); };
   while (!text.empty() && is_space(text.front())) {
@@ -127,11 +130,18 @@ store::KeyType key_type_option(const CliOptions& options, store::KeyType fallbac
   throw CommandUsageError("--key-type must be one of: hard, fast, raw");
 }
 
+// Only a missing file is "not found": a symlink loop, a trailing slash on a
+// file or a denied directory say what they are.
 void require_file(const Context& ctx) {
-  std::error_code ignored;
-  if (!fs::exists(ctx.path, ignored)) {
+  struct stat status {};
+  if (::stat(ctx.path.c_str(), &status) == 0) {
+    return;
+  }
+  const int error = errno;
+  if (error == ENOENT) {
     throw store::FileNotFoundError("Protected file not found: " + ctx.path.string());
   }
+  throw store::StoreError("cannot read the protected file " + ctx.path.string() + ": " + std::strerror(error));
 }
 
 void require_writable(const Context& ctx) {
@@ -489,7 +499,7 @@ store::SecureBuffer secret_value(Context& ctx) {
     if (*ctx.options.value_file == "-") {
       return read_all_stdin();
     }
-    return read_secret_file(*ctx.options.value_file);
+    return read_secret_file(*ctx.options.value_file, sys::InputKind::file_or_stream);
   }
   auto answer = ctx.prompter.ask_line_secure("Secret value: ");
   if (!answer) {

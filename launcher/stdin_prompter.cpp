@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "store/errors.hpp"
+#include "store/protected_file.hpp"
+#include "sys/file_descriptor.hpp"
+#include "sys/input_file.hpp"
 
 namespace pprotect::launcher {
 
@@ -118,11 +121,19 @@ std::optional<store::SecureBuffer> read_line_fd0() {
   return store::SecureBuffer::copy_of(line.view().substr(0, used));
 }
 
+// A secret value larger than this could not be written: the protected file
+// holding it would pass store::k_max_file_size.
+constexpr std::size_t k_max_value_size = store::k_max_file_size;
+
 store::SecureBuffer read_all_fd(int fd, const std::string& what) {
   store::SecureBuffer data(4096);
   std::size_t used = 0;
   for (;;) {
     if (used == data.size()) {
+      if (data.size() > k_max_value_size) {
+        throw store::StoreError(what + " is larger than a protected file can hold (" +
+                                std::to_string(k_max_value_size >> 20U) + " MiB)");
+      }
       store::SecureBuffer bigger(data.size() * 2);
       std::memcpy(bigger.data(), data.data(), used);
       data = std::move(bigger);
@@ -212,16 +223,17 @@ std::optional<store::SecureBuffer> StdinPrompter::ask_new_secret(std::string_vie
 
 store::SecureBuffer read_all_stdin() { return read_all_fd(STDIN_FILENO, "standard input"); }
 
-store::SecureBuffer read_secret_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw store::StoreError(std::string(std::strerror(errno)) + " while reading file at \"" + path + "\"");
+store::SecureBuffer read_secret_file(const std::string& path, sys::InputKind kind) {
+  sys::FileDescriptor fd;
+  try {
+    fd = sys::open_input_file(path, kind);
+  } catch (const sys::InputFileError& error) {
+    if (error.error() != 0) {
+      throw store::StoreError(std::string(std::strerror(error.error())) + " while reading file at \"" + path + "\"");
+    }
+    throw store::StoreError("Cannot read file at \"" + path + "\": it is " + error.reason());
   }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  return read_all_fd(fd, "file at \"" + path + "\"");
+  return read_all_fd(fd.get(), "file at \"" + path + "\"");
 }
 
 } // namespace pprotect::launcher

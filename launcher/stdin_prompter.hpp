@@ -10,6 +10,7 @@
 
 #include "policy/credentials.hpp"
 #include "store/secure_buffer.hpp"
+#include "sys/input_file.hpp"
 
 namespace pprotect::launcher {
 
@@ -40,8 +41,9 @@ public:
 // Throws store::StoreError when it cannot be read.
 store::SecureBuffer read_all_stdin();
 
-// Reads a whole file into secure memory, byte for byte. Throws
-// store::StoreError naming the path.
-store::SecureBuffer read_secret_file(const std::string& path);
+// Reads a whole file of the given kind into secure memory, byte for byte.
+// Throws store::StoreError naming the path, also when it is not of that kind
+// (a FIFO is never waited on).
+store::SecureBuffer read_secret_file(const std::string& path, sys::InputKind kind);
 
 } // namespace pprotect::launcher

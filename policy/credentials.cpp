@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "store/text.hpp"
+#include "sys/file_descriptor.hpp"
+#include "sys/input_file.hpp"
 
 namespace pprotect::policy {
 
@@ -40,22 +42,6 @@ store::SecureBuffer stripped(const store::SecureBuffer& raw) {
   return store::SecureBuffer::copy_of(text.substr(begin, end - begin));
 }
 
-// Closes a descriptor on every path out.
-class FileDescriptor {
-public:
-  explicit FileDescriptor(int fd) : m_fd(fd) {}
-  ~FileDescriptor() {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return m_fd; }
-
-private:
-  int m_fd;
-};
 
 std::string read_error(int error, const std::filesystem::path& path) {
   return std::string(std::strerror(error)) + " while reading passphrase from file at \"" + path.string() + "\"";
@@ -66,9 +52,15 @@ std::string read_error(int error, const std::filesystem::path& path) {
 // WARNING: never read through std::string or an ifstream here: their buffers
 // are plain heap memory that is freed unwiped.
 store::SecureBuffer read_secret_file(const std::filesystem::path& path) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    throw CredentialResolutionError(read_error(errno, path));
+  sys::FileDescriptor fd;
+  try {
+    fd = sys::open_input_file(path.string(), sys::InputKind::file_or_pipe);
+  } catch (const sys::InputFileError& error) {
+    if (error.error() != 0) {
+      throw CredentialResolutionError(read_error(error.error(), path));
+    }
+    throw CredentialResolutionError("Cannot read passphrase from file at \"" + path.string() + "\": it is " +
+                                    error.reason());
   }
   store::SecureBuffer content(k_read_chunk);
   std::size_t used = 0;

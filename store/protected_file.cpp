@@ -1,21 +1,24 @@
 #include "store/protected_file.hpp"
 
 #include "store/errors.hpp"
+#include "sys/file_descriptor.hpp"
+#include "sys/input_file.hpp"
 
 #include <cerrno>
 #include <csignal>
-#include <dirent.h>
-#include <string_view>
-#include <vector>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <string_view>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 // Locking: an exclusive flock on the protected file itself. A write
 // replaces the file by rename, so the inode a waiter locked may no longer be
@@ -32,37 +35,7 @@ std::string errno_text(int error) {
   return std::strerror(error);
 }
 
-// An owned file descriptor.
-class FileDescriptor {
-public:
-  FileDescriptor() = default;
-  explicit FileDescriptor(int fd) : m_fd(fd) {}
-  ~FileDescriptor() { reset(); }
-  FileDescriptor(FileDescriptor&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  FileDescriptor& operator=(FileDescriptor&& other) noexcept {
-    if (this != &other) {
-      reset();
-      m_fd = std::exchange(other.m_fd, -1);
-    }
-    return *this;
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-
-  int get() const { return m_fd; }
-  bool valid() const { return m_fd >= 0; }
-  // Closes now and reports a failed close (which can mean lost data).
-  int close_checked() { return ::close(std::exchange(m_fd, -1)); }
-
-private:
-  void reset() {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-      m_fd = -1;
-    }
-  }
-  int m_fd = -1;
-};
+using sys::FileDescriptor;
 
 // Holds SIGINT, SIGTERM, SIGHUP and SIGQUIT while a temp file exists, so an
 // interrupt arrives after the temp file is renamed or removed, not between.
@@ -152,11 +125,27 @@ void write_all(int fd, const std::string& text, const std::filesystem::path& whe
   }
 }
 
+std::string too_large(const std::filesystem::path& path) {
+  return path.string() + " is too large for a protected file (more than " + std::to_string(k_max_file_size >> 20U) +
+         " MiB)";
+}
+
+// What we write must load again.
+void check_size_to_write(const std::filesystem::path& path, const std::string& text) {
+  if (text.size() > k_max_file_size) {
+    throw StoreError("the change would make " + path.string() + " larger than a protected file may be (" +
+                     std::to_string(k_max_file_size >> 20U) + " MiB)");
+  }
+}
+
 std::string read_all(int fd, const std::filesystem::path& path) {
   std::string text;
   char buffer[65536];
   off_t offset = 0;
   for (;;) {
+    if (text.size() > k_max_file_size) {
+      throw StoreError(too_large(path));
+    }
     const ssize_t n = ::pread(fd, buffer, sizeof buffer, offset);
     if (n < 0) {
       if (errno == EINTR) {
@@ -293,6 +282,24 @@ void create_file(const std::filesystem::path& path, const std::string& text) {
   sync_directory(directory_of(path));
 }
 
+// Opens the protected file, a regular file and nothing else: a FIFO would
+// block the command until a writer came.
+FileDescriptor open_protected_file(const std::filesystem::path& path) {
+  try {
+    FileDescriptor fd = sys::open_input_file(path.string(), sys::InputKind::regular_file);
+    struct stat status {};
+    if (::fstat(fd.get(), &status) == 0 && static_cast<std::uintmax_t>(status.st_size) > k_max_file_size) {
+      throw StoreError(too_large(path));
+    }
+    return fd;
+  } catch (const sys::InputFileError& error) {
+    if (error.error() == ENOENT) {
+      throw FileNotFoundError("Protected file not found: " + path.string());
+    }
+    throw StoreError("cannot read the protected file " + std::string(error.what()));
+  }
+}
+
 // The protected file opened and exclusively locked, and still the file the
 // path names.
 struct LockedFile {
@@ -303,14 +310,7 @@ struct LockedFile {
 LockedFile open_locked(const std::filesystem::path& path) {
   for (;;) {
     LockedFile locked;
-    locked.fd = FileDescriptor(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!locked.fd.valid()) {
-      const int error = errno;
-      if (error == ENOENT) {
-        throw FileNotFoundError("Protected file not found: " + path.string());
-      }
-      throw StoreError("cannot open " + path.string() + ": " + errno_text(error));
-    }
+    locked.fd = open_protected_file(path);
     while (::flock(locked.fd.get(), LOCK_EX) != 0) {
       if (errno != EINTR) {
         const int error = errno;
@@ -338,8 +338,11 @@ std::filesystem::path write_target(const std::filesystem::path& path) {
     return path;
   }
   std::filesystem::path target = std::filesystem::canonical(path, error);
-  if (error) {
+  if (error == std::errc::no_such_file_or_directory) {
     throw FileNotFoundError("Protected file not found: " + path.string());
+  }
+  if (error) {
+    throw StoreError("cannot read the protected file " + path.string() + ": " + error.message());
   }
   return target;
 }
@@ -347,14 +350,7 @@ std::filesystem::path write_target(const std::filesystem::path& path) {
 } // namespace
 
 KeyFile load_key_file(const std::filesystem::path& path, AuditClock clock) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    const int error = errno;
-    if (error == ENOENT) {
-      throw FileNotFoundError("Protected file not found: " + path.string());
-    }
-    throw StoreError("cannot open " + path.string() + ": " + errno_text(error));
-  }
+  const FileDescriptor fd = open_protected_file(path);
   const std::string text = read_all(fd.get(), path);
   return KeyFile::parse(text, path.string(), std::move(clock));
 }
@@ -369,6 +365,7 @@ bool modify_key_file(const std::filesystem::path& path, const std::function<void
   KeyFile file = KeyFile::parse(before, path.string(), std::move(clock));
   change(file);
   const std::string after = file.emit();
+  check_size_to_write(path, after);
   if (confirm && !confirm(before, after)) {
     return false;
   }
@@ -385,6 +382,7 @@ bool create_key_file(const std::filesystem::path& path, const std::function<void
   KeyFile file = KeyFile::create(std::move(clock));
   change(file);
   const std::string after = file.emit();
+  check_size_to_write(path, after);
   if (confirm && !confirm(std::string(), after)) {
     return false;
   }
