@@ -115,48 +115,6 @@ void add_options(CLI::App& app, Parsed& parsed) {
   app.set_version_flag("--version", std::string("pprotect-run ") + PPROTECT_VERSION);
 }
 
-// The /dev/tty prompter, with Ctrl-C (and SIGTERM, SIGHUP, SIGQUIT) working
-// while it waits for an answer. Everything is blocked from main on so that
-// no signal meant for the child is lost; but while we prompt there is no
-// child yet, and a user who presses Ctrl-C at "Passphrase:" means to stop
-// us, now. TtyPrompter restores the terminal before such a signal ends us.
-class InterruptiblePrompter : public policy::Prompter {
-public:
-  explicit InterruptiblePrompter(policy::Prompter& inner) : m_inner(inner) {}
-  bool available() const override { return m_inner.available(); }
-  void say(std::string_view message) override { m_inner.say(message); }
-  std::optional<std::string> ask_line(std::string_view label) override {
-    Unblocked unblocked;
-    return m_inner.ask_line(label);
-  }
-  std::optional<store::SecureBuffer> ask_secret(std::string_view label) override {
-    Unblocked unblocked;
-    return m_inner.ask_secret(label);
-  }
-  std::string source_name() const override { return m_inner.source_name(); }
-
-private:
-  class Unblocked {
-  public:
-    Unblocked() {
-      sigset_t stop_requests;
-      sigemptyset(&stop_requests);
-      for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
-        sigaddset(&stop_requests, signal);
-      }
-      sigprocmask(SIG_UNBLOCK, &stop_requests, &m_previous);
-    }
-    ~Unblocked() { sigprocmask(SIG_SETMASK, &m_previous, nullptr); }
-    Unblocked(const Unblocked&) = delete;
-    Unblocked& operator=(const Unblocked&) = delete;
-
-  private:
-    sigset_t m_previous{};
-  };
-
-  policy::Prompter& m_inner;
-};
-
 // Usage errors of values CLI11 takes as strings.
 class ValueError : public std::runtime_error {
 public:
@@ -241,9 +199,10 @@ int run_cli(int argc, char** argv, const StartupSignals& signals) {
   }
 
   try {
+    // Ctrl-C at a prompt ends us at once, echo restored: TtyPrompter's
+    // handler restores the terminal, then StartupSignals' ends us.
     policy::TtyPrompter terminal;
-    InterruptiblePrompter prompter(terminal);
-    return run_with_secrets(parsed.request, signals, prompter);
+    return run_with_secrets(parsed.request, signals, terminal);
   } catch (const store::StoreError& error) {
     print_launcher_error(error.what());
   } catch (const std::bad_alloc&) {

@@ -30,16 +30,53 @@ namespace pprotect::launcher {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// A stop request before the child exists: nothing to clean up that the
+// kernel does not (secrets live in memory only), nothing to hand it to.
+// A prompt with echo off restores the terminal first (its own handler runs
+// before this one, see policy::TtyPrompter).
+extern "C" void exit_for_stop_request(int signal_number) { _exit(128 + signal_number); }
+
+} // namespace
+
 StartupSignals StartupSignals::block_all() {
   StartupSignals signals;
   sigset_t all;
   sigfillset(&all);
   // glibc leaves out its two internal real-time signals by itself.
   sigprocmask(SIG_SETMASK, &all, &signals.m_original);
+  sigemptyset(&signals.m_stop_requests);
+  for (std::size_t i = 0; i < k_stop_requests.size(); ++i) {
+    const int signal_number = k_stop_requests[i];
+    struct sigaction& original = signals.m_original_actions[i];
+    if (sigaction(signal_number, nullptr, &original) != 0 ||
+        ((original.sa_flags & SA_SIGINFO) == 0 && original.sa_handler == SIG_IGN)) {
+      continue; // ignored by whoever started us (nohup, a background job): keep it so
+    }
+    struct sigaction stop {};
+    stop.sa_handler = exit_for_stop_request;
+    sigfillset(&stop.sa_mask);
+    if (sigaction(signal_number, &stop, nullptr) == 0) {
+      sigaddset(&signals.m_stop_requests, signal_number);
+    }
+  }
+  // One that came before this point is pending: it is delivered here.
+  sigprocmask(SIG_UNBLOCK, &signals.m_stop_requests, nullptr);
   return signals;
 }
 
+void StartupSignals::hold_stop_requests() const {
+  sigprocmask(SIG_BLOCK, &m_stop_requests, nullptr);
+}
+
 void StartupSignals::restore() const {
+  hold_stop_requests();
+  for (std::size_t i = 0; i < k_stop_requests.size(); ++i) {
+    if (sigismember(&m_stop_requests, k_stop_requests[i]) == 1) {
+      sigaction(k_stop_requests[i], &m_original_actions[i], nullptr);
+    }
+  }
   sigprocmask(SIG_SETMASK, &m_original, nullptr);
 }
 
@@ -589,6 +626,9 @@ int supervise(const std::vector<std::string>& argv, char** envp, const Superviso
   // at fork time, so the child's notify_fork has nothing to rebuild.
   asio::io_context io{1};
   boost::system::error_code ec;
+  // From here on a stop request is the child's: pending until the
+  // supervisor reads it and forwards it.
+  signals.hold_stop_requests();
   const pid_t child = detail::spawn(plan, io, ec);
   if (ec) {
     close(signal_fd);
@@ -618,6 +658,9 @@ int exec_command(const std::vector<std::string>& argv, char** envp, const Superv
     return code;
   }
   plan.exec_in_place = true;
+  // A stop request from here on arrives when prepare_exec restores the
+  // original mask: it still ends us with 128+N, before the command runs.
+  signals.hold_stop_requests();
   std::vector<const char*> child_argv;
   child_argv.reserve(argv.size() + 1);
   for (const auto& arg : argv) {

@@ -1,6 +1,7 @@
 #pragma once
 // Starts the child and supervises it: signal forwarding, reaping, exit status.
 
+#include <array>
 #include <csignal>
 #include <functional>
 #include <optional>
@@ -20,15 +21,30 @@ inline constexpr int k_exit_timeout = 124;
 // Blocks every signal; call first thing in main so none is lost before the
 // child exists. Keeps the mask the process was started with, which the
 // child gets back.
+//
+// The exception are stop requests before the child exists: SIGTERM, SIGINT,
+// SIGHUP and SIGQUIT end the launcher at once, with 128+N, while it opens
+// the file, reads a passphrase, derives a key or waits at a prompt. There is
+// no child to give them to yet, and `timeout`, `docker stop` or systemd
+// must not wait out their grace period for a launcher that would only start
+// the child to kill it. A stop request the launcher was started with
+// ignored stays ignored (and blocked). hold_stop_requests() ends this, just
+// before the child starts: from then on they wait for it, as all others do.
 class StartupSignals {
 public:
   static StartupSignals block_all();
   const sigset_t& original_mask() const { return m_original; }
-  // Restores the original mask (for commands that run no child).
+  // Blocks the stop requests again: call right before starting the child.
+  void hold_stop_requests() const;
+  // Restores the original mask and dispositions (for commands that run no
+  // child).
   void restore() const;
 
 private:
+  static constexpr std::array<int, 4> k_stop_requests{SIGTERM, SIGINT, SIGHUP, SIGQUIT};
   sigset_t m_original{};
+  sigset_t m_stop_requests{}; // those whose disposition block_all replaced
+  std::array<struct sigaction, k_stop_requests.size()> m_original_actions{};
 };
 
 enum class Mode { supervise, exec };

@@ -6,7 +6,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
+#include <system_error>
+#include <thread>
 
 namespace pprotect::store::crypto {
 
@@ -236,10 +240,31 @@ SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name, std::
   sha512_update(state, name);
   crypto_hash_sha512_final(&state, digest);
   ++g_argon2_derivations;
-  // WARNING: the valet key goes in as the password, as the reference does;
-  // never the passphrase itself.
-  if (crypto_pwhash(secret_key.data(), k_key_size, reinterpret_cast<const char*>(valet.data()), valet.size(),
-                    digest, record.opslimit, record.memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  // On a thread of its own that takes no signal: Argon2 maps its memory
+  // with MAP_POPULATE, and the kernel fills those 256 MiB in one system
+  // call that only a fatal signal cuts short. A signal handled by this
+  // thread (the launcher's stop request, which exits) would wait for it, up
+  // to 100 ms on a busy machine; taken by the waiting thread instead, its
+  // exit kills this one out of the kernel at once.
+  int result = -1;
+  const auto derive = [&] {
+    // WARNING: the valet key goes in as the password, as the reference
+    // does; never the passphrase itself.
+    result = crypto_pwhash(secret_key.data(), k_key_size, reinterpret_cast<const char*>(valet.data()),
+                           valet.size(), digest, record.opslimit, record.memlimit, crypto_pwhash_ALG_ARGON2ID13);
+  };
+  try {
+    std::thread worker([&] {
+      sigset_t all;
+      sigfillset(&all);
+      pthread_sigmask(SIG_BLOCK, &all, nullptr);
+      derive();
+    });
+    worker.join();
+  } catch (const std::system_error&) {
+    derive(); // no thread to be had: here, then
+  }
+  if (result != 0) {
     throw StoreError("cannot derive the key of custodian " + quoted_name(name) + " (opslimit " +
                      std::to_string(record.opslimit) + ", memlimit " + std::to_string(record.memlimit) +
                      "): invalid limits or out of memory");

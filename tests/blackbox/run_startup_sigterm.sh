@@ -19,8 +19,9 @@ for mode in ([], ["--signal-group"]):
             p.kill()
             p.wait()
             code = "hung"
-        # 143: the child died of it; -15: it arrived before main() and ended
-        # the launcher itself (before any child existed): not lost either.
+        # 143: the child died of it, or it arrived before the child existed
+        # and ended the launcher (run_startup_stop); -15: it arrived before
+        # main() and its default action ended the launcher. Never lost.
         if code not in (143, -15):
             lost.append((mode, round(delay * 1000, 2), code))
 if lost:
