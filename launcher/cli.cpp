@@ -79,6 +79,11 @@ const std::vector<FlagInfo>& flag_infos() {
       {"--uppercase", "--uppercase", "convert secret names to UPPER_CASE env var names (exec only)"},
       {"--no-passthrough", "--no-passthrough",
        "exec with clean env: secrets + PATH/HOME/TERM/LANG/USER/SHELL/LOGNAME only"},
+      {"--allow-exec-variables", "--allow-exec-variables NAME[,NAME...]",
+       "exec only, DANGEROUS: let secrets set these variables, which decide which programs run or what code they "
+       "load (PATH, BASH_ENV, IFS, PYTHONPATH, NODE_OPTIONS, LD_PRELOAD, GIT_SSH_COMMAND, ...), each named one by "
+       "one. pocket_protector passes them; pprotect refuses them by default, as anyone may add a secret. The "
+       "command is always looked up in pprotect's own PATH"},
   };
   return flags;
 }
@@ -164,7 +169,8 @@ const std::vector<SubcommandInfo>& subcommands() {
       {"exec", "Secret Access", "run a command with decrypted domain secrets injected as environment variables",
        "Runs COMMAND under supervision (signals forwarded, exit status passed through) with the domain's "
        "secrets added to the environment and the credential variables removed.",
-       " -- COMMAND [ARGS...]", with_credentials({"--domain", "--prefix", "--uppercase", "--no-passthrough"})},
+       " -- COMMAND [ARGS...]",
+       with_credentials({"--domain", "--prefix", "--uppercase", "--no-passthrough", "--allow-exec-variables"})},
   };
   return table;
 }
@@ -184,7 +190,7 @@ const SubcommandInfo* find_subcommand(std::string_view name) {
 const std::set<std::string_view> k_value_flags = {
     "--file",         "--user",   "-u",     "--passphrase-file", "--passphrase-credential", "--new-passphrase-file",
     "--key-type",     "--domain", "--secret", "--owner",         "--value-file",            "--output-format",
-    "--prefix",       "--env-prefix"};
+    "--prefix",       "--env-prefix", "--allow-exec-variables"};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -473,6 +479,7 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
   app.add_flag("--no-passthrough", options.no_passthrough);
   app.add_flag("-y,--yes", options.yes);
   app.add_option("--env-prefix", options.env_prefix);
+  app.add_option("--allow-exec-variables", options.allow_exec_variables)->delimiter(',');
   // Extras are collected, not thrown, so they can be listed in order.
   app.allow_extras();
   for (auto* option : app.get_options()) {

@@ -41,6 +41,7 @@ struct CliOptions {
   bool no_passthrough = false;
   bool yes = false;
   std::optional<std::string> env_prefix;
+  std::vector<std::string> allow_exec_variables; // exec: --allow-exec-variables A,B
 
   std::vector<std::string> positionals; // DOMAIN of decrypt-domain, list-domain-secrets
   std::vector<std::string> command;     // exec: argv after --

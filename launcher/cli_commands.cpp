@@ -664,8 +664,10 @@ int cmd_exec(Context& ctx) {
   request.environment.passthrough = !ctx.options.no_passthrough;
   request.environment.prefix = ctx.options.prefix.value_or("");
   request.environment.uppercase = ctx.options.uppercase;
-  // The reference's exec passes any secret name (db-pass) as it is.
+  // The reference's exec passes any secret name (db-pass) as it is; the
+  // ones that choose programs or load code only when named.
   request.environment.allow_any_name = true;
+  request.environment.allow_exec_variables = ctx.options.allow_exec_variables;
   request.environment.env_prefix = policy::effective_env_prefix(request.credentials, ctx.env);
   request.command = ctx.options.command;
   // run_with_secrets takes (and wipes) its own snapshot; ours would keep the

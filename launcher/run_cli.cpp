@@ -91,6 +91,13 @@ void add_options(CLI::App& app, Parsed& parsed) {
                "they are refused: use --uppercase (DB_PASS) or --only");
   app.add_flag("--allow-loader-variables", environment.allow_loader_variables,
                "DANGEROUS: let secrets set dynamic-loader variables (LD_PRELOAD, LD_LIBRARY_PATH, ...)");
+  app.add_option("--allow-exec-variables", environment.allow_exec_variables,
+                 "DANGEROUS: let secrets set these variables, which decide which programs run or what code "
+                 "they load (PATH, BASH_ENV, ENV, IFS, PYTHONPATH, NODE_OPTIONS, PERL5OPT, JAVA_TOOL_OPTIONS, "
+                 "GIT_SSH_COMMAND, EDITOR, ...: refused by default, as anyone may add a secret); each named one "
+                 "by one. CMD itself is always looked up in pprotect-run's own PATH")
+      ->delimiter(',')
+      ->type_name("NAME[,NAME...]");
   auto& supervision = request.supervision;
   app.add_flag_function(
       "--exec", [&supervision](std::int64_t) { supervision.mode = Mode::exec; },

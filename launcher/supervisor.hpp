@@ -63,7 +63,7 @@ struct SupervisorOptions {
 // the supervisor waits: the place to wipe the launcher's copies of secrets.
 using ChildStarted = std::function<void()>;
 
-// Starts argv (argv[0] looked up in the PATH of envp, else the launcher's) with
+// Starts argv (argv[0] looked up in the launcher's own PATH, never envp's) with
 // the environment envp and supervises it as SupervisorOptions says. Returns the
 // status to exit with: the child's code, 128+N for death by signal N, 124 on
 // --timeout, 126/127 when the command cannot be run. Never writes to stdout;

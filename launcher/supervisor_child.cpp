@@ -58,14 +58,6 @@ namespace pprotect::launcher::detail {
 
 namespace {
 
-std::string_view value_of(const char* entry, std::string_view name) {
-  std::string_view text(entry);
-  if (text.size() > name.size() && text[name.size()] == '=' && text.substr(0, name.size()) == name) {
-    return text.substr(name.size() + 1);
-  }
-  return {};
-}
-
 bool has_name(const char* entry, std::string_view name) {
   return std::strncmp(entry, name.data(), name.size()) == 0 && entry[name.size()] == '=';
 }
@@ -84,9 +76,10 @@ bool is_executable_file(const std::string& path, int& error) {
 }
 
 // execvp's search, done up front so that "not found" (127) and "found but
-// not runnable" (126) are told apart as env(1) does, and with the PATH the
-// child will have.
-int resolve_executable(ChildPlan& plan, const std::string& name, char** envp) {
+// not runnable" (126) are told apart as env(1) does. With the launcher's own
+// PATH, never the child's: a secret named PATH (allowed or not) must not
+// choose which program runs.
+int resolve_executable(ChildPlan& plan, const std::string& name) {
   if (name.empty()) {
     print_launcher_error("command not found: (empty)");
     return k_exit_not_found;
@@ -98,19 +91,8 @@ int resolve_executable(ChildPlan& plan, const std::string& name, char** envp) {
       return 0;
     }
   } else {
-    std::string_view path;
-    bool found_path = false;
-    for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
-      if (has_name(*entry, "PATH")) {
-        path = value_of(*entry, "PATH");
-        found_path = true;
-        break;
-      }
-    }
-    if (!found_path) {
-      const char* own = std::getenv("PATH");
-      path = own != nullptr ? own : "/usr/local/bin:/usr/bin:/bin";
-    }
+    const char* own = std::getenv("PATH");
+    std::string_view path = own != nullptr ? own : "/usr/local/bin:/usr/bin:/bin";
     bool denied = false;
     for (;;) {
       const auto colon = path.find(':');
@@ -165,7 +147,7 @@ int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** e
     print_launcher_error("no command given");
     return k_exit_launcher_error;
   }
-  if (int code = resolve_executable(plan, argv.front(), envp); code != 0) {
+  if (int code = resolve_executable(plan, argv.front()); code != 0) {
     return code;
   }
   plan.argv.clear();

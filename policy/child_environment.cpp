@@ -29,6 +29,53 @@ constexpr std::array<std::string_view, 11> k_loader_names{
     "MALLOC_TRACE", "NIS_PATH",  "NLSPATH",        "RESOLV_HOST_CONF", "RES_OPTIONS"};
 constexpr std::array<std::string_view, 2> k_loader_prefixes{"LD_", "DYLD_"};
 
+// Names that make a shell, an interpreter, a runtime or a common tool load
+// code, or look commands up, from where the value says: a secret that set
+// one would run an attacker's code in the child, since anyone may add a
+// secret. Where the list comes from:
+// - sudo's default env_delete list (its env.c), which strips these for
+//   the same reason: IFS, CDPATH, PATH_LOCALE, JAVA_TOOL_OPTIONS, PERLLIB,
+//   PERL5LIB, PERL5OPT, PERL5DB, PERLIO_DEBUG, FPATH, NULLCMD, READNULLCMD,
+//   ZDOTDIR, TMPPREFIX, PYTHONHOME, PYTHONPATH, PYTHONINSPECT,
+//   PYTHONUSERBASE, RUBYLIB, RUBYOPT, and exported shell functions;
+// - bash(1) and dash(1), variables read at start-up or at each prompt:
+//   BASH_ENV, ENV, SHELLOPTS, BASHOPTS, GLOBIGNORE, PS0, PS1, PS2, PS4,
+//   PROMPT_COMMAND, BASH_FUNC_* (exported functions);
+// - python(1): PYTHONSTARTUP, PYTHONBREAKPOINT, PYTHONWARNINGS (a warning
+//   category is imported), PYTHONPLATLIBDIR, PYTHONEXECUTABLE;
+// - node(1): NODE_OPTIONS (--require), NODE_PATH, NODE_REPL_EXTERNAL_MODULE;
+//   java(1): _JAVA_OPTIONS, JDK_JAVA_OPTIONS, CLASSPATH; .NET:
+//   DOTNET_STARTUP_HOOKS, DOTNET_ADDITIONAL_DEPS; php(1): PHPRC,
+//   PHP_INI_SCAN_DIR (auto_prepend_file); lua(1): LUA_INIT*, LUA_PATH*,
+//   LUA_CPATH*; tclsh(1): TCLLIBPATH;
+// - git(1)'s environment that runs programs or reads another repository or
+//   configuration (whose hooks and core.* settings run programs);
+// - what tools run as a command without asking, also with no terminal:
+//   LESSOPEN, LESSCLOSE (less on every file, git's pager too), SSH_ASKPASS,
+//   SUDO_ASKPASS (with no terminal: CI), SHELL; and where they read such
+//   settings from: HOME, XDG_CONFIG_HOME. (EDITOR, VISUAL and PAGER are left
+//   out: only interactive use runs them.)
+// - PATH itself.
+constexpr auto k_exec_names = std::to_array<std::string_view>({
+    "PATH", "IFS", "CDPATH", "PATH_LOCALE", "HOME", "XDG_CONFIG_HOME", "SHELL",
+    // shells
+    "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "GLOBIGNORE", "PS0", "PS1", "PS2", "PS4", "PROMPT_COMMAND",
+    "ZDOTDIR", "FPATH", "NULLCMD", "READNULLCMD", "TMPPREFIX",
+    // interpreters and runtimes
+    "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONINSPECT", "PYTHONUSERBASE", "PYTHONBREAKPOINT",
+    "PYTHONWARNINGS", "PYTHONPLATLIBDIR", "PYTHONEXECUTABLE", "PERL5LIB", "PERLLIB", "PERL5OPT", "PERL5DB",
+    "PERLIO_DEBUG", "RUBYOPT", "RUBYLIB", "NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE",
+    "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH", "DOTNET_STARTUP_HOOKS",
+    "DOTNET_ADDITIONAL_DEPS", "PHPRC", "PHP_INI_SCAN_DIR", "TCLLIBPATH",
+    // git
+    "GIT_ASKPASS", "GIT_EDITOR", "GIT_EXEC_PATH", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_PROXY_COMMAND",
+    "GIT_SEQUENCE_EDITOR", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_TEMPLATE_DIR", "GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR",
+    // commands other tools run
+    "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS", "SUDO_ASKPASS"});
+constexpr auto k_exec_prefixes = std::to_array<std::string_view>(
+    {"BASH_FUNC_", "GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_", "LUA_INIT", "LUA_PATH", "LUA_CPATH"});
+
 std::string_view name_of(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
 bool is_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -49,13 +96,18 @@ bool is_any_name(std::string_view name) {
   });
 }
 
-bool is_loader_variable(std::string_view name) {
-  if (std::find(k_loader_names.begin(), k_loader_names.end(), name) != k_loader_names.end()) {
+template <typename Names, typename Prefixes>
+bool is_listed(std::string_view name, const Names& names, const Prefixes& prefixes) {
+  if (std::find(names.begin(), names.end(), name) != names.end()) {
     return true;
   }
-  return std::any_of(k_loader_prefixes.begin(), k_loader_prefixes.end(),
+  return std::any_of(prefixes.begin(), prefixes.end(),
                      [&](std::string_view prefix) { return name.substr(0, prefix.size()) == prefix; });
 }
+
+bool is_loader_variable(std::string_view name) { return is_listed(name, k_loader_names, k_loader_prefixes); }
+
+bool is_exec_variable(std::string_view name) { return is_listed(name, k_exec_names, k_exec_prefixes); }
 
 std::string transformed_name(const std::string& name, const ChildEnvironmentOptions& options) {
   std::string out = name;
@@ -112,11 +164,19 @@ ChildEnvironment compose_child_environment(const Environment& parent, const stor
                               "variable cannot carry");
     }
     // WARNING: LD_PRELOAD and friends make every program the child runs load
-    // code named by the secret; refuse unless the caller opted in.
-    if (!options.allow_loader_variables && is_loader_variable(variable)) {
+    // code named by the secret, PATH or BASH_ENV make it run other
+    // programs; refuse unless the caller opted in.
+    const bool allowed_by_name = std::find(options.allow_exec_variables.begin(), options.allow_exec_variables.end(),
+                                           variable) != options.allow_exec_variables.end();
+    if (!allowed_by_name && !options.allow_loader_variables && is_loader_variable(variable)) {
       throw store::StoreError("secret " + secret_name + ": " + variable +
                               " is a dynamic-loader variable; refusing to set it unless loader variables are "
-                              "explicitly allowed");
+                              "explicitly allowed (--allow-exec-variables " + variable + ")");
+    }
+    if (!allowed_by_name && is_exec_variable(variable)) {
+      throw store::StoreError("secret " + secret_name + ": " + variable +
+                              " decides which programs run or what code they load; refusing to set it unless "
+                              "--allow-exec-variables " + variable + " names it");
     }
     secret_for_variable.emplace(variable, secret_name);
   }

@@ -1,6 +1,7 @@
 #pragma once
 // The child's environment: the reference's exec rules plus --only and the
-// refusals (invalid names, NUL bytes, dynamic-loader variables).
+// refusals (invalid names, NUL bytes, variables that load code or choose
+// programs).
 
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ struct ChildEnvironmentOptions {
   std::vector<std::string> only;           // --only: inject just these secrets (by secret name)
   std::string env_prefix = "PPROTECT";     // credential variables to scrub: <env_prefix>_USER/_PASSPHRASE
   bool allow_loader_variables = false;     // explicit opt-in for LD_* names
+  // Variables that decide which programs run or what code they load (PATH,
+  // BASH_ENV, PYTHONPATH, NODE_OPTIONS, GIT_SSH_COMMAND, ...; loader ones
+  // too), set from a secret only when named here one by one.
+  std::vector<std::string> allow_exec_variables;
   // false: names must be portable shell names, [A-Za-z_][A-Za-z0-9_]*;
   // true: any name without '=' (the reference's exec passes "db-pass" as is).
   bool allow_any_name = false;
@@ -38,8 +43,8 @@ private:
 };
 
 // Throws store::StoreError naming the secret (never its value) on a name
-// collision, an invalid variable name, a NUL byte in a value, a loader
-// variable, or an --only name that is not in the domain.
+// collision, an invalid variable name, a NUL byte in a value, a loader or
+// exec variable not allowed, or an --only name that is not in the domain.
 ChildEnvironment compose_child_environment(const Environment& parent, const store::SecretValues& secrets,
                                            const ChildEnvironmentOptions& options);
 

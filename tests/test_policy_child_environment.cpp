@@ -156,6 +156,53 @@ TEST_CASE("Dynamic-loader variables are refused unless explicitly allowed") {
         std::vector<std::string>{"LDAP_URL=y", "OLD_PASSWORD=x"});
 }
 
+TEST_CASE("Variables that choose programs or load code are refused unless named one by one") {
+  for (const char* name :
+       {"PATH", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS4", "PROMPT_COMMAND", "IFS", "CDPATH", "PYTHONPATH",
+        "PYTHONSTARTUP", "PYTHONHOME", "PERL5LIB", "PERL5OPT", "RUBYOPT", "RUBYLIB", "NODE_OPTIONS", "NODE_PATH",
+        "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "GIT_CONFIG_KEY_0",
+        "GIT_CONFIG_VALUE_0", "GIT_DIR", "ZDOTDIR", "LESSOPEN", "SSH_ASKPASS", "HOME", "LUA_INIT_5_4"}) {
+    INFO(name);
+    CHECK_THROWS_WITH(compose({}, secrets_of({{name, "/tmp/evil"}})),
+                      Catch::Contains(std::string("secret ") + name) &&
+                          Catch::Contains(std::string("--allow-exec-variables ") + name) && !Catch::Contains("evil"));
+  }
+  // Exported bash functions, which only an any-name environment can carry.
+  ChildEnvironmentOptions any;
+  any.allow_any_name = true;
+  CHECK_THROWS_WITH(compose({}, secrets_of({{"BASH_FUNC_ls%%", "() { evil; }"}}), any),
+                    Catch::Contains("BASH_FUNC_ls%%") && !Catch::Contains("evil"));
+  // --uppercase and --prefix are applied first: the variable is what counts.
+  ChildEnvironmentOptions upper;
+  upper.uppercase = true;
+  CHECK_THROWS_AS(compose({}, secrets_of({{"path", "/tmp/x"}}), upper), StoreError);
+  ChildEnvironmentOptions git;
+  git.prefix = "GIT";
+  CHECK_THROWS_AS(compose({}, secrets_of({{"SSH_COMMAND", "x"}}), git), StoreError);
+}
+
+TEST_CASE("A named exec variable is set, and naming one allows no other") {
+  ChildEnvironmentOptions options;
+  options.allow_exec_variables = {"PATH", "LD_LIBRARY_PATH"};
+  CHECK(compose({}, secrets_of({{"PATH", "/opt/bin"}, {"LD_LIBRARY_PATH", "/opt/lib"}}), options) ==
+        std::vector<std::string>{"LD_LIBRARY_PATH=/opt/lib", "PATH=/opt/bin"});
+  CHECK_THROWS_WITH(compose({}, secrets_of({{"PATH", "/opt/bin"}, {"BASH_ENV", "/x"}}), options),
+                    Catch::Contains("BASH_ENV"));
+  CHECK_THROWS_AS(compose({}, secrets_of({{"LD_PRELOAD", "/x.so"}}), options), StoreError);
+  // The blanket loader opt-in does not reach exec variables.
+  ChildEnvironmentOptions loader;
+  loader.allow_loader_variables = true;
+  CHECK_THROWS_AS(compose({}, secrets_of({{"PATH", "/opt/bin"}}), loader), StoreError);
+  // Names that merely look alike are ordinary secrets.
+  CHECK(compose({}, secrets_of({{"MYPATH", "a"}, {"PATHS", "b"}, {"GIT_TOKEN", "c"}, {"HOMEPAGE", "d"}})) ==
+        std::vector<std::string>{"GIT_TOKEN=c", "HOMEPAGE=d", "MYPATH=a", "PATHS=b"});
+}
+
+TEST_CASE("An inherited exec variable is left alone: only secrets are policed") {
+  CHECK(compose(Environment({"PATH=/usr/bin", "BASH_ENV=/etc/x"}), {}) ==
+        std::vector<std::string>{"PATH=/usr/bin", "BASH_ENV=/etc/x"});
+}
+
 TEST_CASE("An inherited loader variable is left alone: only secrets are policed") {
   CHECK(compose(Environment({"LD_LIBRARY_PATH=/opt/lib"}), {}) == std::vector<std::string>{"LD_LIBRARY_PATH=/opt/lib"});
 }

@@ -31,7 +31,7 @@ _pprotect_run() {
       COMPREPLY=($(compgen -W "TERM INT HUP KILL QUIT USR1 USR2" -- "$cur"))
       return
       ;;
-    -d | --domain | -u | --user | --passphrase-credential | --env-prefix | --prefix | --only | \
+    -d | --domain | -u | --user | --passphrase-credential | --env-prefix | --prefix | --only | --allow-exec-variables | \
       --stop-timeout | --timeout | --reap-descendants)
       return
       ;;
@@ -39,7 +39,7 @@ _pprotect_run() {
 
   COMPREPLY=($(compgen -W "-h --help --version -f --file -d --domain -u --user --passphrase-file
     --passphrase-credential --env-prefix --ignore-env --non-interactive --allow-expensive-kdf --prefix --uppercase
-    --no-passthrough --only --allow-any-name --allow-loader-variables --exec --signal-group --parent-death-signal
+    --no-passthrough --only --allow-any-name --allow-loader-variables --allow-exec-variables --exec --signal-group --parent-death-signal
     --stop-timeout --timeout --reap-descendants -q --quiet --" -- "$cur"))
 }
 complete -F _pprotect_run pprotect-run

@@ -16,7 +16,7 @@ _pprotect() {
   local flags="-h --help --file --confirm --non-interactive --ignore-env --allow-expensive-kdf -u --user
     --passphrase-file --passphrase-credential --new-passphrase-file --env-prefix --key-type
     --domain --secret --owner --value-file -y --yes --output-format --prefix --uppercase
-    --no-passthrough"
+    --no-passthrough --allow-exec-variables"
 
   # After "exec ... --", complete the command to run.
   local i
@@ -44,7 +44,7 @@ _pprotect() {
       COMPREPLY=($(compgen -W "json env shell" -- "$cur"))
       return
       ;;
-    -u | --user | --passphrase-credential | --env-prefix | --domain | --secret | --owner | --prefix)
+    -u | --user | --passphrase-credential | --env-prefix | --domain | --secret | --owner | --prefix | --allow-exec-variables)
       return
       ;;
   esac
