@@ -67,6 +67,21 @@ void say_err(std::string_view line) {
   std::cerr.flush();
 }
 
+// What a list command prints: names and log entries escaped when stdout is
+// a terminal (a hostile domain name cannot then drive it), kept as bytes in
+// a pipe, where scripts read them.
+std::vector<std::string> listed(std::vector<std::string> lines) {
+  static const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+  if (terminal) {
+    for (std::string& line : lines) {
+      line = store::terminal_safe(line);
+    }
+  }
+  return lines;
+}
+
+std::string listed(std::string line) { return std::move(listed(std::vector<std::string>{std::move(line)}).front()); }
+
 std::string ask(Context& ctx, std::string_view label) {
   auto answer = ctx.prompter.ask_line(label);
   if (!answer) {
@@ -388,7 +403,7 @@ int cmd_list_user_secrets(Context& ctx) {
   }
   for (const auto& domain : owned) {
     const auto secrets = file.secret_names(domain);
-    say(domain + ": " + (secrets.empty() ? std::string("(no secrets)") : join(secrets, ", ")));
+    say(listed(domain) + ": " + (secrets.empty() ? std::string("(no secrets)") : join(listed(secrets), ", ")));
   }
   return 0;
 }
@@ -449,7 +464,7 @@ int cmd_migrate_owner(Context& ctx) {
     say("You do not own any domains.");
     return 0;
   }
-  say("Will add " + new_owner + " as owner to: " + join(owned, ", "));
+  say("Will add " + listed(new_owner) + " as owner to: " + join(listed(owned), ", "));
   if (!ctx.options.yes) {
     const std::string answer = ask(ctx, "Proceed? [y/N] ");
     if (lowercase(answer).rfind('y', 0) != 0) {
@@ -478,7 +493,7 @@ int cmd_list_domains(Context& ctx) {
     say_err("(No domains in protected at " + ctx.path.string() + ")");
     return 0;
   }
-  say(join(names, "\n"));
+  say(join(listed(names), "\n"));
   return 0;
 }
 
@@ -541,7 +556,7 @@ int cmd_list_domain_secrets(Context& ctx) {
     say_err("(No secrets in domain " + python_repr(domain) + " of protected at " + ctx.path.string() + ")");
     return 0;
   }
-  say(join(names, "\n"));
+  say(join(listed(names), "\n"));
   return 0;
 }
 
@@ -558,14 +573,14 @@ int cmd_list_all_secrets(Context& ctx) {
     return 0;
   }
   for (const auto& [name, domains] : domains_of) {
-    say(name + ": " + join(std::vector<std::string>(domains.begin(), domains.end()), ", "));
+    say(listed(name) + ": " + join(listed(std::vector<std::string>(domains.begin(), domains.end())), ", "));
   }
   return 0;
 }
 
 int cmd_list_audit_log(Context& ctx) {
   const store::KeyFile file = load(ctx);
-  say(join(file.audit_log(), "\n"));
+  say(join(listed(file.audit_log()), "\n"));
   return 0;
 }
 

@@ -2,8 +2,20 @@
 
 namespace pprotect::store {
 
-std::string quoted_name(std::string_view name, std::size_t max_characters) {
+namespace {
+
+void append_escaped_byte(std::string& out, unsigned char byte) {
   static constexpr char k_hex[] = "0123456789abcdef";
+  out += "\\x";
+  out += k_hex[byte >> 4];
+  out += k_hex[byte & 0x0F];
+}
+
+bool is_c0_control(unsigned char byte) { return byte < 0x20 || byte == 0x7F; }
+
+} // namespace
+
+std::string quoted_name(std::string_view name, std::size_t max_characters) {
   std::string out = "'";
   std::size_t shown = 0;
   for (const char c : name) {
@@ -13,16 +25,34 @@ std::string quoted_name(std::string_view name, std::size_t max_characters) {
       out += "...";
       break;
     }
-    if (byte < 0x20 || byte == 0x7F) {
-      out += "\\x";
-      out += k_hex[byte >> 4];
-      out += k_hex[byte & 0x0F];
+    if (is_c0_control(byte)) {
+      append_escaped_byte(out, byte);
     } else {
       out += c;
     }
     shown += continuation ? 0 : 1;
   }
   return out + "'";
+}
+
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const unsigned char next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0U;
+    if (is_c0_control(byte)) {
+      append_escaped_byte(out, byte);
+    } else if (byte == 0xC2 && next >= 0x80 && next <= 0x9F) {
+      // U+0080..U+009F, the C1 controls: U+009B is a CSI for some terminals.
+      append_escaped_byte(out, byte);
+      append_escaped_byte(out, next);
+      ++i;
+    } else {
+      out += static_cast<char>(byte);
+    }
+  }
+  return out;
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
