@@ -76,6 +76,10 @@ constexpr auto k_exec_names = std::to_array<std::string_view>({
 constexpr auto k_exec_prefixes = std::to_array<std::string_view>(
     {"BASH_FUNC_", "GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_", "LUA_INIT", "LUA_PATH", "LUA_CPATH"});
 
+// Linux's MAX_ARG_STRLEN (32 pages): the longest "NAME=value" string,
+// terminating NUL included, that execve accepts.
+constexpr std::size_t k_max_variable_size = 131072;
+
 std::string_view name_of(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
 bool is_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -162,6 +166,13 @@ ChildEnvironment compose_child_environment(const Environment& parent, const stor
     if (value.view().find('\0') != std::string_view::npos) {
       throw store::StoreError("secret " + secret_name + ": the value holds a NUL byte, which an environment "
                               "variable cannot carry");
+    }
+    // Checked here, naming the secret: execve would refuse the whole
+    // environment with a bare E2BIG.
+    if (variable.size() + 1 + value.size() + 1 > k_max_variable_size) {
+      throw store::StoreError("secret " + secret_name + ": the value is " + std::to_string(value.size()) +
+                              " bytes, more than Linux passes in one environment variable (128 KiB); leave it "
+                              "out with --only");
     }
     // WARNING: LD_PRELOAD and friends make every program the child runs load
     // code named by the secret, PATH or BASH_ENV make it run other

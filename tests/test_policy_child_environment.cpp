@@ -137,6 +137,18 @@ TEST_CASE("A value with a NUL byte is refused, naming the secret and not the val
                     Catch::Contains("secret BLOB") && Catch::Contains("NUL") && !Catch::Contains("abc"));
 }
 
+TEST_CASE("A value longer than Linux passes in one variable is refused, naming the secret") {
+  // "BIG=" + value + NUL: 131072 bytes is the most execve takes.
+  CHECK_NOTHROW(compose({}, secrets_of({{"BIG", std::string(131072 - 5, 'x')}})));
+  CHECK_THROWS_WITH(compose({}, secrets_of({{"BIG", std::string(131072 - 4, 'x')}})),
+                    Catch::Contains("secret BIG") && Catch::Contains("128 KiB") && Catch::Contains("--only") &&
+                        !Catch::Contains("xxxx"));
+  ChildEnvironmentOptions only;
+  only.only = {"SMALL"};
+  CHECK(compose({}, secrets_of({{"BIG", std::string(200000, 'x')}, {"SMALL", "s"}}), only) ==
+        std::vector<std::string>{"SMALL=s"});
+}
+
 TEST_CASE("Dynamic-loader variables are refused unless explicitly allowed") {
   for (const char* name : {"LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH", "GLIBC_TUNABLES"}) {
     INFO(name);
