@@ -8,10 +8,13 @@ packages=(
   libboost1.81-dev libboost-filesystem1.81-dev
   libsodium-dev libyaml-dev libyaml-cpp-dev
   catch2 libcli11-dev nlohmann-json3-dev
-  # Tests: terminals, PID 1 boxes, peers for the launcher benchmark.
-  tmux util-linux busybox-static tini dumb-init hyperfine python3
-  # containers/ tests: YAML of the examples, unit checks, completions, packaging.
-  python3-yaml systemd zsh dpkg-dev
+  # Tests: terminals, PID 1 boxes, peers for the launcher benchmark, and the
+  # tools the test scripts call that a minimal Debian (debootstrap minbase)
+  # lacks: ps and pgrep (procps), col (bsdextrautils), groff for the man pages.
+  tmux util-linux busybox-static tini dumb-init hyperfine python3 procps bsdextrautils groff-base
+  # containers/ tests: YAML of the examples, unit checks, completions,
+  # packaging (CPack's .deb needs file(1)).
+  python3-yaml systemd zsh dpkg-dev file
 )
 # make fuzz: clang and its libFuzzer runtime.
 if [ -n "${PPROTECT_DEPS_FUZZ:-}" ]; then
