@@ -33,19 +33,24 @@ static:
 asan:
 	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DPPROTECT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
-# libFuzzer (clang) with ASan and UBSan on the protected.yaml reader, for
+# libFuzzer (clang) with ASan and UBSan, each target (tests/fuzz/fuzz_*.cpp:
+# the protected.yaml reader, the decrypt path of a loaded file) for
 # FUZZ_SECONDS; new inputs collect in build-fuzz/corpus, the seeds stay in
 # tests/fuzz/corpus. A crash leaves its input in build-fuzz/.
 FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= protected_yaml decrypt_domain
 fuzz:
 	@PPROTECT_DEPS_FUZZ=1 ./scripts/install-deps.sh
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DPPROTECT_SANITIZE=ON -DPPROTECT_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_protected_yaml
-	@mkdir -p build-fuzz/corpus/protected_yaml
-	@cd build-fuzz && bin/fuzz_protected_yaml -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	  -dict=../tests/fuzz/protected_yaml.dict corpus/protected_yaml \
-	  ../tests/fuzz/corpus/protected_yaml ../tests/fixtures
+	@cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t; \
+	  dict=; [ ! -f tests/fuzz/$$t.dict ] || dict=-dict=../tests/fuzz/$$t.dict; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  (cd build-fuzz && bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    $$dict corpus/$$t ../tests/fuzz/corpus/$$t); \
+	done
 
 bench: build
 	@cmake --build $(BUILD) -j $(JOBS) --target $$(cd bench && ls *.cpp 2>/dev/null | sed 's/\.cpp$$//')
