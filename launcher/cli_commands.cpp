@@ -632,7 +632,7 @@ int cmd_decrypt_domain(Context& ctx) {
 // this prompter lets signals through only while it waits for an answer.
 class SignalsOpenPrompter : public policy::Prompter {
 public:
-  SignalsOpenPrompter(StdinPrompter& inner, const StartupSignals& signals) : m_inner(inner), m_signals(signals) {}
+  SignalsOpenPrompter(StdinPrompter& inner, const supervisor::StartupSignals& signals) : m_inner(inner), m_signals(signals) {}
   bool available() const override { return m_inner.available(); }
   void say(std::string_view message) override { m_inner.say(message); }
   std::optional<std::string> ask_line(std::string_view label) override {
@@ -647,7 +647,7 @@ public:
 private:
   class Unblocked {
   public:
-    explicit Unblocked(const StartupSignals& signals) {
+    explicit Unblocked(const supervisor::StartupSignals& signals) {
       ::pthread_sigmask(SIG_SETMASK, &signals.original_mask(), &m_blocked);
     }
     ~Unblocked() { ::pthread_sigmask(SIG_SETMASK, &m_blocked, nullptr); }
@@ -659,7 +659,7 @@ private:
   };
 
   StdinPrompter& m_inner;
-  const StartupSignals& m_signals;
+  const supervisor::StartupSignals& m_signals;
 };
 
 int cmd_exec(Context& ctx) {
@@ -688,7 +688,7 @@ int cmd_exec(Context& ctx) {
   // run_with_secrets takes (and wipes) its own snapshot; ours would keep the
   // passphrase variable on the heap for as long as the child runs.
   ctx.env.wipe();
-  const StartupSignals signals = StartupSignals::block_all();
+  const supervisor::StartupSignals signals = supervisor::StartupSignals::block_all();
   try {
     SignalsOpenPrompter open_prompter(ctx.prompter, signals);
     EndOfInputEndsPrompter prompter(open_prompter);

@@ -1,6 +1,9 @@
 #include "launcher/run_cli.hpp"
 
 #include "launcher/run_command.hpp"
+#include "launcher/supervisor/diagnostics.hpp"
+#include "launcher/supervisor/duration.hpp"
+#include "sys/exit_status.hpp"
 #include "policy/tty_prompter.hpp"
 #include "store/errors.hpp"
 
@@ -100,7 +103,7 @@ void add_options(CLI::App& app, Parsed& parsed) {
       ->type_name("NAME[,NAME...]");
   auto& supervision = request.supervision;
   app.add_flag_function(
-      "--exec", [&supervision](std::int64_t) { supervision.mode = Mode::exec; },
+      "--exec", [&supervision](std::int64_t) { supervision.mode = supervisor::Mode::exec; },
       "Replace pprotect-run with CMD instead of supervising it (see above)");
   app.add_flag("--signal-group", supervision.signal_group,
                "Forward signals to CMD's whole process group instead of CMD alone");
@@ -132,7 +135,7 @@ std::optional<double> seconds_of(const std::string& text, const char* option) {
   if (text.empty()) {
     return std::nullopt;
   }
-  auto value = parse_duration(text);
+  auto value = supervisor::parse_duration(text);
   if (!value) {
     throw ValueError(std::string("invalid duration for ") + option + ": " + text +
                      " (seconds, or a number with suffix s, m, h or d; at most 1000000000 s, about 31 years)");
@@ -146,7 +149,7 @@ void finish(Parsed& parsed) {
     request.credentials.passphrase_file = parsed.passphrase_file;
   }
   request.environment.passthrough = !parsed.no_passthrough;
-  auto signal = parse_signal(parsed.parent_death_signal);
+  auto signal = supervisor::parse_signal(parsed.parent_death_signal);
   if (!signal || *signal == SIGSTOP) {
     throw ValueError("invalid signal for --parent-death-signal: " + parsed.parent_death_signal);
   }
@@ -164,7 +167,7 @@ void finish(Parsed& parsed) {
 
 } // namespace
 
-int run_cli(int argc, char** argv, const StartupSignals& signals) {
+int run_cli(int argc, char** argv, const supervisor::StartupSignals& signals) {
   Parsed parsed;
   try {
     CLI::App app(k_description, "pprotect-run");
@@ -198,11 +201,11 @@ int run_cli(int argc, char** argv, const StartupSignals& signals) {
     std::cout << "pprotect-run " << PPROTECT_VERSION << "\n";
     return 0;
   } catch (const CLI::ParseError& error) {
-    print_launcher_error(error.what());
-    return k_exit_launcher_error;
+    supervisor::print_launcher_error(error.what());
+    return sys::exit_launcher_error;
   } catch (const ValueError& error) {
-    print_launcher_error(error.what());
-    return k_exit_launcher_error;
+    supervisor::print_launcher_error(error.what());
+    return sys::exit_launcher_error;
   }
 
   try {
@@ -211,13 +214,13 @@ int run_cli(int argc, char** argv, const StartupSignals& signals) {
     policy::TtyPrompter terminal;
     return run_with_secrets(parsed.request, signals, terminal);
   } catch (const store::StoreError& error) {
-    print_launcher_error(error.what());
+    supervisor::print_launcher_error(error.what());
   } catch (const std::bad_alloc&) {
-    print_launcher_error("out of memory (or of locked memory for secrets)");
+    supervisor::print_launcher_error("out of memory (or of locked memory for secrets)");
   } catch (const std::exception& error) {
-    print_launcher_error(error.what());
+    supervisor::print_launcher_error(error.what());
   }
-  return k_exit_launcher_error;
+  return sys::exit_launcher_error;
 }
 
 } // namespace pprotect::launcher

@@ -1,5 +1,6 @@
 #include "launcher/run_command.hpp"
 
+#include "launcher/supervisor/hardening.hpp"
 #include "store/errors.hpp"
 #include "store/protected_file.hpp"
 
@@ -44,8 +45,9 @@ void scrub_own_environment(const std::string& prefix) {
 
 } // namespace
 
-int run_with_secrets(const RunRequest& request, const StartupSignals& signals, policy::Prompter& prompter) {
-  harden_launcher();
+int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals& signals,
+                     policy::Prompter& prompter) {
+  supervisor::harden_launcher();
   std::optional<policy::ChildEnvironment> child_environment;
   {
     // Wiped when it goes, with the passphrase variable in it.
@@ -78,11 +80,11 @@ int run_with_secrets(const RunRequest& request, const StartupSignals& signals, p
   malloc_trim(0);
 
   std::vector<char*> envp = child_environment->envp();
-  if (request.supervision.mode == Mode::exec) {
-    return exec_command(request.command, envp.data(), request.supervision, signals);
+  if (request.supervision.mode == supervisor::Mode::exec) {
+    return supervisor::exec_command(request.command, envp.data(), request.supervision, signals);
   }
   const int status =
-      supervise(request.command, envp.data(), request.supervision, signals, [&child_environment] {
+      supervisor::supervise(request.command, envp.data(), request.supervision, signals, [&child_environment] {
         // The child has exec'd with its own copy: wipe ours now.
         for (store::SecureBuffer& entry : child_environment->entries()) {
           sodium_memzero(entry.data(), entry.size());

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "launcher/supervisor.hpp"
+#include "launcher/supervisor/supervisor.hpp"
 #include "policy/child_environment.hpp"
 #include "policy/credentials.hpp"
 
@@ -18,7 +18,7 @@ struct RunRequest {
   std::string domain;
   policy::CredentialOptions credentials;
   policy::ChildEnvironmentOptions environment;
-  SupervisorOptions supervision;
+  supervisor::SupervisorOptions supervision;
   std::vector<std::string> command; // argv of the child, non-empty
 };
 
@@ -26,6 +26,7 @@ struct RunRequest {
 // killed by signal N, 124 on --timeout, 126/127 when the command cannot be
 // run. Throws store::StoreError (and its subclasses) for launcher failures
 // before the child starts; the caller maps them to its exit codes.
-int run_with_secrets(const RunRequest& request, const StartupSignals& signals, policy::Prompter& prompter);
+int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals& signals,
+                     policy::Prompter& prompter);
 
 } // namespace pprotect::launcher

@@ -1,4 +1,4 @@
-#include "launcher/supervisor_child.hpp"
+#include "launcher/supervisor/spawn.hpp"
 
 #include <algorithm>
 #include <boost/process/v2/posix/vfork_launcher.hpp>
@@ -12,49 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-extern char** environ;
+#include "launcher/supervisor/diagnostics.hpp"
+#include "launcher/supervisor/hardening.hpp"
+#include "sys/exit_status.hpp"
 
-namespace pprotect::launcher::detail {
-
-void write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t written = ::write(fd, text.data(), text.size());
-    if (written < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return;
-    }
-    text.remove_prefix(static_cast<std::size_t>(written));
-  }
-}
-
-namespace {
-
-// The core limit before harden_launcher(), for the child.
-bool g_core_limit_saved = false;
-rlimit g_core_limit{};
-
-} // namespace
-
-} // namespace pprotect::launcher::detail
-
-namespace pprotect::launcher {
-
-void harden_launcher() {
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (!detail::g_core_limit_saved && getrlimit(RLIMIT_CORE, &detail::g_core_limit) == 0) {
-    detail::g_core_limit_saved = true;
-  }
-  // Soft limit only: a lowered hard limit could not be raised again for the
-  // child by an unprivileged launcher.
-  rlimit no_core{0, detail::g_core_limit_saved ? detail::g_core_limit.rlim_max : 0};
-  setrlimit(RLIMIT_CORE, &no_core);
-}
-
-} // namespace pprotect::launcher
-
-namespace pprotect::launcher::detail {
+namespace pprotect::supervisor {
 
 namespace {
 
@@ -82,7 +44,7 @@ bool is_executable_file(const std::string& path, int& error) {
 int resolve_executable(ChildPlan& plan, const std::string& name) {
   if (name.empty()) {
     print_launcher_error("command not found: (empty)");
-    return k_exit_not_found;
+    return sys::exit_not_found;
   }
   int error = 0;
   if (name.find('/') != std::string::npos) {
@@ -114,10 +76,10 @@ int resolve_executable(ChildPlan& plan, const std::string& name) {
   }
   if (error == ENOENT || error == ENOTDIR) {
     print_launcher_error("command not found: " + name);
-    return k_exit_not_found;
+    return sys::exit_not_found;
   }
   print_launcher_error("command not executable: " + name + " (" + std::strerror(error) + ")");
-  return k_exit_not_executable;
+  return sys::exit_not_executable;
 }
 
 // systemd socket activation: the fds are ours when LISTEN_PID is our pid.
@@ -141,11 +103,11 @@ int inherited_listen_fds() {
 
 } // namespace
 
-int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp,
-                 const SupervisorOptions& options, const StartupSignals& signals) {
+int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp, int parent_death_signal,
+                 const sigset_t& original_mask) {
   if (argv.empty()) {
     print_launcher_error("no command given");
-    return k_exit_launcher_error;
+    return sys::exit_launcher_error;
   }
   if (int code = resolve_executable(plan, argv.front()); code != 0) {
     return code;
@@ -155,12 +117,11 @@ int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** e
     plan.argv.push_back(arg.c_str());
   }
   plan.argv.push_back(nullptr);
-  plan.parent_death_signal = options.parent_death_signal;
+  plan.parent_death_signal = parent_death_signal;
   plan.parent_pid = getpid();
-  plan.original_mask = signals.original_mask();
+  plan.original_mask = original_mask;
   plan.listen_fds = inherited_listen_fds();
-  plan.restore_core_limit = g_core_limit_saved;
-  plan.core_limit = g_core_limit;
+  plan.core_limit = core_limit_before_hardening();
 
   plan.envp.clear();
   bool has_fds = false;
@@ -191,7 +152,7 @@ int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** e
   return 0;
 }
 
-int prepare_exec(ChildPlan& plan, pid_t self, int keep_fd) {
+int prepare_exec(ChildPlan& plan, pid_t self) {
   if (!plan.exec_in_place) {
     // Our own group, set from this side too: whatever the parent does, the
     // group exists before the command runs, so a group signal finds it.
@@ -228,20 +189,14 @@ int prepare_exec(ChildPlan& plan, pid_t self, int keep_fd) {
       }
     }
   }
-  // Close everything but 0-2, the sockets and keep_fd. Boost 1.81's Linux
+  // Close everything but 0-2 and the sockets. Boost 1.81's Linux
   // close_all() skips the gaps between whitelisted fds (it compares each
-  // entry with itself), so we do not rely on it.
-  const unsigned first_free = 3U + static_cast<unsigned>(plan.listen_fds);
-  if (keep_fd >= static_cast<int>(first_free)) {
-    if (static_cast<unsigned>(keep_fd) > first_free) {
-      close_range(first_free, static_cast<unsigned>(keep_fd) - 1, 0);
-    }
-    close_range(static_cast<unsigned>(keep_fd) + 1, ~0U, 0);
-  } else {
-    close_range(first_free, ~0U, 0);
-  }
-  if (plan.restore_core_limit) {
-    setrlimit(RLIMIT_CORE, &plan.core_limit);
+  // entry with itself), so we do not rely on it. The vfork launcher has no
+  // exec-error pipe to keep open: its error comes back through the memory
+  // the child shares with us until execve.
+  close_range(3U + static_cast<unsigned>(plan.listen_fds), ~0U, 0);
+  if (plan.core_limit) {
+    setrlimit(RLIMIT_CORE, &*plan.core_limit);
   }
   if (plan.restore_sigchld_ignored) {
     struct sigaction ignore {};
@@ -275,10 +230,8 @@ struct ChildSetup {
   }
 
   template <typename Launcher, typename Path, typename CommandLine>
-  boost::system::error_code on_exec_setup(Launcher& launcher, const Path&, CommandLine&) {
-    // The vfork launcher has no exec-error pipe (the error comes back
-    // through the shared memory): only the listen fds are whitelisted.
-    const int error = prepare_exec(*plan, getpid(), launcher.fd_whitelist.back());
+  boost::system::error_code on_exec_setup(Launcher&, const Path&, CommandLine&) {
+    const int error = prepare_exec(*plan, getpid());
     if (error != 0) {
       errno = error; // the launcher reports errno, not the code we return
       return {error, boost::system::system_category()};
@@ -290,7 +243,7 @@ struct ChildSetup {
   // a variadic template answers both. The launcher would call exit(), which
   // runs the parent's exit handlers in its borrowed memory: _exit instead.
   template <typename... Arguments> void on_exec_error(Arguments&&...) {
-    _exit(errno == ENOENT ? k_exit_not_found : k_exit_not_executable);
+    _exit(errno == ENOENT ? sys::exit_not_found : sys::exit_not_executable);
   }
 
   template <typename Launcher, typename Path, typename CommandLine>
@@ -324,4 +277,4 @@ pid_t spawn(ChildPlan& plan, boost::asio::io_context& io, boost::system::error_c
   return pid;
 }
 
-} // namespace pprotect::launcher::detail
+} // namespace pprotect::supervisor

@@ -1,7 +1,7 @@
 #pragma once
 // Keeping the supervisor small while the child runs.
 
-namespace pprotect::launcher::detail {
+namespace pprotect::supervisor {
 
 // Gives back free heap memory (malloc_trim) and drops from our page tables
 // the clean, read-only pages of mapped files (program and library text),
@@ -13,4 +13,4 @@ namespace pprotect::launcher::detail {
 // replaced by rename as packages do, breaks any process, dropped pages or not.)
 void release_memory();
 
-} // namespace pprotect::launcher::detail
+} // namespace pprotect::supervisor

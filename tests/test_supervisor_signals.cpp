@@ -1,17 +1,13 @@
-// Unit tests of the supervisor's small parsers and of supervise() on plain
-// commands (no protected file involved).
-#include "launcher/supervisor.hpp"
+// Signals of the supervisor: parsing names, the start-up mask that loses
+// none, and stop requests before the child exists.
+#include "launcher/supervisor/signals.hpp"
 
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <string>
-#include <vector>
 
-using namespace pprotect::launcher;
-
-extern char** environ;
+using namespace pprotect::supervisor;
 
 TEST_CASE("Signals are parsed by name, SIG name, number and real-time offset") {
   CHECK(parse_signal("TERM") == SIGTERM);
@@ -28,73 +24,6 @@ TEST_CASE("Signals are parsed by name, SIG name, number and real-time offset") {
   CHECK_FALSE(parse_signal("RTMIN+99"));
   CHECK_FALSE(parse_signal("RTMIN-1"));
   CHECK_FALSE(parse_signal(""));
-}
-
-TEST_CASE("Durations take timeout(1)'s suffixes and refuse the rest") {
-  CHECK(parse_duration("1.5") == 1.5);
-  CHECK(parse_duration("2s") == 2.0);
-  CHECK(parse_duration("0.5m") == 30.0);
-  CHECK(parse_duration("1h") == 3600.0);
-  CHECK(parse_duration("1d") == 86400.0);
-  CHECK(parse_duration("0") == 0.0);
-  CHECK_FALSE(parse_duration(""));
-  CHECK_FALSE(parse_duration("s"));
-  CHECK_FALSE(parse_duration("-1"));
-  CHECK_FALSE(parse_duration("1x"));
-  CHECK_FALSE(parse_duration("nan"));
-  CHECK_FALSE(parse_duration("1 s"));
-}
-
-TEST_CASE("The duration bound holds after the unit is applied") {
-  CHECK(parse_duration("1000000000") == 1e9);
-  CHECK(parse_duration("1000000000s") == 1e9);
-  CHECK_FALSE(parse_duration("1000000001"));
-  CHECK(parse_duration("16666666m") == 16666666.0 * 60);
-  CHECK_FALSE(parse_duration("16666667m"));
-  CHECK(parse_duration("277777h") == 277777.0 * 3600);
-  CHECK_FALSE(parse_duration("277778h"));
-  CHECK(parse_duration("11574d") == 11574.0 * 86400);
-  CHECK_FALSE(parse_duration("11575d"));
-  // The overflows seen: a deadline that fired at once.
-  CHECK_FALSE(parse_duration("106752d"));
-  CHECK_FALSE(parse_duration("2562048h"));
-  CHECK_FALSE(parse_duration("1000000d"));
-  CHECK_FALSE(parse_duration("inf"));
-  CHECK_FALSE(parse_duration("1e300"));
-}
-
-namespace {
-int run_plain(const std::vector<std::string>& argv, SupervisorOptions options = {}) {
-  options.quiet = true;
-  const StartupSignals signals = StartupSignals::block_all();
-  const int status = supervise(argv, environ, options, signals);
-  signals.restore();
-  return status;
-}
-} // namespace
-
-TEST_CASE("The child's exit code and death by signal come back") {
-  CHECK(run_plain({"sh", "-c", "exit 0"}) == 0);
-  CHECK(run_plain({"sh", "-c", "exit 42"}) == 42);
-  CHECK(run_plain({"sh", "-c", "kill -TERM $$"}) == 128 + SIGTERM);
-  CHECK(run_plain({"sh", "-c", "kill -KILL $$"}) == 128 + SIGKILL);
-}
-
-TEST_CASE("A missing command is 127, one that cannot run is 126") {
-  CHECK(run_plain({"/nonexistent/pprotect-test"}) == k_exit_not_found);
-  CHECK(run_plain({"pprotect-test-no-such-command"}) == k_exit_not_found);
-  CHECK(run_plain({"/"}) == k_exit_not_executable);
-  CHECK(run_plain({"/etc/hostname"}) == k_exit_not_executable);
-}
-
-TEST_CASE("The child is run by argv[0] as given, found in PATH") {
-  CHECK(run_plain({"sh", "-c", "[ \"$0\" = sh ]"}) == 0);
-}
-
-TEST_CASE("A deadline (timeout) ends the child and gives 124") {
-  SupervisorOptions options;
-  options.timeout = 0.2;
-  CHECK(run_plain({"sleep", "30"}, options) == k_exit_timeout);
 }
 
 TEST_CASE("The launcher's own signals are blocked only while it supervises") {

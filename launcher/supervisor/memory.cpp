@@ -1,4 +1,4 @@
-#include "launcher/supervisor_memory.hpp"
+#include "launcher/supervisor/memory.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-namespace pprotect::launcher::detail {
+namespace pprotect::supervisor {
 
 namespace {
 
@@ -79,4 +79,4 @@ void release_memory() {
   }
 }
 
-} // namespace pprotect::launcher::detail
+} // namespace pprotect::supervisor

@@ -1,13 +1,12 @@
 #pragma once
-// The child side of the supervisor: what runs between fork and execve (or
-// before execve in --exec mode), and the Boost.Process v2 spawn around it.
-
-#include "launcher/supervisor.hpp"
+// Starting the child: what runs between fork and execve (or before execve in
+// --exec mode), and the Boost.Process v2 spawn around it.
 
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
+#include <optional>
 #include <signal.h>
 #include <string>
 #include <string_view>
@@ -15,7 +14,7 @@
 #include <sys/types.h>
 #include <vector>
 
-namespace pprotect::launcher::detail {
+namespace pprotect::supervisor {
 
 // Everything the child needs, prepared in the parent so that the child only
 // makes async-signal-safe calls.
@@ -33,26 +32,22 @@ struct ChildPlan {
   int parent_death_signal = SIGTERM;
   pid_t parent_pid = 0;
   sigset_t original_mask{};
-  bool restore_core_limit = false; // harden_launcher() changed it
-  rlimit core_limit{};
+  std::optional<rlimit> core_limit; // to restore: harden_launcher() changed it
 };
 
-// Resolves argv[0] and builds the child's envp. Returns 0, or the exit
-// status (126/127/125) after printing the error.
-int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp,
-                 const SupervisorOptions& options, const StartupSignals& signals);
+// Resolves argv[0] in the launcher's own PATH and builds the child's envp.
+// Returns 0, or the exit status (126/127/125) after printing the error.
+int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp, int parent_death_signal,
+                 const sigset_t& original_mask);
 
 // Child side, async-signal-safe: process group, terminal, death signal,
-// LISTEN_PID, descriptors, dispositions and mask. keep_fd stays open too (the
-// launcher's exec-error pipe). Returns 0 or an errno value.
-int prepare_exec(ChildPlan& plan, pid_t self, int keep_fd = -1);
+// LISTEN_PID, descriptors (all but 0-2 and the listen fds closed),
+// dispositions and mask. Returns 0 or an errno value.
+int prepare_exec(ChildPlan& plan, pid_t self);
 
 // Forks and execs with Boost.Process v2 and detaches the handle: the
 // supervisor reaps by itself. Returns the child's pid; sets ec when the
 // command could not be started.
 pid_t spawn(ChildPlan& plan, boost::asio::io_context& io, boost::system::error_code& ec);
 
-// write(2) until done or a hard error; for diagnostics on stderr.
-void write_all(int fd, std::string_view text);
-
-} // namespace pprotect::launcher::detail
+} // namespace pprotect::supervisor

@@ -1,229 +1,30 @@
-#include "launcher/supervisor.hpp"
-
-#include "launcher/supervisor_child.hpp"
-#include "launcher/supervisor_memory.hpp"
+#include "launcher/supervisor/supervisor.hpp"
 
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
-#include <dirent.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <string>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
-extern char** environ;
+#include "launcher/supervisor/descendants.hpp"
+#include "launcher/supervisor/diagnostics.hpp"
+#include "launcher/supervisor/memory.hpp"
+#include "launcher/supervisor/spawn.hpp"
+#include "sys/exit_status.hpp"
 
-namespace pprotect::launcher {
+namespace pprotect::supervisor {
 
 namespace asio = boost::asio;
 
 namespace {
-
-// A stop request before the child exists: nothing to clean up that the
-// kernel does not (secrets live in memory only), nothing to hand it to.
-// A prompt with echo off restores the terminal first (its own handler runs
-// before this one, see policy::TtyPrompter).
-extern "C" void exit_for_stop_request(int signal_number) { _exit(128 + signal_number); }
-
-} // namespace
-
-StartupSignals StartupSignals::block_all() {
-  StartupSignals signals;
-  sigset_t all;
-  sigfillset(&all);
-  // glibc leaves out its two internal real-time signals by itself.
-  sigprocmask(SIG_SETMASK, &all, &signals.m_original);
-  sigemptyset(&signals.m_stop_requests);
-  for (std::size_t i = 0; i < k_stop_requests.size(); ++i) {
-    const int signal_number = k_stop_requests[i];
-    struct sigaction& original = signals.m_original_actions[i];
-    if (sigaction(signal_number, nullptr, &original) != 0 ||
-        ((original.sa_flags & SA_SIGINFO) == 0 && original.sa_handler == SIG_IGN)) {
-      continue; // ignored by whoever started us (nohup, a background job): keep it so
-    }
-    struct sigaction stop {};
-    stop.sa_handler = exit_for_stop_request;
-    sigfillset(&stop.sa_mask);
-    if (sigaction(signal_number, &stop, nullptr) == 0) {
-      sigaddset(&signals.m_stop_requests, signal_number);
-    }
-  }
-  // One that came before this point is pending: it is delivered here.
-  sigprocmask(SIG_UNBLOCK, &signals.m_stop_requests, nullptr);
-  return signals;
-}
-
-void StartupSignals::hold_stop_requests() const {
-  sigprocmask(SIG_BLOCK, &m_stop_requests, nullptr);
-}
-
-void StartupSignals::restore() const {
-  hold_stop_requests();
-  for (std::size_t i = 0; i < k_stop_requests.size(); ++i) {
-    if (sigismember(&m_stop_requests, k_stop_requests[i]) == 1) {
-      sigaction(k_stop_requests[i], &m_original_actions[i], nullptr);
-    }
-  }
-  sigprocmask(SIG_SETMASK, &m_original, nullptr);
-}
-
-void print_launcher_error(std::string_view message) {
-  std::string line;
-  line.reserve(message.size() + 32);
-  line.append(program_invocation_short_name).append(": error: ").append(message).push_back('\n');
-  detail::write_all(STDERR_FILENO, line);
-}
-
-namespace {
-
-void print_notice(const SupervisorOptions& options, std::string_view message) {
-  if (options.quiet) {
-    return;
-  }
-  std::string line;
-  line.append(program_invocation_short_name).append(": ").append(message).push_back('\n');
-  detail::write_all(STDERR_FILENO, line);
-}
-
-struct SignalName {
-  const char* name;
-  int number;
-};
-
-constexpr std::array<SignalName, 31> k_signal_names{{
-    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"ILL", SIGILL},   {"TRAP", SIGTRAP},
-    {"ABRT", SIGABRT},     {"BUS", SIGBUS},   {"FPE", SIGFPE},     {"KILL", SIGKILL}, {"USR1", SIGUSR1},
-    {"SEGV", SIGSEGV},     {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM}, {"TERM", SIGTERM},
-    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},
-    {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
-    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"PWR", SIGPWR},
-    {"SYS", SIGSYS},
-}};
-
-std::optional<int> parse_int(std::string_view text) {
-  int value = 0;
-  const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || text.empty()) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-} // namespace
-
-std::optional<int> parse_signal(std::string_view text) {
-  if (auto number = parse_int(text)) {
-    if (*number >= 1 && *number <= SIGRTMAX) {
-      return number;
-    }
-    return std::nullopt;
-  }
-  std::string upper;
-  for (char c : text) {
-    upper.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
-  }
-  std::string_view name = upper;
-  if (name.substr(0, 3) == "SIG") {
-    name.remove_prefix(3);
-  }
-  for (const auto& entry : k_signal_names) {
-    if (name == entry.name) {
-      return entry.number;
-    }
-  }
-  auto realtime = [&](std::string_view base, int origin, int sign) -> std::optional<int> {
-    if (name.substr(0, base.size()) != base) {
-      return std::nullopt;
-    }
-    std::string_view rest = name.substr(base.size());
-    int offset = 0;
-    if (!rest.empty()) {
-      if (rest[0] != (sign > 0 ? '+' : '-')) {
-        return std::nullopt;
-      }
-      auto parsed = parse_int(rest.substr(1));
-      if (!parsed) {
-        return std::nullopt;
-      }
-      offset = *parsed;
-    }
-    int number = origin + sign * offset;
-    if (number < SIGRTMIN || number > SIGRTMAX) {
-      return std::nullopt;
-    }
-    return number;
-  };
-  if (auto number = realtime("RTMIN", SIGRTMIN, +1)) {
-    return number;
-  }
-  return realtime("RTMAX", SIGRTMAX, -1);
-}
-
-std::optional<double> parse_duration(std::string_view text) {
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  double scale = 1;
-  switch (text.back()) {
-  case 's':
-    text.remove_suffix(1);
-    break;
-  case 'm':
-    scale = 60;
-    text.remove_suffix(1);
-    break;
-  case 'h':
-    scale = 3600;
-    text.remove_suffix(1);
-    break;
-  case 'd':
-    scale = 86400;
-    text.remove_suffix(1);
-    break;
-  default:
-    break;
-  }
-  double value = 0;
-  const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || !(value >= 0)) {
-    return std::nullopt;
-  }
-  // The bound applies to the converted value: checked before the unit,
-  // 106752d passed and overflowed the timer's nanoseconds into a deadline
-  // 16 ms away.
-  const double seconds = value * scale;
-  if (!(seconds <= k_max_duration_seconds)) {
-    return std::nullopt;
-  }
-  return seconds;
-}
-
-namespace {
-
-// Signals whose default action ends a process: after forwarding one of them,
-// --stop-timeout arms the SIGKILL.
-bool is_stop_request(int signal) {
-  return signal == SIGTERM || signal == SIGINT || signal == SIGQUIT || signal == SIGHUP;
-}
-
-bool is_job_control_stop(int signal) {
-  return signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
-}
 
 int exit_status_of(int status) {
   if (WIFEXITED(status)) {
@@ -232,7 +33,7 @@ int exit_status_of(int status) {
   if (WIFSIGNALED(status)) {
     return 128 + WTERMSIG(status);
   }
-  return k_exit_launcher_error;
+  return sys::exit_launcher_error;
 }
 
 // The supervisor proper: one child, one signalfd, timers, all on one
@@ -267,7 +68,7 @@ public:
     m_trim_timer.expires_after(k_trim_delay);
     m_trim_timer.async_wait([this](const boost::system::error_code& ec) {
       if (!ec && !m_finished) {
-        detail::release_memory();
+        release_memory();
       }
     });
     reap(); // the child may have ended already
@@ -276,7 +77,7 @@ public:
     }
     give_terminal_back();
     if (m_timed_out) {
-      return k_exit_timeout;
+      return sys::exit_timeout;
     }
     return exit_status_of(m_status);
   }
@@ -288,6 +89,8 @@ private:
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(seconds));
   }
+
+  Quiet quiet() const { return m_options.quiet ? Quiet::yes : Quiet::no; }
 
   // Where forwarded signals go: the child, or its whole process group.
   pid_t target() const { return m_options.signal_group ? -m_child : m_child; }
@@ -335,8 +138,8 @@ private:
         tcsetpgrp(m_terminal, m_child);
         m_gave_terminal = true;
       }
-      kill(-m_child, SIGCONT);
-      kill(m_child, SIGCONT); // in case it left its group
+      send_signal(-m_child, SIGCONT);
+      send_signal(m_child, SIGCONT); // in case it left its group
       return;
     }
     if (info.ssi_code == SI_QUEUE) {
@@ -344,12 +147,12 @@ private:
       union sigval value {};
       value.sival_int = info.ssi_int;
       if (m_options.signal_group) {
-        kill(target(), signal);
+        send_signal(target(), signal);
       } else {
-        sigqueue(m_child, signal, value);
+        queue_signal(m_child, signal, value);
       }
     } else {
-      kill(target(), signal);
+      send_signal(target(), signal);
     }
     if (is_job_control_stop(signal)) {
       // The child's stop report that follows must not stop us twice (PID 1
@@ -368,12 +171,12 @@ private:
     if (getpid() == 1) {
       // PID 1 cannot stop (the kernel drops its own SIGSTOP), and nobody
       // would continue the child: Ctrl-Z in `docker run -it` is ignored.
-      kill(-m_child, SIGCONT);
-      kill(m_child, SIGCONT);
+      send_signal(-m_child, SIGCONT);
+      send_signal(m_child, SIGCONT);
       return;
     }
     give_terminal_back();
-    kill(getpid(), SIGSTOP);
+    send_signal(getpid(), SIGSTOP);
     // Continued: the SIGCONT that woke us is pending on the signalfd and is
     // passed on to the child by on_signal.
   }
@@ -400,9 +203,9 @@ private:
     m_kill_timer.expires_after(to_duration(*seconds));
     m_kill_timer.async_wait([this](const boost::system::error_code& ec) {
       if (!ec && !m_finished) {
-        print_notice(m_options, "the child did not stop in time; sending SIGKILL to its process group");
-        kill(-m_child, SIGKILL);
-        kill(m_child, SIGKILL); // in case it left its group
+        print_notice(quiet(), "the child did not stop in time; sending SIGKILL to its process group");
+        send_signal(-m_child, SIGKILL);
+        send_signal(m_child, SIGKILL); // in case it left its group
       }
     });
   }
@@ -412,10 +215,10 @@ private:
       return;
     }
     m_timed_out = true;
-    print_notice(m_options, "timeout reached; sending SIGTERM to the child");
-    kill(target(), SIGTERM);
+    print_notice(quiet(), "timeout reached; sending SIGTERM to the child");
+    send_signal(target(), SIGTERM);
     if (!m_options.signal_group) {
-      kill(m_child, SIGCONT); // a stopped child could not act on SIGTERM
+      send_signal(m_child, SIGCONT); // a stopped child could not act on SIGTERM
     }
     // Like timeout(1) -k: a deadline needs a hard end too.
     arm_kill_timer(m_options.stop_timeout.value_or(k_default_timeout_kill_after));
@@ -447,7 +250,7 @@ private:
           // child's. Stopping ourselves here would leave that `fg` unseen.
           tcsetpgrp(m_terminal, m_child);
           m_gave_terminal = true;
-          kill(-m_child, SIGCONT);
+          send_signal(-m_child, SIGCONT);
         } else if (is_job_control_stop(stop_signal)) {
           stop_self();
         }
@@ -479,109 +282,12 @@ private:
   int m_status = 0;
 };
 
-// Pids of every live process below us, from /proc.
-std::vector<pid_t> live_descendants() {
-  std::vector<std::pair<pid_t, pid_t>> parents; // pid, ppid
-  DIR* dir = opendir("/proc");
-  if (dir == nullptr) {
-    return {};
-  }
-  while (dirent* entry = readdir(dir)) {
-    auto pid = parse_int(entry->d_name);
-    if (!pid) {
-      continue;
-    }
-    const std::string path = "/proc/" + std::to_string(*pid) + "/stat";
-    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      continue;
-    }
-    char buffer[512];
-    const ssize_t size = read(fd, buffer, sizeof buffer - 1);
-    close(fd);
-    if (size <= 0) {
-      continue;
-    }
-    buffer[size] = '\0';
-    // "pid (comm) S ppid ...": comm may hold anything, so parse after the last ')'.
-    const char* close_paren = std::strrchr(buffer, ')');
-    if (close_paren == nullptr || close_paren[1] == '\0' || close_paren[2] == '\0') {
-      continue;
-    }
-    const char state = close_paren[2];
-    if (state == 'Z' || state == 'X') {
-      continue;
-    }
-    parents.emplace_back(*pid, static_cast<pid_t>(std::atoi(close_paren + 4)));
-  }
-  closedir(dir);
-  std::vector<pid_t> found{getpid()};
-  for (std::size_t i = 0; i < found.size(); ++i) {
-    for (const auto& [pid, ppid] : parents) {
-      if (ppid == found[i]) {
-        found.push_back(pid);
-      }
-    }
-  }
-  found.erase(found.begin());
-  return found;
-}
-
-void reap_nohang() {
-  int status = 0;
-  while (waitpid(-1, &status, WNOHANG) > 0) {
-  }
-}
-
-// --reap-descendants: SIGTERM to everything left below us, up to `seconds`
-// for them to go, then SIGKILL.
-void reap_descendants(double seconds, int signal_fd) {
-  std::vector<pid_t> left;
-  // Reaps what has died; true when no descendant is left (reaping once more
-  // for those that died since: they are zombies now).
-  const auto all_gone = [&left] {
-    reap_nohang();
-    left = live_descendants();
-    if (!left.empty()) {
-      return false;
-    }
-    reap_nohang();
-    return true;
-  };
-  if (all_gone()) {
-    return;
-  }
-  for (pid_t pid : left) {
-    kill(pid, SIGTERM);
-    kill(pid, SIGCONT);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd poll_fd{signal_fd, POLLIN, 0};
-    poll(&poll_fd, 1, 20);
-    std::array<signalfd_siginfo, 16> drained{};
-    while (read(signal_fd, drained.data(), sizeof drained) > 0) {
-    }
-    if (all_gone()) {
-      return;
-    }
-  }
-  // Our own children die and are reaped here; deeper ones are re-parented
-  // to us as their parents go, and reaped by the same loop.
-  for (int round = 0; round < 100 && !all_gone(); ++round) {
-    for (pid_t pid : left) {
-      kill(pid, SIGKILL);
-    }
-    usleep(10000);
-  }
-}
-
 } // namespace
 
 int supervise(const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
               const StartupSignals& signals, const ChildStarted& on_started) {
-  detail::ChildPlan plan;
-  if (int code = detail::prepare_plan(plan, argv, envp, options, signals); code != 0) {
+  ChildPlan plan;
+  if (int code = prepare_plan(plan, argv, envp, options.parent_death_signal, signals.original_mask()); code != 0) {
     return code;
   }
   // As PID 1 orphans come to us anyway; elsewhere ask for them, so that the
@@ -596,7 +302,7 @@ int supervise(const std::vector<std::string>& argv, char** envp, const Superviso
   const int signal_fd = signalfd(-1, &catchable, SFD_CLOEXEC | SFD_NONBLOCK);
   if (signal_fd < 0) {
     print_launcher_error(std::string("cannot create a signalfd: ") + std::strerror(errno));
-    return k_exit_launcher_error;
+    return sys::exit_launcher_error;
   }
 
   // The terminal goes to the child when we hold it: Ctrl-C then reaches the
@@ -629,11 +335,11 @@ int supervise(const std::vector<std::string>& argv, char** envp, const Superviso
   // From here on a stop request is the child's: pending until the
   // supervisor reads it and forwards it.
   signals.hold_stop_requests();
-  const pid_t child = detail::spawn(plan, io, ec);
+  const pid_t child = spawn(plan, io, ec);
   if (ec) {
     close(signal_fd);
-    const int code = ec.value() == ENOENT ? k_exit_not_found : k_exit_not_executable;
-    print_launcher_error((code == k_exit_not_found ? "command not found: " : "cannot run command: ") +
+    const int code = ec.value() == ENOENT ? sys::exit_not_found : sys::exit_not_executable;
+    print_launcher_error((code == sys::exit_not_found ? "command not found: " : "cannot run command: ") +
                          argv.front() + " (" + ec.message() + ")");
     return code;
   }
@@ -653,8 +359,8 @@ int supervise(const std::vector<std::string>& argv, char** envp, const Superviso
 
 int exec_command(const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
                  const StartupSignals& signals) {
-  detail::ChildPlan plan;
-  if (int code = detail::prepare_plan(plan, argv, envp, options, signals); code != 0) {
+  ChildPlan plan;
+  if (int code = prepare_plan(plan, argv, envp, options.parent_death_signal, signals.original_mask()); code != 0) {
     return code;
   }
   plan.exec_in_place = true;
@@ -667,9 +373,9 @@ int exec_command(const std::vector<std::string>& argv, char** envp, const Superv
     child_argv.push_back(arg.c_str());
   }
   child_argv.push_back(nullptr);
-  if (int error = detail::prepare_exec(plan, getpid()); error != 0) {
+  if (int error = prepare_exec(plan, getpid()); error != 0) {
     print_launcher_error(std::string("cannot prepare the command: ") + std::strerror(error));
-    return k_exit_launcher_error;
+    return sys::exit_launcher_error;
   }
   execve(plan.executable.c_str(), const_cast<char* const*>(child_argv.data()),
          const_cast<char* const*>(plan.envp.data()));
@@ -680,7 +386,7 @@ int exec_command(const std::vector<std::string>& argv, char** envp, const Superv
   sigprocmask(SIG_SETMASK, &all, nullptr);
   print_launcher_error((error == ENOENT ? "command not found: " : "cannot run command: ") + argv.front() +
                        " (" + std::strerror(error) + ")");
-  return error == ENOENT ? k_exit_not_found : k_exit_not_executable;
+  return error == ENOENT ? sys::exit_not_found : sys::exit_not_executable;
 }
 
-} // namespace pprotect::launcher
+} // namespace pprotect::supervisor
