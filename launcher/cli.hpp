@@ -40,6 +40,7 @@ struct CliOptions {
   bool no_passthrough = false;
   bool yes = false;
   std::optional<std::string> env_prefix;
+  std::optional<std::string> yaml_layout; // "a", "b" or "c", checked by the parser
 
   std::vector<std::string> positionals; // DOMAIN of decrypt-domain, list-domain-secrets
   std::vector<std::string> command;     // exec: argv after --
