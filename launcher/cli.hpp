@@ -1,6 +1,7 @@
 #pragma once
 // `pprotect`: the reference's 21 admin commands, their flags, help texts
-// and exit codes (section 4 of shared/docs/reference-behaviour.md).
+// and exit codes (section 4 of shared/docs/reference-behaviour.md), plus
+// reformat (the file in another ruamel.yaml layout).
 
 #include <optional>
 #include <stdexcept>
