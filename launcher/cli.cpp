@@ -401,6 +401,11 @@ const std::vector<std::string>& subcommand_names() {
   return names;
 }
 
+bool subcommand_takes_flag(std::string_view subcommand, std::string_view flag) {
+  const SubcommandInfo* info = find_subcommand(subcommand);
+  return info != nullptr && std::find(info->flags.begin(), info->flags.end(), flag) != info->flags.end();
+}
+
 std::string suggest_subcommand(std::string_view typed) {
   std::string best;
   std::size_t best_distance = 0;

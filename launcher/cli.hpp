@@ -67,6 +67,10 @@ const std::vector<std::string>& subcommand_names();
 // value or a repeated flag.
 CliOptions parse_command_line(const std::vector<std::string>& args);
 
+// Whether `subcommand` accepts `flag` ("--yaml-layout": whether it writes
+// the protected file).
+bool subcommand_takes_flag(std::string_view subcommand, std::string_view flag);
+
 // The closest subcommand to a mistyped one, or "" when none is close.
 std::string suggest_subcommand(std::string_view typed);
 

@@ -717,6 +717,10 @@ int cmd_version() {
 
 int dispatch(Context& ctx) {
   const std::string& name = ctx.options.subcommand;
+  if (subcommand_takes_flag(name, "--yaml-layout")) {
+    // A bad PPROTECT_YAML_LAYOUT is a usage error before any prompt.
+    (void)requested_layout(ctx);
+  }
   if (name == "version") {
     return cmd_version();
   }

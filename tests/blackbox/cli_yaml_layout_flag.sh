@@ -42,6 +42,11 @@ expect_eq "--yaml-layout x message" "$ERR" "error: pprotect rm-secret: --yaml-la
 PPROTECT_YAML_LAYOUT=bb run $'d\ns\n' rm-secret
 expect_rc 2 "PPROTECT_YAML_LAYOUT=bb"
 expect_eq "PPROTECT_YAML_LAYOUT=bb message" "$ERR" "error: PPROTECT_YAML_LAYOUT must be one of: a, b, c (got 'bb')"
+# ... found before anything is asked.
+PPROTECT_YAML_LAYOUT=bb run $'alice pass\nqa\n' add-domain -u alice@example.com
+expect_rc 2 "PPROTECT_YAML_LAYOUT=bb on add-domain"
+expect_eq "no prompt before the usage error" "$OUT" ""
+expect_eq "only the usage error on stderr" "$ERR" "error: PPROTECT_YAML_LAYOUT must be one of: a, b, c (got 'bb')"
 cmp -s protected.yaml before.yaml || fail "a bad layout changed the file"
 # Read-only commands ignore the variable and refuse the flag.
 PPROTECT_YAML_LAYOUT=bb run '' list-domains
