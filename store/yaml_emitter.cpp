@@ -18,16 +18,17 @@
 // What each layout changes (read off each boundary's emitter diff):
 // - b (0.17.22): in write_plain, a word longer than the width that does not
 //   start its line is moved to a line of its own, after the space that
-//   preceded it (so that line ends in a space). From 0.17.23 astral
-//   characters are written as they are inside double quotes, and from
-//   0.17.25 a double-quoted fold ends in `\` only when the next word holds a
-//   quote, is followed by two spaces, or follows two; otherwise the space is
-//   dropped and the line break reads back as it.
+//   preceded it (so that line ends in a space). Astral characters are
+//   written as they are inside double quotes (from 0.17.23), and a
+//   double-quoted fold drops the space and ends its line without `\`, the
+//   line break standing for the space, unless the next word holds a quote,
+//   the space after it is doubled, the fold falls on two spaces, or no space
+//   follows (0.17.25's rule, as 0.18.10 has it).
 // - c (0.18.13): any word that would pass the width is moved, and a single
 //   space folds once the line has reached the width (not only passed it).
-//   With it come 0.18.11 and 0.18.12's double-quoted rules: a fold also keeps
-//   its `\` when a line break comes before the next space, when that space
-//   is followed by a line break, or right after an escape.
+//   It brings 0.18.11 and 0.18.12's double-quoted rule: the `\` is also kept
+//   when a line break comes before the next space, when that space is
+//   followed by a line break, and where the fold follows an escape.
 
 namespace pprotect::store {
 

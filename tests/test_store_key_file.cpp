@@ -676,35 +676,35 @@ void fast_history(KeyFile& file) {
 
 TEST_CASE("Replaying a fixture's history writes the reference's audit log and layout") {
   for (const auto& folder : k_fixture_folders) {
-  INFO(folder);
-  check_replay(folder + "fast", fast_history);
-  check_replay(folder + "raw", [](KeyFile& file) {
-    fast_history(file);
-    const std::string ci_pass = "P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P";
-    file.add_key_custodian("ci@example.com", ci_pass, KeyType::raw);
-    file.add_domain("ci", "ci@example.com");
-    file.add_secret("ci", "DEPLOY_TOKEN", "token value");
-    file.add_owner("dev", "ci@example.com", file.unlock(k_alice, "alice passphrase"));
-  });
-  check_replay(folder + "multi-owner", [](KeyFile& file) {
-    fast_history(file);
-    file.add_key_custodian(k_bob, "b0b-Pässphrase", KeyType::fast);
-    const auto alice = file.unlock(k_alice, "alice passphrase");
-    file.add_owner("prod", k_bob, alice);
-    file.rotate_domain_key("prod", alice);
-    file.remove_secret("dev", "API_KEY");
-    file.update_secret("dev", "db-pass", "rotated");
-  });
-  check_replay(folder + "quoting", [](KeyFile& file) {
-    file.add_key_custodian(k_alice, "alice passphrase", KeyType::fast);
-    for (const std::string domain :
-         {"staging: us", "no", "42", "on", "o'brien", "café", "a#b", "@at", "`tick", "3.14", "False", "*star",
-          "x: \"y\"", "back\\slash",
-          "an-extremely-long-domain-name-used-to-push-the-audit-log-entry-past-one-hundred-columns"}) {
-      file.add_domain(domain, k_alice);
-    }
-    file.add_secret("café", "latte", "latte value");
-  });
+    INFO(folder);
+    check_replay(folder + "fast", fast_history);
+    check_replay(folder + "raw", [](KeyFile& file) {
+      fast_history(file);
+      const std::string ci_pass = "P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P";
+      file.add_key_custodian("ci@example.com", ci_pass, KeyType::raw);
+      file.add_domain("ci", "ci@example.com");
+      file.add_secret("ci", "DEPLOY_TOKEN", "token value");
+      file.add_owner("dev", "ci@example.com", file.unlock(k_alice, "alice passphrase"));
+    });
+    check_replay(folder + "multi-owner", [](KeyFile& file) {
+      fast_history(file);
+      file.add_key_custodian(k_bob, "b0b-Pässphrase", KeyType::fast);
+      const auto alice = file.unlock(k_alice, "alice passphrase");
+      file.add_owner("prod", k_bob, alice);
+      file.rotate_domain_key("prod", alice);
+      file.remove_secret("dev", "API_KEY");
+      file.update_secret("dev", "db-pass", "rotated");
+    });
+    check_replay(folder + "quoting", [](KeyFile& file) {
+      file.add_key_custodian(k_alice, "alice passphrase", KeyType::fast);
+      for (const std::string domain :
+           {"staging: us", "no", "42", "on", "o'brien", "café", "a#b", "@at", "`tick", "3.14", "False", "*star",
+            "x: \"y\"", "back\\slash",
+            "an-extremely-long-domain-name-used-to-push-the-audit-log-entry-past-one-hundred-columns"}) {
+        file.add_domain(domain, k_alice);
+      }
+      file.add_secret("café", "latte", "latte value");
+    });
   }
 }
 
