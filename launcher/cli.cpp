@@ -12,6 +12,7 @@
 #include "policy/credentials.hpp"
 #include "store/errors.hpp"
 #include "store/text.hpp"
+#include "store/yaml_layout.hpp"
 
 namespace pprotect::launcher {
 
@@ -84,6 +85,10 @@ const std::vector<FlagInfo>& flag_infos() {
        "load (PATH, BASH_ENV, IFS, PYTHONPATH, NODE_OPTIONS, LD_PRELOAD, GIT_SSH_COMMAND, ...), each named one by "
        "one. pocket_protector passes them; pprotect refuses them by default, as anyone may add a secret. The "
        "command is always looked up in pprotect's own PATH"},
+      {"--yaml-layout", "--yaml-layout LAYOUT",
+       "write the file in this layout: a (as ruamel.yaml 0.17.21 and earlier writes it), b (0.17.22 to 0.18.12) "
+       "or c (0.18.13 and later); default: $PPROTECT_YAML_LAYOUT, else the layout the file is in (c for a new "
+       "file)"},
   };
   return flags;
 }
@@ -91,6 +96,13 @@ const std::vector<FlagInfo>& flag_infos() {
 std::vector<std::string_view> with(std::vector<std::string_view> base, std::initializer_list<std::string_view> more) {
   base.insert(base.end(), more.begin(), more.end());
   return base;
+}
+
+// The flags of a command that writes the file: --yaml-layout comes last,
+// after the reference's own.
+std::vector<std::string_view> writes(std::vector<std::string_view> flags) {
+  flags.emplace_back("--yaml-layout");
+  return flags;
 }
 
 std::vector<std::string_view> with_credentials(std::initializer_list<std::string_view> more) {
@@ -106,61 +118,69 @@ const std::vector<SubcommandInfo>& subcommands() {
        "Creates FILE (it must not exist) with one key custodian. Asks \"User email: \" (or -u) and the passphrase "
        "twice (or --passphrase-file); with --key-type raw a key is generated and shown once. On any failure no "
        "file is left behind.",
-       "", with(k_common_flags, {"--user", "--passphrase-file", "--key-type"})},
+       "", writes(with(k_common_flags, {"--user", "--passphrase-file", "--key-type"}))},
       {"version", "", "print the PocketProtector version and exit", "", "", {"--help"}},
       {"list-audit-log", "", "print a list of actions from the audit log, one per line", "", "",
        {"--help", "--file"}},
+      {"reformat", "", "rewrite the protected file in a chosen YAML layout, content and audit log unchanged",
+       "Writes FILE again in the layout --yaml-layout (or $PPROTECT_YAML_LAYOUT) names, so a team whose members "
+       "run pocket_protector with different ruamel.yaml releases can settle on one: a = ruamel.yaml 0.17.21 and "
+       "earlier, b = 0.17.22 to 0.18.12, c = 0.18.13 and later (what pip installs today). Without either, the "
+       "file is written in the layout it is in, which tidies a hand-edited file. Needs no credentials; secrets, "
+       "keys and the audit log stay as they are (no entry is added), and the write is the usual locked, atomic "
+       "one.",
+       "", writes(k_common_flags)},
       {"add-key-custodian", "Access Management", "add a new key custodian to the protected",
        "Asks \"User email: \" (or -u) and the passphrase twice (or --passphrase-file); with --key-type raw a key "
        "is generated and shown once and must be confirmed with YES.",
-       "", with(k_common_flags, {"--user", "--passphrase-file", "--key-type"})},
+       "", writes(with(k_common_flags, {"--user", "--passphrase-file", "--key-type"}))},
       {"list-user-secrets", "Access Management",
        "display domains and secrets accessible to the authenticated user", "", "", with_credentials({})},
       {"set-key-custodian-passphrase", "Access Management", "update a key custodian passphrase",
        "Asks \"User email: \" (or -u), the current passphrase (or --passphrase-file) and the new one twice (or "
        "--new-passphrase-file). Credential environment variables are not used.",
-       "", with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type",
-                                 "--allow-expensive-kdf"})},
+       "", writes(with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type",
+                                        "--allow-expensive-kdf"}))},
       {"rekey-custodian", "Access Management",
        "change a custodian key type (hard/fast/raw) and passphrase, re-encrypting all owned domains",
        "Asks \"User email: \" (or -u) and the current passphrase (or --passphrase-file), then the new "
        "passphrase twice (or --new-passphrase-file) for hard/fast, or generates and shows a raw key that must be "
        "confirmed with YES.",
-       "", with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type",
-                                 "--allow-expensive-kdf"})},
+       "", writes(with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type",
+                                        "--allow-expensive-kdf"}))},
       {"add-domain", "Domain Management", "add a new domain to the protected",
        "The acting user becomes its first owner. Asks \"Domain name: \" unless --domain is given.", "",
-       with_credentials({"--domain"})},
+       writes(with_credentials({"--domain"}))},
       {"add-owner", "Domain Management", "add a key custodian to the owner list of a specific domain",
        "Asks \"Domain name: \" and \"New owner email: \" unless --domain and --owner are given.", "",
-       with_credentials({"--domain", "--owner"})},
+       writes(with_credentials({"--domain", "--owner"}))},
       {"list-domains", "Domain Management", "print a list of domain names, if any", "", "", {"--help", "--file"}},
       {"rotate-domain-keys", "Domain Management", "rotate the internal encryption keys for a given domain",
-       "Asks \"Domain name: \" unless --domain is given.", "", with_credentials({"--domain"})},
+       "Asks \"Domain name: \" unless --domain is given.", "", writes(with_credentials({"--domain"}))},
       {"migrate-owner", "Domain Management", "grant a custodian ownership of all domains you own",
        "Asks \"New owner email: \" unless --owner is given, then \"Proceed? [y/N] \" unless --yes is given.", "",
-       with_credentials({"--owner", "--yes"})},
+       writes(with_credentials({"--owner", "--yes"}))},
       {"rm-owner", "Domain Management", "remove a key custodian from the owner list of a domain",
        "Asks \"Domain name: \" and \"Owner email: \" unless --domain and --owner are given. The last owner cannot "
        "be removed.",
-       "", with(k_common_flags, {"--domain", "--owner"})},
+       "", writes(with(k_common_flags, {"--domain", "--owner"}))},
       {"rm-domain", "Domain Management", "remove a domain and all of its keys from the protected",
-       "Asks \"Domain name: \" unless --domain is given.", "", with(k_common_flags, {"--domain"})},
+       "Asks \"Domain name: \" unless --domain is given.", "", writes(with(k_common_flags, {"--domain"}))},
       {"add-secret", "Secret Management", "add a secret to a domain",
        "Asks \"Domain name: \", \"Secret name: \" and \"Secret value: \" unless --domain, --secret and "
        "--value-file are given. The prompt reads one line; use --value-file for multi-line values such as PEM "
        "keys (bytes kept exactly). Fails when the secret exists.",
-       "", with(k_common_flags, {"--domain", "--secret", "--value-file"})},
+       "", writes(with(k_common_flags, {"--domain", "--secret", "--value-file"}))},
       {"list-domain-secrets", "Secret Management", "print a list of secret names for a given domain", "",
        " DOMAIN", {"--help", "--file", "--domain"}},
       {"list-all-secrets", "Secret Management",
        "print a list of all secret names, along with the domains that define each", "", "", {"--help", "--file"}},
       {"update-secret", "Secret Management", "update a secret value in a domain",
        "Like add-secret, but the secret must exist.", "",
-       with(k_common_flags, {"--domain", "--secret", "--value-file"})},
+       writes(with(k_common_flags, {"--domain", "--secret", "--value-file"}))},
       {"rm-secret", "Secret Management", "remove a secret from a domain",
        "Asks \"Domain name: \" and \"Secret name: \" unless --domain and --secret are given.", "",
-       with(k_common_flags, {"--domain", "--secret"})},
+       writes(with(k_common_flags, {"--domain", "--secret"}))},
       {"decrypt-domain", "Secret Access",
        "decrypt and display cleartext for a domain, with optional format and secret filter",
        "JSON by default (sorted keys, non-ASCII as \\uXXXX); env prints NAME='value' lines and shell export "
@@ -190,7 +210,7 @@ const SubcommandInfo* find_subcommand(std::string_view name) {
 const std::set<std::string_view> k_value_flags = {
     "--file",         "--user",   "-u",     "--passphrase-file", "--passphrase-credential", "--new-passphrase-file",
     "--key-type",     "--domain", "--secret", "--owner",         "--value-file",            "--output-format",
-    "--prefix",       "--env-prefix", "--allow-exec-variables"};
+    "--prefix",       "--env-prefix", "--allow-exec-variables", "--yaml-layout"};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -273,6 +293,11 @@ std::string root_help() {
   }
   out += "\n\nFlags:\n\n";
   append_entry(out, "  ", "--help / -h", "show this help message and exit", 16);
+  out += "\n\nLayouts of the protected file (--yaml-layout, $PPROTECT_YAML_LAYOUT):\n\n";
+  out += "  a: as ruamel.yaml 0.17.21 and earlier writes it (Debian 12, pip before May 2023)\n";
+  out += "  b: as ruamel.yaml 0.17.22 to 0.18.12 writes it (pip, May 2023 to June 2025)\n";
+  out += "  c: as ruamel.yaml 0.18.13 and later writes it (pip since June 2025)\n";
+  out += "  Every write keeps the layout the file is in; a new file gets c.\n";
   return out;
 }
 
@@ -388,6 +413,11 @@ const std::vector<std::string>& subcommand_names() {
   return names;
 }
 
+bool subcommand_takes_flag(std::string_view subcommand, std::string_view flag) {
+  const SubcommandInfo* info = find_subcommand(subcommand);
+  return info != nullptr && std::find(info->flags.begin(), info->flags.end(), flag) != info->flags.end();
+}
+
 std::string suggest_subcommand(std::string_view typed) {
   std::string best;
   std::size_t best_distance = 0;
@@ -480,6 +510,7 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
   app.add_flag("-y,--yes", options.yes);
   app.add_option("--env-prefix", options.env_prefix);
   app.add_option("--allow-exec-variables", options.allow_exec_variables)->delimiter(',');
+  app.add_option("--yaml-layout", options.yaml_layout);
   // Extras are collected, not thrown, so they can be listed in order.
   app.allow_extras();
   for (auto* option : app.get_options()) {
@@ -563,6 +594,10 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
                                           "\", choose from: " + flag_choices(info));
       }
     }
+  }
+  if (options.yaml_layout && !store::parse_yaml_layout(*options.yaml_layout)) {
+    throw CliUsageError(sub_name, "--yaml-layout must be one of: a, b, c (got " + python_repr(*options.yaml_layout) +
+                                      ")");
   }
   const bool takes_domain_argument = sub_name == "decrypt-domain" || sub_name == "list-domain-secrets";
   if (takes_domain_argument) {

@@ -1,6 +1,7 @@
 #pragma once
 // `pprotect`: the reference's 21 admin commands, their flags, help texts
-// and exit codes (section 4 of shared/docs/reference-behaviour.md).
+// and exit codes (section 4 of shared/docs/reference-behaviour.md), plus
+// reformat (the file in another ruamel.yaml layout).
 
 #include <optional>
 #include <stdexcept>
@@ -42,6 +43,7 @@ struct CliOptions {
   bool yes = false;
   std::optional<std::string> env_prefix;
   std::vector<std::string> allow_exec_variables; // exec: --allow-exec-variables A,B
+  std::optional<std::string> yaml_layout; // "a", "b" or "c", checked by the parser
 
   std::vector<std::string> positionals; // DOMAIN of decrypt-domain, list-domain-secrets
   std::vector<std::string> command;     // exec: argv after --
@@ -66,6 +68,10 @@ const std::vector<std::string>& subcommand_names();
 // subcommand (with a "did you mean"), an unknown flag, a missing flag
 // value or a repeated flag.
 CliOptions parse_command_line(const std::vector<std::string>& args);
+
+// Whether `subcommand` accepts `flag` ("--yaml-layout": whether it writes
+// the protected file).
+bool subcommand_takes_flag(std::string_view subcommand, std::string_view flag);
 
 // The closest subcommand to a mistyped one, or "" when none is close.
 std::string suggest_subcommand(std::string_view typed);

@@ -22,6 +22,7 @@
 #include "store/errors.hpp"
 #include "store/text.hpp"
 #include "store/protected_file.hpp"
+#include "store/yaml_layout.hpp"
 
 #ifndef PPROTECT_VERSION
 #define PPROTECT_VERSION "0.0.0"
@@ -295,8 +296,34 @@ store::ConfirmWrite confirm_callback(Context& ctx) {
   };
 }
 
+// The layout --yaml-layout or $PPROTECT_YAML_LAYOUT asks for; nullopt
+// keeps the file's own (c for a new file).
+std::optional<store::YamlLayout> requested_layout(const Context& ctx) {
+  if (ctx.options.yaml_layout) {
+    return store::parse_yaml_layout(*ctx.options.yaml_layout); // checked by the parser
+  }
+  const auto variable = ctx.env.get("PPROTECT_YAML_LAYOUT");
+  if (!variable || variable->empty()) {
+    return std::nullopt;
+  }
+  const auto layout = store::parse_yaml_layout(*variable);
+  if (!layout) {
+    throw CommandUsageError("PPROTECT_YAML_LAYOUT must be one of: a, b, c (got " + python_repr(*variable) + ")");
+  }
+  return layout;
+}
+
+// Applies change under the file's lock and writes the file in its own
+// layout, or in the one asked for.
 int modify(Context& ctx, const std::function<void(store::KeyFile&)>& change) {
-  if (!store::modify_key_file(ctx.path, change, confirm_callback(ctx))) {
+  const auto layout = requested_layout(ctx);
+  const auto change_and_lay_out = [&](store::KeyFile& file) {
+    change(file);
+    if (layout) {
+      file.set_layout(*layout);
+    }
+  };
+  if (!store::modify_key_file(ctx.path, change_and_lay_out, confirm_callback(ctx))) {
     say("Aborting...");
   }
   return 0;
@@ -334,13 +361,19 @@ int cmd_init(Context& ctx) {
     throw store::FileExistsError("Protected file already exists: " + ctx.path.string());
   }
   (void)key_type_option(ctx.options, store::KeyType::hard);
+  const auto layout = requested_layout(ctx);
   auto custodian = ask_new_custodian(ctx);
   if (!custodian) {
     return 0;
   }
   if (!store::create_key_file(
           ctx.path,
-          [&](store::KeyFile& file) { file.add_key_custodian(custodian->name, custodian->passphrase.view(), custodian->type); },
+          [&](store::KeyFile& file) {
+            file.add_key_custodian(custodian->name, custodian->passphrase.view(), custodian->type);
+            if (layout) {
+              file.set_layout(*layout);
+            }
+          },
           confirm_callback(ctx))) {
     say("Aborting...");
   }
@@ -578,6 +611,14 @@ int cmd_list_all_secrets(Context& ctx) {
   return 0;
 }
 
+// Writes the file again, in the layout asked for or its own; the content
+// and the audit log are what they were.
+int cmd_reformat(Context& ctx) {
+  require_file(ctx);
+  require_writable(ctx);
+  return modify(ctx, [](store::KeyFile&) {});
+}
+
 int cmd_list_audit_log(Context& ctx) {
   const store::KeyFile file = load(ctx);
   say(join(listed(file.audit_log()), "\n"));
@@ -706,6 +747,10 @@ int cmd_version() {
 
 int dispatch(Context& ctx) {
   const std::string& name = ctx.options.subcommand;
+  if (subcommand_takes_flag(name, "--yaml-layout")) {
+    // A bad PPROTECT_YAML_LAYOUT is a usage error before any prompt.
+    (void)requested_layout(ctx);
+  }
   if (name == "version") {
     return cmd_version();
   }
@@ -762,6 +807,9 @@ int dispatch(Context& ctx) {
   }
   if (name == "list-audit-log") {
     return cmd_list_audit_log(ctx);
+  }
+  if (name == "reformat") {
+    return cmd_reformat(ctx);
   }
   if (name == "decrypt-domain") {
     return cmd_decrypt_domain(ctx);

@@ -22,7 +22,8 @@ namespace pprotect::launcher {
 namespace {
 
 // Turns terminal echo off for its lifetime when fd is a terminal, and
-// restores the previous mode on every path out (exceptions included).
+// restores the previous mode on every path out (exceptions included). Enter
+// is not echoed either: the prompt writes the line break itself, as getpass.
 class EchoOff {
 public:
   explicit EchoOff(int fd) : m_fd(fd) {
@@ -30,8 +31,7 @@ public:
       return;
     }
     termios quiet = m_saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    quiet.c_lflag |= static_cast<tcflag_t>(ECHONL);
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL);
     m_active = ::tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
   }
   ~EchoOff() {
@@ -41,7 +41,6 @@ public:
   }
   EchoOff(const EchoOff&) = delete;
   EchoOff& operator=(const EchoOff&) = delete;
-  bool active() const { return m_active; }
 
 private:
   int m_fd;
@@ -194,15 +193,11 @@ std::optional<store::SecureBuffer> StdinPrompter::ask_secret(std::string_view la
     std::cerr << label;
     std::cerr.flush();
     answer = read_line_fd0();
-    if (!echo_off.active() && !answer) {
-      return answer;
-    }
   }
-  if (!answer) {
-    // getpass prints the newline the user's Enter would have.
-    std::cerr << '\n';
-    std::cerr.flush();
-  }
+  // As the reference (getpass behind face): a line break on stderr once the
+  // answer is read or input ended, whether stdin is a terminal or a pipe.
+  std::cerr << '\n';
+  std::cerr.flush();
   return answer;
 }
 

@@ -25,7 +25,8 @@ public:
   void say(std::string_view message) override;
   // Writes label to stdout, reads one line; nullopt on end of input.
   std::optional<std::string> ask_line(std::string_view label) override;
-  // Writes label to stderr, reads one line with echo off on a terminal.
+  // Writes label to stderr, reads one line with echo off on a terminal,
+  // then writes a line break to stderr (terminal or pipe), as getpass does.
   std::optional<store::SecureBuffer> ask_secret(std::string_view label) override;
 
   // Like ask_line (label on stdout, echoed) but keeps the answer in secure

@@ -322,7 +322,7 @@ KeyFile KeyFile::create(AuditClock clock) {
 KeyFile KeyFile::parse(std::string_view text, std::string_view path, AuditClock clock) {
   KeyFile file;
   file.m_clock = clock ? std::move(clock) : AuditClock(system_clock_seconds);
-  file.m_data = parse_protected_yaml(text, path);
+  file.m_data = parse_protected_yaml(text, path, &file.m_layout);
   try {
     validate_fields(file.m_data);
   } catch (const StoreError& error) {
@@ -332,7 +332,7 @@ KeyFile KeyFile::parse(std::string_view text, std::string_view path, AuditClock 
 }
 
 std::string KeyFile::emit() const {
-  return emit_protected_yaml(m_data);
+  return emit_protected_yaml(m_data, m_layout);
 }
 
 // --- queries ---

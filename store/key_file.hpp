@@ -47,14 +47,20 @@ using AuditClock = std::function<std::int64_t()>; // seconds since the epoch
 
 class KeyFile {
 public:
-  // An empty file whose audit log starts with "created".
+  // An empty file whose audit log starts with "created", in the newest
+  // layout (what `pip install pocket_protector` writes today).
   static KeyFile create(AuditClock clock = {});
   // Throws StoreError on malformed YAML, a bad structure, an invalid base64
-  // field or an unsupported version byte.
+  // field or an unsupported version byte. The file keeps the layout its
+  // text was written in.
   static KeyFile parse(std::string_view text, std::string_view path, AuditClock clock = {});
+  // The text in the file's layout. Throws StoreError as emit_protected_yaml.
   std::string emit() const;
 
   const FileData& data() const { return m_data; }
+  YamlLayout layout() const { return m_layout; }
+  // The layout the next emit() writes; content and audit log stay as they are.
+  void set_layout(YamlLayout layout) { m_layout = layout; }
 
   // --- queries ---
   std::vector<std::string> domain_names() const;
@@ -113,6 +119,7 @@ public:
 private:
   FileData m_data;
   AuditClock m_clock;
+  YamlLayout m_layout = k_newest_yaml_layout;
 };
 
 } // namespace pprotect::store

@@ -1,6 +1,8 @@
 #include "store/protected_yaml.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <yaml.h>
@@ -169,9 +171,242 @@ private:
   bool m_has_event = false;
 };
 
+// Where a key stands in the text, and how it is quoted.
+struct KeySpan {
+  yaml_mark_t start;
+  yaml_mark_t end;
+  yaml_scalar_style_t style;
+};
+
+KeySpan key_span(const yaml_event_t& key) {
+  return {key.start_mark, key.end_mark,
+          key.type == YAML_SCALAR_EVENT ? key.data.scalar.style : YAML_ANY_SCALAR_STYLE};
+}
+
+// Which layouts could have written the text (store/yaml_layout.hpp), from
+// the entries where they differ: only a line that reaches past column 100
+// can tell them apart. Each such entry is compared with what every layout
+// still possible would write for it; once one layout is left, nothing more
+// is looked at, so a file costs a few comparisons. An entry that no
+// remaining layout writes as it stands (a hand edit) says nothing.
+class LayoutEvidence {
+public:
+  explicit LayoutEvidence(std::string_view text) : m_text(text) {
+    if (m_text.substr(0, 3) == "\xef\xbb\xbf") {
+      m_cursor_bytes = 3; // libyaml's marks do not count the byte order mark
+    }
+  }
+
+  // The newest layout the text fits.
+  YamlLayout layout() const {
+    if ((m_possible & bit(YamlLayout::c)) != 0) {
+      return YamlLayout::c;
+    }
+    return (m_possible & bit(YamlLayout::b)) != 0 ? YamlLayout::b : YamlLayout::a;
+  }
+
+  // "key: value" with a scalar value.
+  void scalar_entry(const KeySpan& key, std::string_view key_text, const yaml_event_t& value,
+                    std::string_view value_text) {
+    const yaml_mark_t& value_end = value.end_mark;
+    if (decided() || (value_end.line == key.start.line && value_end.column <= YamlEmitter::k_best_width &&
+                      !astral_in_double_quotes(key.style, key_text) &&
+                      !astral_in_double_quotes(value.data.scalar.style, value_text))) {
+      return;
+    }
+    if (value.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && key.end.line == key.start.line &&
+        key.end.column < YamlEmitter::k_best_width && value.start_mark.line == value_end.line &&
+        value_text.find(' ') == std::string_view::npos) {
+      const SingleWord word = single_word_fits(key, value);
+      if ((m_possible & word.own_line) == 0 || (m_possible & word.same_line) == 0) {
+        return; // every layout still possible puts it in the same place
+      }
+      if (is_base64(value_text)) {
+        single_word_value(key, value, word);
+        return;
+      }
+    }
+    compare(key.start, value_end,
+            [&](YamlEmitter& out, std::size_t indent) { out.scalar_entry(indent, key_text, value_text); });
+  }
+
+  // A key whose value is a mapping (a domain or a custodian).
+  void mapping_key(const KeySpan& key, std::string_view key_text) {
+    if (decided() || (key.end.line == key.start.line && key.end.column < YamlEmitter::k_best_width &&
+                      !astral_in_double_quotes(key.style, key_text))) {
+      return;
+    }
+    compare(key.start, key.end, [&](YamlEmitter& out, std::size_t indent) { out.mapping_entry(indent, key_text); });
+  }
+
+  // An item of the audit log.
+  void sequence_item(const yaml_event_t& item, std::string_view text) {
+    const yaml_mark_t& end = item.end_mark;
+    if (decided() || (end.line == item.start_mark.line && end.column <= YamlEmitter::k_best_width &&
+                      !astral_in_double_quotes(item.data.scalar.style, text))) {
+      return;
+    }
+    compare(item.start_mark, end, [&](YamlEmitter& out, std::size_t indent) { out.sequence_item(indent, text); });
+  }
+
+private:
+  static constexpr unsigned bit(YamlLayout layout) { return 1U << static_cast<unsigned>(layout); }
+  static constexpr unsigned k_all = 0x7; // every layout's bit
+  static constexpr YamlLayout k_layouts[] = {YamlLayout::a, YamlLayout::b, YamlLayout::c};
+
+  bool decided() const { return (m_possible & (m_possible - 1)) == 0; }
+
+  // Keeps the layouts in `fits` unless none of them is still possible.
+  void narrow(unsigned fits) {
+    if ((m_possible & fits) != 0) {
+      m_possible &= fits;
+    }
+  }
+
+  // Layout a escapes characters beyond U+FFFF inside double quotes; b and c
+  // write them as they are, so even a short line can tell.
+  static bool astral_in_double_quotes(yaml_scalar_style_t style, std::string_view text) {
+    if (style != YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
+      return false;
+    }
+    for (const char c : text) {
+      if (static_cast<unsigned char>(c) >= 0xF0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static bool is_base64(std::string_view text) {
+    for (const char c : text) {
+      if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+            c == '=')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The usual evidence, decided without emitting: a base64 value either
+  // follows "key: " or stands on the next line after "key: " with its
+  // trailing space. Layout a never moves it; b moves words longer than the
+  // width; c moves any word that would pass it.
+  struct SingleWord {
+    unsigned own_line;  // the layouts that put it on a line of its own
+    unsigned same_line; // those that leave it after "key: "
+  };
+
+  static SingleWord single_word_fits(const KeySpan& key, const yaml_event_t& value) {
+    const std::size_t length = value.end_mark.column - value.start_mark.column;
+    const std::size_t column = key.end.column + 2;
+    const unsigned own_line = (length > YamlEmitter::k_best_width ? bit(YamlLayout::b) : 0U) |
+                              (column + length > YamlEmitter::k_best_width ? bit(YamlLayout::c) : 0U);
+    return {own_line, ~own_line & k_all};
+  }
+
+  void single_word_value(const KeySpan& key, const yaml_event_t& value, const SingleWord& word) {
+    const std::size_t after_key = byte_offset(key.end);
+    const std::size_t value_start = byte_offset(value.start_mark);
+    if (value_start < after_key) {
+      return;
+    }
+    const std::string_view between = m_text.substr(after_key, value_start - after_key);
+    if (between == ": ") {
+      narrow(word.same_line);
+    } else if (between.substr(0, 3) == ": \n" && between.size() == 3 + key.start.column + 2 &&
+               between.find_first_not_of(' ', 3) == std::string_view::npos) {
+      narrow(word.own_line);
+    }
+  }
+
+  // Emits the entry starting at `start` in each layout still possible and
+  // keeps those that write the text up to `end` as it stands. Before the
+  // entry, its line holds its indentation, or "- " (an item), "? " (an
+  // explicit key) or ": " (the first key of an explicit key's value, which
+  // stands where its indentation would).
+  template <typename Emit>
+  void compare(const yaml_mark_t& start, const yaml_mark_t& end, const Emit& emit) {
+    const std::size_t start_byte = byte_offset(start);
+    if (start_byte < start.column) {
+      return;
+    }
+    const std::size_t line_start = start_byte - start.column;
+    const std::string_view lead = m_text.substr(line_start, start.column);
+    const std::size_t indicator = lead.find_first_not_of(' ');
+    std::size_t entry_indent = start.column;
+    std::size_t skipped = 0; // leading characters of the emitted text not compared
+    if (indicator != std::string_view::npos) {
+      const std::string_view marker = lead.substr(indicator);
+      if (marker == "- " || marker == "? ") {
+        entry_indent = indicator;
+      } else if (marker == ": ") {
+        skipped = start.column;
+      } else {
+        return;
+      }
+    }
+    const std::size_t end_byte = byte_offset(end);
+    if (end_byte < start_byte) {
+      return;
+    }
+    const std::size_t written = end_byte - line_start;
+    unsigned fits = 0;
+    for (const YamlLayout layout : k_layouts) {
+      if ((m_possible & bit(layout)) == 0) {
+        continue;
+      }
+      YamlEmitter out(layout);
+      try {
+        emit(out, entry_indent);
+      } catch (const StoreError&) {
+        continue; // this layout would not write it at all
+      }
+      const std::string_view text = out.text();
+      if (text.size() >= written && text.size() >= skipped &&
+          m_text.substr(line_start + skipped, text.size() - skipped) == text.substr(skipped)) {
+        fits |= bit(layout);
+      }
+    }
+    narrow(fits);
+  }
+
+  // The byte offset of a mark, whose index counts characters. Marks come in
+  // order, so the cursor only walks forward through the text.
+  std::size_t byte_offset(const yaml_mark_t& mark) {
+    if (mark.index < m_cursor_chars) {
+      m_cursor_chars = 0;
+      m_cursor_bytes = m_text.substr(0, 3) == "\xef\xbb\xbf" ? 3 : 0;
+    }
+    while (m_cursor_chars < mark.index && m_cursor_bytes < m_text.size()) {
+      // Eight ASCII bytes at a time: most of a protected file is base64.
+      if (mark.index - m_cursor_chars >= 8 && m_text.size() - m_cursor_bytes >= 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, m_text.data() + m_cursor_bytes, 8);
+        if ((word & 0x8080808080808080ULL) == 0) {
+          m_cursor_bytes += 8;
+          m_cursor_chars += 8;
+          continue;
+        }
+      }
+      ++m_cursor_bytes;
+      while (m_cursor_bytes < m_text.size() && (static_cast<unsigned char>(m_text[m_cursor_bytes]) & 0xC0) == 0x80) {
+        ++m_cursor_bytes;
+      }
+      ++m_cursor_chars;
+    }
+    return m_cursor_bytes;
+  }
+
+  std::string_view m_text;
+  unsigned m_possible = k_all;
+  std::size_t m_cursor_chars = 0;
+  std::size_t m_cursor_bytes = 0;
+};
+
 class ProtectedYamlParser {
 public:
-  ProtectedYamlParser(std::string_view text, std::string_view path) : m_events(text, path) {}
+  ProtectedYamlParser(std::string_view text, std::string_view path, LayoutEvidence* evidence)
+      : m_events(text, path), m_evidence(evidence) {}
 
   FileData parse() {
     FileData data;
@@ -194,6 +429,7 @@ public:
         break;
       }
       const yaml_mark_t key_mark = key_event.start_mark;
+      const KeySpan key_where = key_span(key_event);
       std::string key = read_key(key_event, "the top level");
       if (key == "audit-log") {
         check_unique(!have_audit_log, key_mark, key, "the top level");
@@ -206,6 +442,9 @@ public:
       } else {
         auto [it, inserted] = data.domains.try_emplace(std::move(key));
         check_unique(inserted, key_mark, it->first, "the top level");
+        if (m_evidence != nullptr) {
+          m_evidence->mapping_key(key_where, it->first);
+        }
         parse_domain(it->first, it->second);
       }
     }
@@ -320,6 +559,9 @@ private:
         return;
       }
       log.push_back(read_string(event, "an 'audit-log' entry", false));
+      if (m_evidence != nullptr) {
+        m_evidence->sequence_item(event, log.back());
+      }
     }
   }
 
@@ -331,9 +573,13 @@ private:
         return;
       }
       const yaml_mark_t key_mark = key_event.start_mark;
+      const KeySpan key_where = key_span(key_event);
       std::string name = read_key(key_event, "'key-custodians'");
       auto [it, inserted] = custodians.try_emplace(std::move(name));
       check_unique(inserted, key_mark, it->first, "'key-custodians'");
+      if (m_evidence != nullptr) {
+        m_evidence->mapping_key(key_where, it->first);
+      }
       const std::string where = "key custodian " + quote_name(it->first);
       const yaml_event_t& record = m_events.next();
       expect_mapping_start(record, where);
@@ -345,6 +591,7 @@ private:
           break;
         }
         const yaml_mark_t field_mark = field.start_mark;
+        const KeySpan field_where = key_span(field);
         const std::string field_name = read_key(field, where);
         if (field_name != "pwdkm") {
           m_events.fail(field_mark, "unexpected key " + quote_name(field_name) + " in " + where +
@@ -352,7 +599,11 @@ private:
         }
         check_unique(!have_pwdkm, field_mark, field_name, where);
         have_pwdkm = true;
-        it->second = read_string(m_events.next(), "'pwdkm' of " + where, false);
+        const yaml_event_t& value = m_events.next();
+        it->second = read_string(value, "'pwdkm' of " + where, false);
+        if (m_evidence != nullptr) {
+          m_evidence->scalar_entry(field_where, field_name, value, it->second);
+        }
       }
       if (!have_pwdkm) {
         m_events.fail(record_mark, "expected a 'pwdkm' key in " + where);
@@ -372,6 +623,7 @@ private:
         break;
       }
       const yaml_mark_t key_mark = key_event.start_mark;
+      const KeySpan key_where = key_span(key_event);
       std::string key = read_key(key_event, where);
       if (key == "meta") {
         check_unique(!have_meta, key_mark, key, where);
@@ -388,7 +640,11 @@ private:
       }
       auto [it, inserted] = domain.secrets.try_emplace(key.substr(k_secret_prefix.size()));
       check_unique(inserted, key_mark, key, where);
-      it->second = read_string(m_events.next(), "secret " + quote_name(it->first) + " of " + where, false);
+      const yaml_event_t& value = m_events.next();
+      it->second = read_string(value, "secret " + quote_name(it->first) + " of " + where, false);
+      if (m_evidence != nullptr) {
+        m_evidence->scalar_entry(key_where, key, value, it->second);
+      }
     }
     if (!have_meta) {
       m_events.fail(domain_mark, "expected a 'meta' key in " + where);
@@ -408,11 +664,16 @@ private:
         break;
       }
       const yaml_mark_t key_mark = key_event.start_mark;
+      const KeySpan key_where = key_span(key_event);
       const std::string key = read_key(key_event, meta_where);
       if (key == "public-key") {
         check_unique(!have_public_key, key_mark, key, meta_where);
         have_public_key = true;
-        domain.public_key = read_string(m_events.next(), "'public-key' of " + where, false);
+        const yaml_event_t& value = m_events.next();
+        domain.public_key = read_string(value, "'public-key' of " + where, false);
+        if (m_evidence != nullptr) {
+          m_evidence->scalar_entry(key_where, key, value, domain.public_key);
+        }
       } else if (key == "owners") {
         check_unique(!have_owners, key_mark, key, meta_where);
         have_owners = true;
@@ -441,10 +702,15 @@ private:
         break;
       }
       const yaml_mark_t key_mark = key_event.start_mark;
+      const KeySpan key_where = key_span(key_event);
       std::string name = read_key(key_event, owners_where);
       auto [it, inserted] = owners.try_emplace(std::move(name));
       check_unique(inserted, key_mark, it->first, owners_where);
-      it->second = read_string(m_events.next(), "owner " + quote_name(it->first) + " of " + where, false);
+      const yaml_event_t& value = m_events.next();
+      it->second = read_string(value, "owner " + quote_name(it->first) + " of " + where, false);
+      if (m_evidence != nullptr) {
+        m_evidence->scalar_entry(key_where, it->first, value, it->second);
+      }
     }
     // The reference's schema ({str: str}) requires at least one owner.
     if (owners.empty()) {
@@ -453,19 +719,27 @@ private:
   }
 
   EventReader m_events;
+  LayoutEvidence* m_evidence; // null when the layout is not wanted
 };
 
 } // namespace
 
-FileData parse_protected_yaml(std::string_view text, std::string_view path) {
-  ProtectedYamlParser parser(text, path);
-  return parser.parse();
+FileData parse_protected_yaml(std::string_view text, std::string_view path, YamlLayout* layout) {
+  if (layout == nullptr) {
+    ProtectedYamlParser parser(text, path, nullptr);
+    return parser.parse();
+  }
+  LayoutEvidence evidence(text);
+  ProtectedYamlParser parser(text, path, &evidence);
+  FileData data = parser.parse();
+  *layout = evidence.layout();
+  return data;
 }
 
-std::string emit_protected_yaml(const FileData& data) {
+std::string emit_protected_yaml(const FileData& data, YamlLayout layout) {
   // Layout of the reference: domains (sorted), key-custodians, audit-log;
   // in a domain, secrets (sorted) before meta. std::map gives the order.
-  YamlEmitter out;
+  YamlEmitter out(layout);
   for (const auto& [name, domain] : data.domains) {
     // The reference writes such a domain and silently loses it (the section
     // overwrites it); refuse instead of writing a file that reads back

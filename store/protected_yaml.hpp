@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/yaml_layout.hpp"
+
 namespace pprotect::store {
 
 struct DomainData {
@@ -27,11 +29,16 @@ struct FileData {
 // Parses and validates any YAML document with the protected.yaml structure
 // (block or flow style, comments, quoted keys, any indentation).
 // Throws StoreError "<path>:<line>:<column>: <what was expected>" otherwise.
-FileData parse_protected_yaml(std::string_view text, std::string_view path);
+// With `layout`, also tells which layout the text was written in: the
+// newest one its lines fit (k_newest_yaml_layout when none tells).
+FileData parse_protected_yaml(std::string_view text, std::string_view path, YamlLayout* layout = nullptr);
 
-// Emits the file exactly as the reference does for the same content.
-// Throws StoreError for text that is not valid UTF-8 and for a domain named
-// "audit-log" or "key-custodians" (the reference would silently drop it).
-std::string emit_protected_yaml(const FileData& data);
+// Emits the file exactly as the reference does for the same content, when
+// it runs with a ruamel.yaml of `layout`'s era.
+// Throws StoreError for text that is not valid UTF-8, for a domain named
+// "audit-log" or "key-custodians" (the reference would silently drop it),
+// and for a name or entry that layout's ruamel.yaml would write so that it
+// does not read back.
+std::string emit_protected_yaml(const FileData& data, YamlLayout layout);
 
 } // namespace pprotect::store

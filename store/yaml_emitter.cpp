@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "store/errors.hpp"
+#include "store/text.hpp"
 #include "store/yaml_resolver.hpp"
 
 // The decisions below follow ruamel.yaml's Emitter (analyze_scalar,
@@ -11,8 +12,23 @@
 // write_double_quoted, write_indent) step by step, because the reference
 // regenerates the whole file on each write and a diff of protected.yaml must
 // show only the change that was made. Quirks are kept on purpose: folding
-// happens only once a line is already past the width, and only at a single
-// space.
+// happens only once a line is already past the width (at it, from 0.18.13),
+// and only at a single space.
+//
+// What each layout changes (read off each boundary's emitter diff):
+// - b (0.17.22): in write_plain, a word longer than the width that does not
+//   start its line is moved to a line of its own, after the space that
+//   preceded it (so that line ends in a space). Astral characters are
+//   written as they are inside double quotes (from 0.17.23), and a
+//   double-quoted fold drops the space and ends its line without `\`, the
+//   line break standing for the space, unless the next word holds a quote,
+//   the space after it is doubled, the fold falls on two spaces, or no space
+//   follows (0.17.25's rule, as 0.18.10 has it).
+// - c (0.18.13): any word that would pass the width is moved, and a single
+//   space folds once the line has reached the width (not only passed it).
+//   It brings 0.18.11 and 0.18.12's double-quoted rule: the `\` is also kept
+//   when a line break comes before the next space, when that space is
+//   followed by a line break, and where the fold follows an escape.
 
 namespace pprotect::store {
 
@@ -44,14 +60,52 @@ bool is_printable(char32_t ch) {
          (ch >= 0x10000 && ch <= 0x10FFFF);
 }
 
-// Written as is inside double quotes; everything else is escaped. Astral
-// characters are escaped here although they are printable above: ruamel.yaml
-// does so.
-bool is_double_quoted_safe(char32_t ch) {
+// Written as is inside double quotes; everything else is escaped. Up to
+// 0.17.22 astral characters are escaped although they are printable above.
+bool is_double_quoted_safe(char32_t ch, YamlLayout layout) {
   if (ch == U'"' || ch == U'\\' || ch == 0x85 || ch == 0x2028 || ch == 0x2029 || ch == 0xFEFF) {
     return false;
   }
-  return (ch >= 0x20 && ch <= 0x7E) || (ch >= 0xA0 && ch <= 0xD7FF) || (ch >= 0xE000 && ch <= 0xFFFD);
+  return (ch >= 0x20 && ch <= 0x7E) || (ch >= 0xA0 && ch <= 0xD7FF) || (ch >= 0xE000 && ch <= 0xFFFD) ||
+         (layout != YamlLayout::a && ch >= 0x10000 && ch <= 0x10FFFF);
+}
+
+// Thrown inside the emitter where the layout's release would write a
+// scalar that does not read back; the entry point that knows what the
+// scalar is (a name, a value) turns it into a StoreError.
+struct UnreadableScalar {};
+
+// Whether a fold of double-quoted text at `end` (the next character to
+// write) ends its line in `\`, in layouts b and c. Python's IndexError and
+// ValueError, which ruamel.yaml catches to keep the backslash, are the
+// early `true` returns.
+bool double_quoted_fold_needs_backslash(std::u32string_view text, std::size_t start, std::size_t end,
+                                        YamlLayout layout) {
+  std::size_t space_pos = text.find(U' ', end);
+  if (space_pos == std::u32string_view::npos) {
+    return true;
+  }
+  if (layout == YamlLayout::c) {
+    const std::size_t line_break = text.substr(0, space_pos).find(U'\n', end);
+    if (line_break != std::u32string_view::npos) {
+      return true;
+    }
+  }
+  const std::u32string_view next_word = text.substr(end, space_pos - end);
+  if (next_word.find(U'"') != std::u32string_view::npos || next_word.find(U'\'') != std::u32string_view::npos) {
+    return true;
+  }
+  if (space_pos + 1 >= text.size()) {
+    return true;
+  }
+  const char32_t after_space = text[space_pos + 1];
+  if (after_space == U' ' || (layout == YamlLayout::c && after_space == U'\n')) {
+    return true;
+  }
+  if (text[end - 1] == U' ' && text[end] == U' ') {
+    return true;
+  }
+  return layout == YamlLayout::c && start == end;
 }
 
 std::string double_quoted_escape(char32_t ch) {
@@ -325,7 +379,8 @@ void YamlEmitter::write_plain(std::u32string_view text, bool split) {
     const char32_t ch = has_ch ? text[end] : U'\0';
     if (spaces) {
       if (!has_ch || ch != U' ') {
-        if (start + 1 == end && m_column > k_best_width && split) {
+        const bool at_width = m_layout == YamlLayout::c ? m_column >= k_best_width : m_column > k_best_width;
+        if (start + 1 == end && at_width && split) {
           write_indent();
           m_whitespace = false;
           m_indention = false;
@@ -343,7 +398,17 @@ void YamlEmitter::write_plain(std::u32string_view text, bool split) {
         start = end;
       }
     } else if (!has_ch || ch == U' ' || is_break(ch)) {
-      write_text(text.substr(start, end - start));
+      const std::u32string_view word = text.substr(start, end - start);
+      if (word_gets_own_line(word.size())) {
+        // Layouts b and c move the word even inside a simple key, which
+        // then no longer reads as a key; and after a run of spaces the line
+        // break reads back as one space, not the run.
+        if (!split || (start >= 2 && text[start - 2] == U' ')) {
+          throw UnreadableScalar{};
+        }
+        write_indent();
+      }
+      write_text(word);
       start = end;
     }
     if (has_ch) {
@@ -351,6 +416,24 @@ void YamlEmitter::write_plain(std::u32string_view text, bool split) {
       breaks = is_break(ch);
     }
   }
+}
+
+// Whether a plain word of `length` characters about to be written at the
+// current column goes to a line of its own (after "key: ", the line then
+// ends in a space). Never at the start of a line's indentation.
+bool YamlEmitter::word_gets_own_line(std::size_t length) const {
+  if (m_column <= m_indent) {
+    return false;
+  }
+  switch (m_layout) {
+  case YamlLayout::a:
+    return false;
+  case YamlLayout::b:
+    return length > k_best_width;
+  case YamlLayout::c:
+    break;
+  }
+  return length + m_column > k_best_width;
 }
 
 // A run of line breaks inside a plain or single-quoted scalar: a leading
@@ -412,7 +495,7 @@ void YamlEmitter::write_double_quoted(std::u32string_view text, bool split) {
   for (std::size_t end = 0; end <= text.size(); ++end) {
     const bool has_ch = end < text.size();
     const char32_t ch = has_ch ? text[end] : U'\0';
-    if (!has_ch || !is_double_quoted_safe(ch)) {
+    if (!has_ch || !is_double_quoted_safe(ch, m_layout)) {
       if (start < end) {
         write_text(text.substr(start, end - start));
         start = end;
@@ -426,16 +509,29 @@ void YamlEmitter::write_double_quoted(std::u32string_view text, bool split) {
     const auto pending = static_cast<long long>(end) - static_cast<long long>(start);
     if (end > 0 && end + 1 < text.size() && (ch == U' ' || start >= end) &&
         static_cast<long long>(m_column) + pending > static_cast<long long>(k_best_width) && split) {
+      const bool backslash =
+          m_layout == YamlLayout::a || double_quoted_fold_needs_backslash(text, start, end, m_layout);
       if (start < end) {
         write_text(text.substr(start, end - start));
         start = end;
       }
-      write_ascii("\\");
+      if (backslash) {
+        write_ascii("\\");
+      } else if (m_out.back() == ' ' || text[start] != U' ' ||
+                 (start + 1 < text.size() && text[start + 1] == U' ')) {
+        // Without the `\` the line break reads back as one space: it must
+        // stand for exactly the one space dropped below.
+        throw UnreadableScalar{};
+      }
       write_indent();
       m_whitespace = false;
       m_indention = false;
       if (text[start] == U' ') {
-        write_ascii("\\");
+        if (backslash) {
+          write_ascii("\\");
+        } else {
+          ++start;
+        }
       }
     }
   }
@@ -472,18 +568,32 @@ void YamlEmitter::write_scalar(std::string_view utf8, std::u32string_view text, 
   m_indent = saved_indent;
 }
 
+namespace {
+
+[[noreturn]] void throw_unreadable(YamlLayout layout, const std::string& what) {
+  throw StoreError("cannot write " + what + " in layout " + std::string(yaml_layout_name(layout)) + ": " +
+                   std::string(yaml_layout_releases(layout)) +
+                   " would write it so that it does not read back (write the file in layout a)");
+}
+
+} // namespace
+
 void YamlEmitter::write_key(std::size_t indent, std::string_view key) {
   const std::u32string text = decode_utf8(key);
   m_indent = indent;
   write_indent();
   const bool multiline = analyze_scalar(text).multiline;
-  if (text.size() + k_key_tag_length < k_max_simple_key_length && !multiline) {
-    write_scalar(key, text, indent + k_indent_step, true);
-    write_indicator(":", false);
-    return;
+  try {
+    if (text.size() + k_key_tag_length < k_max_simple_key_length && !multiline) {
+      write_scalar(key, text, indent + k_indent_step, true);
+      write_indicator(":", false);
+      return;
+    }
+    write_indicator("?", true, false, true);
+    write_scalar(key, text, indent + k_indent_step, false);
+  } catch (const UnreadableScalar&) {
+    throw_unreadable(m_layout, "the name " + quoted_name(key, 60));
   }
-  write_indicator("?", true, false, true);
-  write_scalar(key, text, indent + k_indent_step, false);
   m_indent = indent;
   write_indent();
   write_indicator(":", true, false, true);
@@ -491,7 +601,12 @@ void YamlEmitter::write_key(std::size_t indent, std::string_view key) {
 
 void YamlEmitter::scalar_entry(std::size_t indent, std::string_view key, std::string_view value) {
   write_key(indent, key);
-  write_scalar(value, decode_utf8(value), indent + k_indent_step, false);
+  try {
+    write_scalar(value, decode_utf8(value), indent + k_indent_step, false);
+  } catch (const UnreadableScalar&) {
+    // WARNING: never the value itself: it may be a secret's ciphertext.
+    throw_unreadable(m_layout, "the value of " + quoted_name(key, 60));
+  }
 }
 
 void YamlEmitter::mapping_entry(std::size_t indent, std::string_view key) { write_key(indent, key); }
@@ -509,7 +624,11 @@ void YamlEmitter::sequence_item(std::size_t indent, std::string_view value) {
   write_indicator("-", true, false, true);
   m_indent = indent + k_indent_step;
   write_indent();
-  write_scalar(value, text, indent + k_indent_step, false);
+  try {
+    write_scalar(value, text, indent + k_indent_step, false);
+  } catch (const UnreadableScalar&) {
+    throw_unreadable(m_layout, "an audit-log entry");
+  }
   m_indent = indent;
 }
 

@@ -2,18 +2,27 @@
 // A block-style YAML writer that makes the same choices, byte for byte, as
 // ruamel.yaml's emitter configured like pocket_protector's (round-trip
 // dumper, width 100, indent 2, sequences indentless under a mapping key,
-// allow_unicode). Internal to store/: protected_yaml.cpp drives it.
+// allow_unicode), in the layout of one of three ruamel.yaml eras
+// (store/yaml_layout.hpp). Internal to store/: protected_yaml.cpp drives it.
 //
 // Columns are counted in Unicode code points, as ruamel.yaml counts them.
+//
+// Where a release would write text that does not read back as it was (a
+// key broken across lines, a fold that loses a space), the emitter throws
+// StoreError instead: the reference's own output would be damaged there.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
+#include "store/yaml_layout.hpp"
+
 namespace pprotect::store {
 
 class YamlEmitter {
 public:
+  explicit YamlEmitter(YamlLayout layout) : m_layout(layout) {}
+
   static constexpr std::size_t k_best_width = 100;
   static constexpr std::size_t k_indent_step = 2;
   // ruamel.yaml's simple-key limit. It counts the key's "!!str" tag (5
@@ -22,7 +31,8 @@ public:
   static constexpr std::size_t k_max_simple_key_length = 128;
 
   // Starts a mapping entry at `indent` whose value is a scalar.
-  // Throws StoreError when key or value is not valid UTF-8.
+  // Throws StoreError when key or value is not valid UTF-8, or cannot be
+  // written in the layout so that it reads back.
   void scalar_entry(std::size_t indent, std::string_view key, std::string_view value);
   // Starts a mapping entry at `indent` whose value is a block mapping whose
   // keys are at indent + 2; the caller then writes those entries.
@@ -34,6 +44,8 @@ public:
   void sequence_item(std::size_t indent, std::string_view value);
   // Ends the document (the final line break) and hands over the text.
   std::string finish();
+  // The text so far, without the final line break.
+  const std::string& text() const { return m_out; }
 
 private:
   enum class Style { plain, single_quoted, double_quoted };
@@ -43,6 +55,7 @@ private:
   void write_scalar(std::string_view utf8, std::u32string_view text, std::size_t indent, bool simple_key);
 
   void write_plain(std::u32string_view text, bool split);
+  bool word_gets_own_line(std::size_t length) const;
   void write_single_quoted(std::u32string_view text, bool split);
   void write_break_run(std::u32string_view breaks);
   void write_double_quoted(std::u32string_view text, bool split);
@@ -54,6 +67,7 @@ private:
   void write_text(std::u32string_view text);
   void write_ascii(std::string_view text);
 
+  YamlLayout m_layout;
   std::string m_out;
   std::size_t m_column = 0;
   std::size_t m_indent = 0;

@@ -73,8 +73,8 @@ TEST_CASE("A --help flag wins over other mistakes on the line") {
   CHECK(options.subcommand == "add-secret");
 }
 
-TEST_CASE("Help lists all 21 subcommands in the reference's groups") {
-  REQUIRE(subcommand_names().size() == 21);
+TEST_CASE("Help lists the reference's 21 subcommands and reformat in the reference's groups") {
+  REQUIRE(subcommand_names().size() == 22);
   const std::string root = help_text("");
   for (const auto& name : subcommand_names()) {
     CHECK(root.find("  " + name) != std::string::npos);
@@ -88,4 +88,26 @@ TEST_CASE("Help lists all 21 subcommands in the reference's groups") {
   CHECK(domains < secrets);
   CHECK(secrets < secret_access);
   CHECK(secret_access != std::string::npos);
+}
+
+TEST_CASE("The layout flag takes a b or c before or after the subcommand on commands that write") {
+  CHECK(parse_command_line(Args{"rm-secret", "--yaml-layout", "b"}).yaml_layout == "b");
+  CHECK(parse_command_line(Args{"--yaml-layout=c", "reformat"}).yaml_layout == "c");
+  CHECK(parse_command_line(Args{"init", "--yaml-layout", "A"}).yaml_layout == "A");
+  CHECK_THROWS_WITH(parse_command_line(Args{"reformat", "--yaml-layout", "d"}),
+                    "--yaml-layout must be one of: a, b, c (got 'd')");
+  // Read-only commands write nothing, so they take no layout.
+  CHECK_THROWS_AS(parse_command_line(Args{"list-domains", "--yaml-layout", "a"}), CliUsageError);
+  CHECK_THROWS_AS(parse_command_line(Args{"decrypt-domain", "d", "--yaml-layout", "a"}), CliUsageError);
+}
+
+TEST_CASE("Help says which ruamel.yaml releases each layout letter stands for") {
+  const std::string root = help_text("");
+  CHECK(root.find("a: as ruamel.yaml 0.17.21 and earlier writes it") != std::string::npos);
+  CHECK(root.find("b: as ruamel.yaml 0.17.22 to 0.18.12 writes it") != std::string::npos);
+  CHECK(root.find("c: as ruamel.yaml 0.18.13 and later writes it") != std::string::npos);
+  const std::string reformat = help_text("reformat");
+  CHECK(reformat.find("--yaml-layout LAYOUT") != std::string::npos);
+  CHECK(reformat.find("no entry is added") != std::string::npos);
+  CHECK(help_text("rm-owner").find("b (0.17.22 to 0.18.12)") != std::string::npos);
 }

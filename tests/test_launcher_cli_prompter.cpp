@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <iostream>
 #include <string>
 
 #include <unistd.h>
@@ -34,7 +36,74 @@ private:
   int m_saved = -1;
 };
 
+// Sends standard error to a temp file for the test's lifetime; text() is
+// what was written to it.
+class StderrCaptured {
+public:
+  StderrCaptured() : m_file(std::tmpfile()) {
+    REQUIRE(m_file != nullptr);
+    std::cerr.flush();
+    m_saved = ::dup(STDERR_FILENO);
+    ::dup2(::fileno(m_file), STDERR_FILENO);
+  }
+  ~StderrCaptured() {
+    std::cerr.flush();
+    ::dup2(m_saved, STDERR_FILENO);
+    ::close(m_saved);
+    std::fclose(m_file);
+  }
+  StderrCaptured(const StderrCaptured&) = delete;
+  StderrCaptured& operator=(const StderrCaptured&) = delete;
+
+  std::string text() const {
+    std::cerr.flush();
+    std::string out;
+    char buffer[256];
+    const off_t size = ::lseek(::fileno(m_file), 0, SEEK_END);
+    for (off_t at = 0; at < size;) {
+      const ssize_t n = ::pread(::fileno(m_file), buffer, sizeof buffer, at);
+      if (n <= 0) {
+        break;
+      }
+      out.append(buffer, static_cast<std::size_t>(n));
+      at += n;
+    }
+    return out;
+  }
+
+private:
+  std::FILE* m_file;
+  int m_saved = -1;
+};
+
 } // namespace
+
+TEST_CASE("A hidden prompt writes a line break to stderr once its piped answer is read, as getpass does") {
+  const StdinFrom input("one\none\nvisible\n");
+  StdinPrompter prompter;
+  std::string written;
+  {
+    const StderrCaptured err;
+    const auto passphrase = prompter.ask_new_secret("Passphrase: ");
+    REQUIRE(passphrase.has_value());
+    CHECK(prompter.ask_line("Domain name: ") == "visible");
+    written = err.text();
+  }
+  // Visible prompts go to stdout and get no line break after the answer.
+  CHECK(written == "Passphrase: \nRetype passphrase: \n");
+}
+
+TEST_CASE("A hidden prompt whose input ended writes its line break too") {
+  const StdinFrom input("");
+  StdinPrompter prompter;
+  std::string written;
+  {
+    const StderrCaptured err;
+    CHECK_FALSE(prompter.ask_secret("Passphrase: ").has_value());
+    written = err.text();
+  }
+  CHECK(written == "Passphrase: \n");
+}
 
 TEST_CASE("Piped answers are read one line per prompt, nothing more") {
   const StdinFrom input("dev\nsecret name\r\nrest of input");

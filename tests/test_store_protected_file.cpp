@@ -412,3 +412,25 @@ TEST_CASE("Modifying keeps the file's owner when it may") {
   CHECK(status.st_gid == group);
   CHECK((status.st_mode & 07777) == 0640);
 }
+
+// The write path re-reads the file under its lock; the layout found in that
+// text is the one written (store/yaml_layout.hpp).
+TEST_CASE("A write keeps the layout of the file it read under the lock") {
+  TempDir dir;
+  const fs::path path = dir.path() / "protected.yaml";
+  for (const std::string folder : {"", "ruamel-0.18.10/", "ruamel-0.19.1/"}) {
+    INFO(folder);
+    const std::string original = read_text(fs::path(PPROTECT_FIXTURES) / (folder + "raw.yaml"));
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << original;
+    }
+    REQUIRE(pprotect::store::modify_key_file(path, [](KeyFile&) {}));
+    CHECK(read_text(path) == original);
+    // And a layout set by the change wins.
+    REQUIRE(pprotect::store::modify_key_file(
+        path, [](KeyFile& file) { file.set_layout(pprotect::store::YamlLayout::a); }));
+    CHECK(pprotect::store::load_key_file(path).emit() == read_text(path));
+    CHECK((read_text(path) != original || folder.empty()));
+  }
+}

@@ -9,14 +9,14 @@ _pprotect() {
     cword=$COMP_CWORD
   }
 
-  local commands="init version list-audit-log add-key-custodian list-user-secrets
+  local commands="init version list-audit-log reformat add-key-custodian list-user-secrets
     set-key-custodian-passphrase rekey-custodian add-domain add-owner list-domains
     rotate-domain-keys migrate-owner rm-owner rm-domain add-secret list-domain-secrets
     list-all-secrets update-secret rm-secret decrypt-domain exec"
   local flags="-h --help --file --confirm --non-interactive --ignore-env --allow-expensive-kdf -u --user
     --passphrase-file --passphrase-credential --new-passphrase-file --env-prefix --key-type
     --domain --secret --owner --value-file -y --yes --output-format --prefix --uppercase
-    --no-passthrough --allow-exec-variables"
+    --no-passthrough --allow-exec-variables --yaml-layout"
 
   # After "exec ... --", complete the command to run.
   local i
@@ -42,6 +42,10 @@ _pprotect() {
       ;;
     --output-format)
       COMPREPLY=($(compgen -W "json env shell" -- "$cur"))
+      return
+      ;;
+    --yaml-layout)
+      COMPREPLY=($(compgen -W "a b c" -- "$cur"))
       return
       ;;
     -u | --user | --passphrase-credential | --env-prefix | --domain | --secret | --owner | --prefix | --allow-exec-variables)

@@ -109,7 +109,7 @@ run '' list-domains --bogus
 check "unknown flag" 2 'error: pprotect list-domains: unknown flag "--bogus", choose from: --help / -h, --file FILE'
 run '' add-secret --non-interactive
 check "a flag the subcommand does not take" 2 \
-  'error: pprotect add-secret: unknown flag "--non-interactive", choose from: --help / -h, --file FILE, --confirm, --domain DOMAIN, --secret NAME, --value-file PATH'
+  'error: pprotect add-secret: unknown flag "--non-interactive", choose from: --help / -h, --file FILE, --confirm, --domain DOMAIN, --secret NAME, --value-file PATH, --yaml-layout LAYOUT'
 expect_not_contains "refused before any prompt" "$OUT" "Domain name"
 run '' -u "$ALICE" list-domains
 check "a flag the subcommand does not take, before it" 2 \

@@ -72,7 +72,7 @@ inline std::string check_decrypt_domain(std::string_view input) {
     }
   }
   try {
-    const store::KeyFile file = store::KeyFile::parse(store::emit_protected_yaml(data), "fuzzed.yaml");
+    const store::KeyFile file = store::KeyFile::parse(store::emit_protected_yaml(data, store::YamlLayout::a), "fuzzed.yaml");
     // A fast record with big limits is refused by the cost cap or takes
     // seconds: not what this target is for.
     const auto record = store::crypto::decode_pwdkm(data.custodians.at(std::string(k_user)), k_user);

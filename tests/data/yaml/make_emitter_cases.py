@@ -1,13 +1,17 @@
 #!/usr/bin/python3
-# Regenerates emitter_cases.txt with ruamel.yaml configured as pocket_protector
-# configures it (YAML() round-trip dumper, width 100, its OrderedDict
-# representer, the file layout of KeyFile.get_contents). Not run by the tests:
-# it needs Debian's python3-ruamel.yaml, which is not a project dependency.
-#   /usr/bin/python3 tests/data/yaml/make_emitter_cases.py tests/data/yaml
+# Regenerates the emitter golden cases with ruamel.yaml configured as
+# pocket_protector configures it (YAML() round-trip dumper, width 100, its
+# OrderedDict representer, the file layout of KeyFile.get_contents), for
+# whichever ruamel.yaml release is importable. Not run by the tests: ruamel.yaml
+# is not a project dependency. Put one release on PYTHONPATH (a `git archive`
+# of its tag in the ruamel.yaml repository, laid out as ruamel/yaml/) and
+# name the release's folder:
+#   PYTHONPATH=/tmp/ruamel-0.19.1 python3 tests/data/yaml/make_emitter_cases.py tests/data/yaml/ruamel-0.19.1
 # writes emitter_cases.txt (one string in every position of a small file) and
 # emitter_files.txt (random whole files: several domains, secrets, owners,
 # custodians and entries, so state carried from one entry to the next is
-# exercised too).
+# exercised too). Each file's header names the release that wrote it. The
+# case list is the same for every release, so the folders compare line by line.
 import collections
 import io
 import random
@@ -25,6 +29,7 @@ def _represent_ordereddict(dumper, data):
 
 ruamel.yaml.representer.RoundTripRepresenter.add_representer(collections.OrderedDict, _represent_ordereddict)
 Y = ruamel.yaml.YAML()
+VERSION = ruamel.yaml.__version__
 Y.width = 100
 
 def dump(data):
@@ -117,15 +122,58 @@ for i in range(100):
     L = rnd.choice([100, 130, 200, 300])
     add(''.join(rnd.choice(['ab', 'c', ' ', 'word', "'", '\t', 'é']) for _ in range(L)))
 
+# Cases for what changed after 0.17.21 (tests/data/yaml/README.md): a word
+# that would pass the width (0.18.13 breaks before it), words longer than the
+# width after other words (0.17.22 puts them on a line of their own), the
+# width reached exactly, and double-quoted folds next to line breaks, double
+# spaces and quotes (0.18.11 and 0.18.12 changed where a fold gets a `\`).
+rnd2 = random.Random(20261201)
+for k in range(84, 104):
+    for m in [1, 2, 5, 12, 30, 101]:
+        add('x' * k + ' ' + 'y' * m)
+        add('x' * k + ' ' + 'y' * m + ' z')
+        add("'" + 'x' * (k - 1) + ' ' + 'y' * m)
+        add("it's" + 'x' * (k - 4) + ' ' + 'y' * m + ' z')
+        add('@' + 'x' * (k - 1) + '  ' + 'y' * m)
+for L in [99, 100, 101, 102, 110, 130]:
+    for p in ['a ', 'ab cd ', 'w ' * 20, 'word ' * 18, '@a ', "'a ", "it's "]:
+        add(p + 'q' * L)
+        add(p + 'q' * L + ' tail')
+        add(p + 'q' * L + ' ' + 'r' * L)
+for pos in range(84, 112):
+    base = list("it's " + 'abcd ' * 30)
+    for ins in ['\n', '\n ', ' \n', '\n\n', '  ', '   ', '"', "'", '\t', '\\', ' "', "' ", '\n"', 'a\nb', ' \n ']:
+        b = base[:]
+        b[pos:pos + 1] = list(ins)
+        add(''.join(b))
+    b = list('abcd ' * 30)
+    for ins in ['  ', '   ', "'", '\t', '\n', '\x00']:
+        c = b[:]
+        c[pos:pos + 1] = list(ins)
+        add(''.join(c))
+dq_alphabet = ['a', 'bb', 'word', ' ', ' ', ' ', '\n', "'", '"', '\t', '\\', 'é', '\U0001F600', '  ', ' \n', '\n ']
+for i in range(250):
+    L = rnd2.choice([90, 100, 110, 130, 160, 200])
+    s = "'" + ''.join(rnd2.choice(dq_alphabet) for _ in range(L // 2))
+    add(s[:L])
+pl_alphabet = ['a', 'bb', 'word', 'x' * 20, 'y' * 60, 'z' * 101, 'é', '中文', '-', ':x']
+for i in range(200):
+    L = rnd2.choice([95, 100, 105, 130, 160, 220])
+    s = rnd2.choice(['', '@', 'tab\t', "o'k ", '2026-11-28T17:32:49Z -- '])
+    while len(s) < L:
+        s += rnd2.choice(pl_alphabet) + rnd2.choice([' ', ' ', ' ', '  '])
+    add(s.rstrip(' '))
+
 out = open(sys.argv[1] + '/emitter_cases.txt', 'wb')
 out.write(b'# Golden emitter cases: for each input string S, the reference emitter\'s output for a file whose\n')
 out.write(b'# domain name, secret value, public key, owner name and entry, custodian name and pwdkm and only\n')
 out.write(b'# audit entry are all S. Format: "case <hex of S in UTF-8> <byte length of the YAML>", then the YAML.\n')
+out.write(b'# Written by ruamel.yaml %s (make_emitter_cases.py).\n' % VERSION.encode())
 for s in cases:
     y = dump(file_for(s)).encode('utf8')
     out.write(b'case %s %d\n' % ((s.encode('utf8').hex() or '-').encode(), len(y)))
     out.write(y)
-print(len(cases), 'cases')
+print(len(cases), 'cases, ruamel.yaml', VERSION)
 
 
 # Whole files.
@@ -141,6 +189,7 @@ def name():
     return rnd.choice('abcXYZ') + ''.join(rnd.choice('ab_-09Z') for _ in range(rnd.randint(0, 12)))
 out = open(sys.argv[1] + '/emitter_files.txt', 'wb')
 out.write(b'# Random whole files written by the reference emitter. Format: "file <byte length>", then the YAML.\n')
+out.write(b'# Written by ruamel.yaml %s (make_emitter_cases.py).\n' % VERSION.encode())
 for i in range(150):
     doms = {}
     for _ in range(rnd.randint(0, 4)):

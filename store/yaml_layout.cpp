@@ -1,0 +1,42 @@
+#include "store/yaml_layout.hpp"
+
+namespace pprotect::store {
+
+std::string_view yaml_layout_name(YamlLayout layout) {
+  switch (layout) {
+  case YamlLayout::a:
+    return "a";
+  case YamlLayout::b:
+    return "b";
+  case YamlLayout::c:
+    break;
+  }
+  return "c";
+}
+
+std::string_view yaml_layout_releases(YamlLayout layout) {
+  switch (layout) {
+  case YamlLayout::a:
+    return "ruamel.yaml 0.17.21 and earlier";
+  case YamlLayout::b:
+    return "ruamel.yaml 0.17.22 to 0.18.12";
+  case YamlLayout::c:
+    break;
+  }
+  return "ruamel.yaml 0.18.13 and later";
+}
+
+std::optional<YamlLayout> parse_yaml_layout(std::string_view name) {
+  if (name == "a" || name == "A") {
+    return YamlLayout::a;
+  }
+  if (name == "b" || name == "B") {
+    return YamlLayout::b;
+  }
+  if (name == "c" || name == "C") {
+    return YamlLayout::c;
+  }
+  return std::nullopt;
+}
+
+} // namespace pprotect::store
