@@ -177,3 +177,131 @@ wait_box() { # unshare-pid init-pid
   kill "$watchdog" 2>/dev/null || true
   wait "$watchdog" 2>/dev/null || true
 }
+
+# --- Container engines -------------------------------------------------------
+# The engine tests run in the release pass only: they exercise the static
+# release binaries (or build the Dockerfile from source, which does not
+# depend on the build at all), and the ASan pass has no static binaries to
+# put in an image. PPROTECT_ENGINE_TESTS comes from the CMake option of the
+# same name (OFF in sanitizer builds).
+require_engine_tests() {
+  [[ ${PPROTECT_ENGINE_TESTS:-ON} == ON ]] ||
+    skip "container-engine tests run in the release pass only (PPROTECT_ENGINE_TESTS=${PPROTECT_ENGINE_TESTS})"
+  [[ $(id -u) == 0 ]] || skip "the container-engine tests run rootful engines: run them as root"
+}
+
+# Engines write where their configuration cannot send them elsewhere (a
+# rootful buildah keeps its blob cache in /var/lib/containers/cache whatever
+# its storage root; a dockerd defaults to /var/lib/docker). So an engine test
+# runs in a mount namespace of its own with /var/lib overlaid by a directory
+# of its work dir: whatever lands there goes when the test ends, and every
+# mount it makes (overlays, the engines' storage) dies with the namespace.
+# Re-runs the test script in that namespace; call it first.
+enter_private_mounts() {
+  if [[ -z ${PPROTECT_PRIVATE_MOUNTS:-} ]]; then
+    command -v unshare >/dev/null || skip "unshare not installed"
+    rm -rf "$WORK"
+    trap - EXIT
+    exec unshare --mount --propagation private env PPROTECT_PRIVATE_MOUNTS=1 bash "$0"
+  fi
+  mkdir -p "$WORK/var-lib/upper" "$WORK/var-lib/work"
+  mount -t overlay overlay -o "lowerdir=/var/lib,upperdir=$WORK/var-lib/upper,workdir=$WORK/var-lib/work" /var/lib
+  on_exit "umount -l /var/lib"
+}
+
+# The cached Debian roots scripts/install-deps.sh makes (base_roots.bash).
+ROOTS_CACHE=${PPROTECT_ROOTS_CACHE:-/var/cache/pprotect-tests}
+MINBASE_ROOT=$ROOTS_CACHE/bookworm-minbase.v1
+SYSTEMD_ROOT=$ROOTS_CACHE/bookworm-systemd.v1
+
+# Unmounts everything mounted under a directory, deepest first.
+unmount_under() { # dir
+  local target
+  findmnt -rn -o TARGET | { grep -F "$1/" || true; } | sort -r | while read -r target; do
+    umount "$target" 2>/dev/null || umount -l "$target" || true
+  done
+}
+
+# Processes whose command line names a directory (the engine helpers a test
+# started with its own state paths: conmon, containerd-shim, ...), by pid.
+pids_using() { # dir
+  local proc pid
+  for proc in /proc/[0-9]*; do
+    pid=${proc#/proc/}
+    [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
+    if tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -qF -- "$1"; then echo "$pid"; fi
+  done
+}
+
+# podman with every piece of its state under $WORK/podman: storage, run
+# directory, events log, secrets, network configuration. Nothing touches
+# /var/lib/containers or /run/containers, and no network is ever created
+# (netns none; the tests give --network none or host anyway). Sets PODMAN
+# (use as "${PODMAN[@]}"); the cleanup removes containers, pods and storage.
+start_podman() {
+  command -v podman >/dev/null || skip "podman not installed (scripts/install-deps.sh installs it)"
+  command -v runc >/dev/null || skip "runc not installed"
+  local dir=$WORK/podman
+  mkdir -p "$dir/tmp" "$dir/cni"
+  cat >"$dir/containers.conf" <<CONF
+[containers]
+# No network namespace with a network in it unless a test asks: podman
+# would otherwise create its CNI bridge and iptables chains on this machine.
+netns = "none"
+# podman's defaults (nofile 1048576, nproc 4194304) exceed the hard limits of
+# some VMs ("error setting rlimit type 7"); these fit under common ones.
+# Not needed on a normal host.
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+
+[engine]
+# runc, not crun: crun refuses cgroups v1 hybrid hosts ("cgroups in hybrid
+# mode not supported"). cgroupfs: systemd is not PID 1 on every test
+# machine. events to a file: there may be no journald. A normal host needs
+# none of these three lines.
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$dir/events.log"
+tmp_dir = "$dir/libpod"
+image_copy_tmp_dir = "$dir/tmp"
+static_dir = "$dir/storage/libpod"
+volume_path = "$dir/storage/volumes"
+# kube play's infra container runs catatonit (Debian's package path).
+helper_binaries_dir = ["/usr/libexec/podman", "/usr/lib/podman", "/usr/bin"]
+
+[network]
+network_config_dir = "$dir/cni"
+CONF
+  cat >"$dir/storage.conf" <<CONF
+[storage]
+driver = "overlay"
+runroot = "$dir/run"
+graphroot = "$dir/storage"
+CONF
+  cat >"$dir/registries.conf" <<CONF
+# Nothing is pulled: every image is built or loaded here (--pull=never).
+unqualified-search-registries = ["docker.io"]
+short-name-mode = "permissive"
+CONF
+  export CONTAINERS_CONF=$dir/containers.conf CONTAINERS_STORAGE_CONF=$dir/storage.conf
+  export CONTAINERS_REGISTRIES_CONF=$dir/registries.conf TMPDIR=$dir/tmp
+  PODMAN=(podman --root "$dir/storage" --runroot "$dir/run" --storage-driver overlay --cgroup-manager cgroupfs
+    --runtime runc --events-backend file --tmpdir "$dir/libpod")
+  on_exit stop_podman
+}
+stop_podman() {
+  local dir=$WORK/podman pid
+  "${PODMAN[@]}" pod rm --all --force --time 0 >/dev/null 2>&1 || true
+  "${PODMAN[@]}" rm --all --force --time 0 >/dev/null 2>&1 || true
+  "${PODMAN[@]}" system reset --force >/dev/null 2>&1 || true
+  for pid in $(pids_using "$dir"); do kill -KILL "$pid" 2>/dev/null || true; done
+  unmount_under "$dir"
+}
+
+# An image made of the cached minbase root, under the name the Dockerfile's
+# build stage starts FROM; no registry is reachable to pull debian:12-slim.
+import_debian_slim() {
+  [[ -d $MINBASE_ROOT ]] || { echo "FAIL: $MINBASE_ROOT missing: run scripts/install-deps.sh" >&2; exit 1; }
+  tar -C "$MINBASE_ROOT" -c . | "${PODMAN[@]}" import - localhost/debian:12-slim >/dev/null
+  "${PODMAN[@]}" tag localhost/debian:12-slim docker.io/library/debian:12-slim
+}
