@@ -190,13 +190,15 @@ require_engine_tests() {
   [[ $(id -u) == 0 ]] || skip "the container-engine tests run rootful engines: run them as root"
 }
 
-# Engines write where their configuration cannot send them elsewhere (a
+# Engines write where their configuration cannot send them elsewhere: a
 # rootful buildah keeps its blob cache in /var/lib/containers/cache whatever
-# its storage root; a dockerd defaults to /var/lib/docker). So an engine test
-# runs in a mount namespace of its own with /var/lib overlaid by a directory
-# of its work dir: whatever lands there goes when the test ends, and every
-# mount it makes (overlays, the engines' storage) dies with the namespace.
-# Re-runs the test script in that namespace; call it first.
+# its storage root, dockerd 20.10 writes /etc/docker/key.json and
+# /run/docker/plugins whatever its --data-root and --exec-root. So an engine
+# test runs in a mount namespace of its own with /etc, /run and /var/lib
+# overlaid by directories of its work dir: whatever lands there goes when the
+# test ends, and every mount it makes (overlays, the engines' storage) dies
+# with the namespace. Re-runs the test script in that namespace; call it
+# first.
 enter_private_mounts() {
   if [[ -z ${PPROTECT_PRIVATE_MOUNTS:-} ]]; then
     command -v unshare >/dev/null || skip "unshare not installed"
@@ -204,9 +206,14 @@ enter_private_mounts() {
     trap - EXIT
     exec unshare --mount --propagation private env PPROTECT_PRIVATE_MOUNTS=1 bash "$0"
   fi
-  mkdir -p "$WORK/var-lib/upper" "$WORK/var-lib/work"
-  mount -t overlay overlay -o "lowerdir=/var/lib,upperdir=$WORK/var-lib/upper,workdir=$WORK/var-lib/work" /var/lib
-  on_exit "umount -l /var/lib"
+  local dir name
+  for dir in /etc /run /var/lib; do
+    name=${dir//\//_}
+    mkdir -p "$WORK/overlays/$name/upper" "$WORK/overlays/$name/work"
+    mount -t overlay overlay \
+      -o "lowerdir=$dir,upperdir=$WORK/overlays/$name/upper,workdir=$WORK/overlays/$name/work" "$dir"
+    on_exit "umount -l $dir"
+  done
 }
 
 # The cached Debian roots scripts/install-deps.sh makes (base_roots.bash).
@@ -302,6 +309,67 @@ stop_podman() {
 # build stage starts FROM; no registry is reachable to pull debian:12-slim.
 import_debian_slim() {
   [[ -d $MINBASE_ROOT ]] || { echo "FAIL: $MINBASE_ROOT missing: run scripts/install-deps.sh" >&2; exit 1; }
-  tar -C "$MINBASE_ROOT" -c . | "${PODMAN[@]}" import - localhost/debian:12-slim >/dev/null
+  tar -C "$MINBASE_ROOT" -c . | "${PODMAN[@]}" import -q - localhost/debian:12-slim >/dev/null
   "${PODMAN[@]}" tag localhost/debian:12-slim docker.io/library/debian:12-slim
+}
+
+# The image of containers/docker/Dockerfile, built once per source tree by
+# dockerfile_image.sh (the CTest fixture pprotect_demo_image) and saved here.
+DEMO_IMAGE_DIR=$PPROTECT_BUILD_DIR/containers/images
+# Names the source tree's content: the commit's tree, plus uncommitted
+# changes and untracked files when there are any. Empty outside git (then
+# the image is built on every run).
+demo_image_key() {
+  local src=$PPROTECT_SOURCE_DIR tree
+  tree=$(git -C "$src" rev-parse 'HEAD^{tree}' 2>/dev/null) || return 0
+  {
+    echo "$tree"
+    git -C "$src" diff HEAD --binary
+    git -C "$src" ls-files --others --exclude-standard -z | (cd "$src" && xargs -0 -r sha256sum)
+  } | sha256sum | cut -c1-16
+}
+# Loads that image into this test's podman, or fails naming the fixture.
+load_demo_image() {
+  local key archive
+  key=$(demo_image_key)
+  archive=$DEMO_IMAGE_DIR/pprotect-demo-${key:-unkeyed}.tar
+  [[ -s $archive ]] || { echo "FAIL: $archive missing: 'containers: dockerfile_image' builds it" >&2; exit 1; }
+  DEMO_IMAGE_ARCHIVE=$archive
+  "${PODMAN[@]}" load -q -i "$archive" >/dev/null
+}
+
+# A dockerd of the test's own: data, exec root (containerd's state included),
+# socket, pid file and client configuration under $WORK/docker, and no
+# network of any kind: no docker0 bridge, no iptables or masquerading rules
+# (the containers run with network_mode none). /usr/bin/docker from the
+# docker.io package, not whatever `docker` comes first on PATH. Sets DOCKER
+# and DOCKER_HOST; the cleanup removes the containers and ends the daemon
+# and its containerd by pid.
+start_dockerd() {
+  [[ -x /usr/sbin/dockerd && -x /usr/bin/docker ]] || skip "docker.io not installed (scripts/install-deps.sh installs it)"
+  local dir=$WORK/docker
+  mkdir -p "$dir/client"
+  echo '{}' >"$dir/daemon.json"
+  export DOCKER_HOST=unix://$dir/docker.sock DOCKER_CONFIG=$dir/client
+  DOCKER=(/usr/bin/docker)
+  /usr/sbin/dockerd --config-file "$dir/daemon.json" --data-root "$dir/data" --exec-root "$dir/exec" \
+    --pidfile "$dir/dockerd.pid" -H "$DOCKER_HOST" --storage-driver overlay2 \
+    --iptables=false --ip6tables=false --ip-masq=false --bridge=none >"$dir/dockerd.log" 2>&1 </dev/null &
+  DOCKERD_PID=$!
+  on_exit stop_dockerd
+  if ! wait_until '"${DOCKER[@]}" version >/dev/null 2>&1'; then
+    tail -20 "$dir/dockerd.log" >&2
+    echo "FAIL: dockerd did not start" >&2
+    exit 1
+  fi
+}
+stop_dockerd() {
+  local dir=$WORK/docker pid ids
+  ids=$("${DOCKER[@]}" ps -aq 2>/dev/null || true)
+  [[ -z $ids ]] || "${DOCKER[@]}" rm -f $ids >/dev/null 2>&1 || true
+  kill -TERM "$DOCKERD_PID" 2>/dev/null || true
+  wait_until "! kill -0 $DOCKERD_PID 2>/dev/null" || kill -KILL "$DOCKERD_PID" 2>/dev/null || true
+  wait "$DOCKERD_PID" 2>/dev/null || true
+  for pid in $(pids_using "$dir"); do kill -KILL "$pid" 2>/dev/null || true; done
+  unmount_under "$dir"
 }
