@@ -236,7 +236,7 @@ pids_using() { # dir
   for proc in /proc/[0-9]*; do
     pid=${proc#/proc/}
     [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-    if tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -qF -- "$1"; then echo "$pid"; fi
+    if tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -qF -- "$1"; then echo "$pid"; fi
   done
 }
 
@@ -313,12 +313,15 @@ import_debian_slim() {
   "${PODMAN[@]}" tag localhost/debian:12-slim docker.io/library/debian:12-slim
 }
 
-# The image of containers/docker/Dockerfile, built once per source tree by
-# dockerfile_image.sh (the CTest fixture pprotect_demo_image) and saved here.
+# The image of containers/docker/Dockerfile, built by dockerfile_image.sh
+# (the CTest fixture pprotect_demo_image, so CTest runs it first, also for
+# `ctest -R` of a test that needs it) and saved here as a docker-archive.
 DEMO_IMAGE_DIR=$PPROTECT_BUILD_DIR/containers/images
-# Names the source tree's content: the commit's tree, plus uncommitted
-# changes and untracked files when there are any. Empty outside git (then
-# the image is built on every run).
+DEMO_IMAGE_ARCHIVE=$DEMO_IMAGE_DIR/pprotect-demo.tar
+# Names the source tree's content (the build context): the commit's tree,
+# plus uncommitted changes and untracked files when there are any. The
+# fixture rebuilds when it changes, so the image is built once per commit.
+# Empty outside git (then it is built on every run).
 demo_image_key() {
   local src=$PPROTECT_SOURCE_DIR tree
   tree=$(git -C "$src" rev-parse 'HEAD^{tree}' 2>/dev/null) || return 0
@@ -330,12 +333,9 @@ demo_image_key() {
 }
 # Loads that image into this test's podman, or fails naming the fixture.
 load_demo_image() {
-  local key archive
-  key=$(demo_image_key)
-  archive=$DEMO_IMAGE_DIR/pprotect-demo-${key:-unkeyed}.tar
-  [[ -s $archive ]] || { echo "FAIL: $archive missing: 'containers: dockerfile_image' builds it" >&2; exit 1; }
-  DEMO_IMAGE_ARCHIVE=$archive
-  "${PODMAN[@]}" load -q -i "$archive" >/dev/null
+  [[ -s $DEMO_IMAGE_ARCHIVE ]] ||
+    { echo "FAIL: $DEMO_IMAGE_ARCHIVE missing: 'containers: dockerfile_image' builds it" >&2; exit 1; }
+  "${PODMAN[@]}" load -q -i "$DEMO_IMAGE_ARCHIVE" >/dev/null
 }
 
 # A dockerd of the test's own: data, exec root (containerd's state included),

@@ -15,11 +15,11 @@ require_engine_tests
 enter_private_mounts
 
 key=$(demo_image_key)
-archive=$DEMO_IMAGE_DIR/pprotect-demo-$key.tar
-if [[ -n $key && -s $archive ]]; then
-  pass "the image of this source tree is built already ($archive)"
+if [[ -n $key && -s $DEMO_IMAGE_ARCHIVE && $(cat "$DEMO_IMAGE_DIR/pprotect-demo.key" 2>/dev/null) == "$key" ]]; then
+  pass "the image of this source tree ($key) is built already: $DEMO_IMAGE_ARCHIVE"
   finish
 fi
+rm -f "$DEMO_IMAGE_ARCHIVE" "$DEMO_IMAGE_DIR/pprotect-demo.key"
 
 start_podman
 import_debian_slim
@@ -68,8 +68,9 @@ fi
 
 if ((FAILURES == 0)); then
   mkdir -p "$DEMO_IMAGE_DIR"
-  rm -f "$DEMO_IMAGE_DIR"/pprotect-demo-*.tar
-  "${PODMAN[@]}" save -q --format docker-archive -o "$WORK/pprotect-demo.tar" pprotect-demo
-  mv "$WORK/pprotect-demo.tar" "$DEMO_IMAGE_DIR/pprotect-demo-${key:-unkeyed}.tar"
+  "${PODMAN[@]}" save -q --format docker-archive -o "$DEMO_IMAGE_DIR/.pprotect-demo.tar" pprotect-demo
+  mv "$DEMO_IMAGE_DIR/.pprotect-demo.tar" "$DEMO_IMAGE_ARCHIVE"
+  echo "$key" >"$DEMO_IMAGE_DIR/pprotect-demo.key"
+  pass "saved as $DEMO_IMAGE_ARCHIVE"
 fi
 finish
