@@ -98,37 +98,6 @@ wait_until() {
   return 1
 }
 
-sha256_of() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
-
-# Runs a command as a container runtime would: a new PID namespace (the
-# command is its PID 1) and mount namespace with a fresh /proc, chrooted into
-# an image's root. Skips when namespaces are not available here.
-require_box() {
-  command -v unshare >/dev/null && command -v chroot >/dev/null || skip "unshare/chroot not installed"
-  unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot create PID namespaces here (needs root)"
-}
-in_box() { # root command...
-  local root=$1
-  shift
-  unshare --pid --fork --mount-proc chroot "$root" "$@"
-}
-
-# The host pid of the box's PID 1: the child of the unshare process started
-# (perhaps through a subshell) by the given pid.
-box_init_pid() { # pid
-  local pid=$1 children i
-  for ((i = 0; i < 5; i++)); do
-    children=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null || true)
-    [[ -n $children ]] || return 1
-    if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == unshare ]]; then
-      echo "${children%% *}"
-      return 0
-    fi
-    pid=${children%% *}
-  done
-  return 1
-}
-
 # A static busybox for images (Debian's busybox-static).
 find_static_busybox() {
   local candidate
@@ -138,47 +107,17 @@ find_static_busybox() {
       return 0
     fi
   done
-  skip "no static busybox (install busybox-static)"
-}
-in_box_as() { # uid:gid root command... (numeric ids: no user database needed)
-  local user=$1 root=$2
-  shift 2
-  unshare --pid --fork --mount-proc chroot --userspec="$user" "$root" "$@"
-}
-
-# As in_box / in_box_as, with the image's root mounted read-only, as
-# `docker run --read-only` and readOnlyRootFilesystem: true give it.
-in_box_ro() { # uid:gid root command...
-  local user=$1 root=$2
-  shift 2
-  unshare --pid --fork --mount-proc /bin/sh -c '
-    user=$1 root=$2; shift 2
-    mount --bind "$root" "$root" && mount -o remount,bind,ro "$root" &&
-      exec chroot --userspec="$user" "$root" "$@"' sh "$user" "$root" "$@"
-}
-
-# Waits for a backgrounded box and sets BOX_STATUS; after 60 s (a broken
-# build, not a slow one) SIGKILLs the box's PID 1 so nothing is left behind.
-# The watchdog holds none of the test's output (ctest waits for every holder)
-# and takes its sleep with it when it is ended.
-wait_box() { # unshare-pid init-pid
-  local watchdog
-  (
-    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-    sleep 60 &
-    sleeper=$!
-    wait "$sleeper" && kill -KILL "$2" 2>/dev/null
-  ) </dev/null >/dev/null 2>&1 &
-  watchdog=$!
-  set +e
-  wait "$1"
-  BOX_STATUS=$?
-  set -e
-  kill "$watchdog" 2>/dev/null || true
-  wait "$watchdog" 2>/dev/null || true
+  echo "FAIL: no static busybox: scripts/install-deps.sh installs busybox-static" >&2
+  exit 1
 }
 
 # --- Container engines -------------------------------------------------------
+# A program scripts/install-deps.sh installs is missing: a failure, not a
+# skip, so that a broken install step cannot pass as skipped tests.
+require_installed() { # command package
+  command -v "$1" >/dev/null || { echo "FAIL: $1 not found: scripts/install-deps.sh installs $2" >&2; exit 1; }
+}
+
 # The engine tests run in the release pass only: they exercise the static
 # release binaries (or build the Dockerfile from source, which does not
 # depend on the build at all), and the ASan pass has no static binaries to
@@ -201,7 +140,7 @@ require_engine_tests() {
 # first.
 enter_private_mounts() {
   if [[ -z ${PPROTECT_PRIVATE_MOUNTS:-} ]]; then
-    command -v unshare >/dev/null || skip "unshare not installed"
+    require_installed unshare util-linux
     rm -rf "$WORK"
     trap - EXIT
     exec unshare --mount --propagation private env PPROTECT_PRIVATE_MOUNTS=1 bash "$0"
@@ -246,8 +185,8 @@ pids_using() { # dir
 # (netns none; the tests give --network none or host anyway). Sets PODMAN
 # (use as "${PODMAN[@]}"); the cleanup removes containers, pods and storage.
 start_podman() {
-  command -v podman >/dev/null || skip "podman not installed (scripts/install-deps.sh installs it)"
-  command -v runc >/dev/null || skip "runc not installed"
+  require_installed podman podman
+  require_installed runc runc
   local dir=$WORK/podman
   mkdir -p "$dir/tmp" "$dir/cni"
   cat >"$dir/containers.conf" <<CONF
@@ -346,7 +285,8 @@ load_demo_image() {
 # and DOCKER_HOST; the cleanup removes the containers and ends the daemon
 # and its containerd by pid.
 start_dockerd() {
-  [[ -x /usr/sbin/dockerd && -x /usr/bin/docker ]] || skip "docker.io not installed (scripts/install-deps.sh installs it)"
+  require_installed /usr/sbin/dockerd docker.io
+  require_installed /usr/bin/docker docker.io
   local dir=$WORK/docker
   mkdir -p "$dir/client"
   echo '{}' >"$dir/daemon.json"

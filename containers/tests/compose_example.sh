@@ -10,7 +10,7 @@
 # program's status.
 source "$(dirname "$0")/common.bash"
 require_engine_tests
-command -v docker-compose >/dev/null || skip "docker-compose not installed (scripts/install-deps.sh installs it)"
+require_installed docker-compose docker-compose
 enter_private_mounts
 start_podman
 load_demo_image

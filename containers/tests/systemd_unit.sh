@@ -13,8 +13,8 @@
 # systemd's own TimeoutStopSec.
 source "$(dirname "$0")/common.bash"
 require_engine_tests
-command -v systemd-nspawn >/dev/null || skip "systemd-nspawn not installed (systemd-container)"
-command -v nsenter >/dev/null || skip "nsenter not installed"
+require_installed systemd-nspawn systemd-container
+require_installed nsenter util-linux
 [[ -d $SYSTEMD_ROOT ]] || { echo "FAIL: $SYSTEMD_ROOT missing: run scripts/install-deps.sh" >&2; exit 1; }
 enter_private_mounts
 find_static_bin_dir
