@@ -98,37 +98,6 @@ wait_until() {
   return 1
 }
 
-sha256_of() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
-
-# Runs a command as a container runtime would: a new PID namespace (the
-# command is its PID 1) and mount namespace with a fresh /proc, chrooted into
-# an image's root. Skips when namespaces are not available here.
-require_box() {
-  command -v unshare >/dev/null && command -v chroot >/dev/null || skip "unshare/chroot not installed"
-  unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot create PID namespaces here (needs root)"
-}
-in_box() { # root command...
-  local root=$1
-  shift
-  unshare --pid --fork --mount-proc chroot "$root" "$@"
-}
-
-# The host pid of the box's PID 1: the child of the unshare process started
-# (perhaps through a subshell) by the given pid.
-box_init_pid() { # pid
-  local pid=$1 children i
-  for ((i = 0; i < 5; i++)); do
-    children=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null || true)
-    [[ -n $children ]] || return 1
-    if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == unshare ]]; then
-      echo "${children%% *}"
-      return 0
-    fi
-    pid=${children%% *}
-  done
-  return 1
-}
-
 # A static busybox for images (Debian's busybox-static).
 find_static_busybox() {
   local candidate
@@ -138,42 +107,209 @@ find_static_busybox() {
       return 0
     fi
   done
-  skip "no static busybox (install busybox-static)"
-}
-in_box_as() { # uid:gid root command... (numeric ids: no user database needed)
-  local user=$1 root=$2
-  shift 2
-  unshare --pid --fork --mount-proc chroot --userspec="$user" "$root" "$@"
+  echo "FAIL: no static busybox: scripts/install-deps.sh installs busybox-static" >&2
+  exit 1
 }
 
-# As in_box / in_box_as, with the image's root mounted read-only, as
-# `docker run --read-only` and readOnlyRootFilesystem: true give it.
-in_box_ro() { # uid:gid root command...
-  local user=$1 root=$2
-  shift 2
-  unshare --pid --fork --mount-proc /bin/sh -c '
-    user=$1 root=$2; shift 2
-    mount --bind "$root" "$root" && mount -o remount,bind,ro "$root" &&
-      exec chroot --userspec="$user" "$root" "$@"' sh "$user" "$root" "$@"
+# --- Container engines -------------------------------------------------------
+# A program scripts/install-deps.sh installs is missing: a failure, not a
+# skip, so that a broken install step cannot pass as skipped tests.
+require_installed() { # command package
+  command -v "$1" >/dev/null || { echo "FAIL: $1 not found: scripts/install-deps.sh installs $2" >&2; exit 1; }
 }
 
-# Waits for a backgrounded box and sets BOX_STATUS; after 60 s (a broken
-# build, not a slow one) SIGKILLs the box's PID 1 so nothing is left behind.
-# The watchdog holds none of the test's output (ctest waits for every holder)
-# and takes its sleep with it when it is ended.
-wait_box() { # unshare-pid init-pid
-  local watchdog
-  (
-    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-    sleep 60 &
-    sleeper=$!
-    wait "$sleeper" && kill -KILL "$2" 2>/dev/null
-  ) </dev/null >/dev/null 2>&1 &
-  watchdog=$!
-  set +e
-  wait "$1"
-  BOX_STATUS=$?
-  set -e
-  kill "$watchdog" 2>/dev/null || true
-  wait "$watchdog" 2>/dev/null || true
+# The engine tests run in the release pass only: they exercise the static
+# release binaries (or build the Dockerfile from source, which does not
+# depend on the build at all), and the ASan pass has no static binaries to
+# put in an image. PPROTECT_ENGINE_TESTS comes from the CMake option of the
+# same name (OFF in sanitizer builds).
+require_engine_tests() {
+  [[ ${PPROTECT_ENGINE_TESTS:-ON} == ON ]] ||
+    skip "container-engine tests run in the release pass only (PPROTECT_ENGINE_TESTS=${PPROTECT_ENGINE_TESTS})"
+  [[ $(id -u) == 0 ]] || skip "the container-engine tests run rootful engines: run them as root"
+}
+
+# Engines write where their configuration cannot send them elsewhere: a
+# rootful buildah keeps its blob cache in /var/lib/containers/cache whatever
+# its storage root, dockerd 20.10 writes /etc/docker/key.json and
+# /run/docker/plugins whatever its --data-root and --exec-root. So an engine
+# test runs in a mount namespace of its own with /etc, /run and /var/lib
+# overlaid by directories of its work dir: whatever lands there goes when the
+# test ends, and every mount it makes (overlays, the engines' storage) dies
+# with the namespace. Re-runs the test script in that namespace; call it
+# first.
+enter_private_mounts() {
+  if [[ -z ${PPROTECT_PRIVATE_MOUNTS:-} ]]; then
+    require_installed unshare util-linux
+    rm -rf "$WORK"
+    trap - EXIT
+    exec unshare --mount --propagation private env PPROTECT_PRIVATE_MOUNTS=1 bash "$0"
+  fi
+  local dir name
+  for dir in /etc /run /var/lib; do
+    name=${dir//\//_}
+    mkdir -p "$WORK/overlays/$name/upper" "$WORK/overlays/$name/work"
+    mount -t overlay overlay \
+      -o "lowerdir=$dir,upperdir=$WORK/overlays/$name/upper,workdir=$WORK/overlays/$name/work" "$dir"
+    on_exit "umount -l $dir"
+  done
+}
+
+# The cached Debian roots scripts/install-deps.sh makes (base_roots.bash).
+ROOTS_CACHE=${PPROTECT_ROOTS_CACHE:-/var/cache/pprotect-tests}
+MINBASE_ROOT=$ROOTS_CACHE/bookworm-minbase.v1
+SYSTEMD_ROOT=$ROOTS_CACHE/bookworm-systemd.v1
+
+# Unmounts everything mounted under a directory, deepest first.
+unmount_under() { # dir
+  local target
+  findmnt -rn -o TARGET | { grep -F "$1/" || true; } | sort -r | while read -r target; do
+    umount "$target" 2>/dev/null || umount -l "$target" || true
+  done
+}
+
+# Processes whose command line names a directory (the engine helpers a test
+# started with its own state paths: conmon, containerd-shim, ...), by pid.
+pids_using() { # dir
+  local proc pid
+  for proc in /proc/[0-9]*; do
+    pid=${proc#/proc/}
+    [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
+    if tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -qF -- "$1"; then echo "$pid"; fi
+  done
+}
+
+# podman with every piece of its state under $WORK/podman: storage, run
+# directory, events log, secrets, network configuration. Nothing touches
+# /var/lib/containers or /run/containers, and no network is ever created
+# (netns none; the tests give --network none or host anyway). Sets PODMAN
+# (use as "${PODMAN[@]}"); the cleanup removes containers, pods and storage.
+start_podman() {
+  require_installed podman podman
+  require_installed runc runc
+  local dir=$WORK/podman
+  mkdir -p "$dir/tmp" "$dir/cni"
+  cat >"$dir/containers.conf" <<CONF
+[containers]
+# No network namespace with a network in it unless a test asks: podman
+# would otherwise create its CNI bridge and iptables chains on this machine.
+netns = "none"
+# podman's defaults (nofile 1048576, nproc 4194304) exceed the hard limits of
+# some VMs ("error setting rlimit type 7"); these fit under common ones.
+# Not needed on a normal host.
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+
+[engine]
+# runc, not crun: crun refuses cgroups v1 hybrid hosts ("cgroups in hybrid
+# mode not supported"). cgroupfs: systemd is not PID 1 on every test
+# machine. events to a file: there may be no journald. A normal host needs
+# none of these three lines.
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$dir/events.log"
+tmp_dir = "$dir/libpod"
+image_copy_tmp_dir = "$dir/tmp"
+static_dir = "$dir/storage/libpod"
+volume_path = "$dir/storage/volumes"
+# kube play's infra container runs catatonit (Debian's package path).
+helper_binaries_dir = ["/usr/libexec/podman", "/usr/lib/podman", "/usr/bin"]
+
+[network]
+network_config_dir = "$dir/cni"
+CONF
+  cat >"$dir/storage.conf" <<CONF
+[storage]
+driver = "overlay"
+runroot = "$dir/run"
+graphroot = "$dir/storage"
+CONF
+  cat >"$dir/registries.conf" <<CONF
+# Nothing is pulled: every image is built or loaded here (--pull=never).
+unqualified-search-registries = ["docker.io"]
+short-name-mode = "permissive"
+CONF
+  export CONTAINERS_CONF=$dir/containers.conf CONTAINERS_STORAGE_CONF=$dir/storage.conf
+  export CONTAINERS_REGISTRIES_CONF=$dir/registries.conf TMPDIR=$dir/tmp
+  PODMAN=(podman --root "$dir/storage" --runroot "$dir/run" --storage-driver overlay --cgroup-manager cgroupfs
+    --runtime runc --events-backend file --tmpdir "$dir/libpod")
+  on_exit stop_podman
+}
+stop_podman() {
+  local dir=$WORK/podman pid
+  "${PODMAN[@]}" pod rm --all --force --time 0 >/dev/null 2>&1 || true
+  "${PODMAN[@]}" rm --all --force --time 0 >/dev/null 2>&1 || true
+  "${PODMAN[@]}" system reset --force >/dev/null 2>&1 || true
+  for pid in $(pids_using "$dir"); do kill -KILL "$pid" 2>/dev/null || true; done
+  unmount_under "$dir"
+}
+
+# An image made of the cached minbase root, under the name the Dockerfile's
+# build stage starts FROM; no registry is reachable to pull debian:12-slim.
+import_debian_slim() {
+  [[ -d $MINBASE_ROOT ]] || { echo "FAIL: $MINBASE_ROOT missing: run scripts/install-deps.sh" >&2; exit 1; }
+  tar -C "$MINBASE_ROOT" -c . | "${PODMAN[@]}" import -q - localhost/debian:12-slim >/dev/null
+  "${PODMAN[@]}" tag localhost/debian:12-slim docker.io/library/debian:12-slim
+}
+
+# The image of containers/docker/Dockerfile, built by dockerfile_image.sh
+# (the CTest fixture pprotect_demo_image, so CTest runs it first, also for
+# `ctest -R` of a test that needs it) and saved here as a docker-archive.
+DEMO_IMAGE_DIR=$PPROTECT_BUILD_DIR/containers/images
+DEMO_IMAGE_ARCHIVE=$DEMO_IMAGE_DIR/pprotect-demo.tar
+# Names the source tree's content (the build context): the commit's tree,
+# plus uncommitted changes and untracked files when there are any. The
+# fixture rebuilds when it changes, so the image is built once per commit.
+# Empty outside git (then it is built on every run).
+demo_image_key() {
+  local src=$PPROTECT_SOURCE_DIR tree
+  tree=$(git -C "$src" rev-parse 'HEAD^{tree}' 2>/dev/null) || return 0
+  {
+    echo "$tree"
+    git -C "$src" diff HEAD --binary
+    git -C "$src" ls-files --others --exclude-standard -z | (cd "$src" && xargs -0 -r sha256sum)
+  } | sha256sum | cut -c1-16
+}
+# Loads that image into this test's podman, or fails naming the fixture.
+load_demo_image() {
+  [[ -s $DEMO_IMAGE_ARCHIVE ]] ||
+    { echo "FAIL: $DEMO_IMAGE_ARCHIVE missing: 'containers: dockerfile_image' builds it" >&2; exit 1; }
+  "${PODMAN[@]}" load -q -i "$DEMO_IMAGE_ARCHIVE" >/dev/null
+}
+
+# A dockerd of the test's own: data, exec root (containerd's state included),
+# socket, pid file and client configuration under $WORK/docker, and no
+# network of any kind: no docker0 bridge, no iptables or masquerading rules
+# (the containers run with network_mode none). /usr/bin/docker from the
+# docker.io package, not whatever `docker` comes first on PATH. Sets DOCKER
+# and DOCKER_HOST; the cleanup removes the containers and ends the daemon
+# and its containerd by pid.
+start_dockerd() {
+  require_installed /usr/sbin/dockerd docker.io
+  require_installed /usr/bin/docker docker.io
+  local dir=$WORK/docker
+  mkdir -p "$dir/client"
+  echo '{}' >"$dir/daemon.json"
+  export DOCKER_HOST=unix://$dir/docker.sock DOCKER_CONFIG=$dir/client
+  DOCKER=(/usr/bin/docker)
+  /usr/sbin/dockerd --config-file "$dir/daemon.json" --data-root "$dir/data" --exec-root "$dir/exec" \
+    --pidfile "$dir/dockerd.pid" -H "$DOCKER_HOST" --storage-driver overlay2 \
+    --iptables=false --ip6tables=false --ip-masq=false --bridge=none >"$dir/dockerd.log" 2>&1 </dev/null &
+  DOCKERD_PID=$!
+  on_exit stop_dockerd
+  if ! wait_until '"${DOCKER[@]}" version >/dev/null 2>&1'; then
+    tail -20 "$dir/dockerd.log" >&2
+    echo "FAIL: dockerd did not start" >&2
+    exit 1
+  fi
+}
+stop_dockerd() {
+  local dir=$WORK/docker pid ids
+  ids=$("${DOCKER[@]}" ps -aq 2>/dev/null || true)
+  [[ -z $ids ]] || "${DOCKER[@]}" rm -f $ids >/dev/null 2>&1 || true
+  kill -TERM "$DOCKERD_PID" 2>/dev/null || true
+  wait_until "! kill -0 $DOCKERD_PID 2>/dev/null" || kill -KILL "$DOCKERD_PID" 2>/dev/null || true
+  wait "$DOCKERD_PID" 2>/dev/null || true
+  for pid in $(pids_using "$dir"); do kill -KILL "$pid" 2>/dev/null || true; done
+  unmount_under "$dir"
 }

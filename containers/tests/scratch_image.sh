@@ -1,0 +1,145 @@
+#!/bin/bash
+# containers/scratch/Dockerfile built by podman from this build's static
+# pprotect-run, a static busybox and protected.yaml, and run by podman: the
+# secret arrives, pprotect-run is PID 1, exit statuses come back, a missing
+# secret gives 125, 20 orphans are re-parented to PID 1 and reaped, `podman
+# stop` reaches the child and returns its status, a read-only root works.
+source "$(dirname "$0")/common.bash"
+require_engine_tests
+enter_private_mounts
+find_static_bin_dir
+find_static_busybox
+start_podman
+
+ctx=$WORK/ctx
+mkdir -p "$ctx"
+cp "$STATIC_BIN_DIR/pprotect-run" "$FIXTURE_FILE" "$ctx/"
+mv "$ctx/$(basename "$FIXTURE_FILE")" "$ctx/protected.yaml"
+cp "$BUSYBOX" "$ctx/busybox"
+if ! "${PODMAN[@]}" build --network none --pull=never -f "$CONTAINERS/scratch/Dockerfile" -t pprotect-scratch \
+  "$ctx" >"$WORK/build.log" 2>&1; then
+  cat "$WORK/build.log" >&2
+  echo "FAIL: podman build of containers/scratch/Dockerfile failed" >&2
+  exit 1
+fi
+pass "podman built containers/scratch/Dockerfile"
+image_root=$("${PODMAN[@]}" image mount pprotect-scratch)
+expect_eq "the image holds pprotect-run, busybox and protected.yaml only" \
+  "bin/busybox etc/pprotect/protected.yaml pprotect-run" \
+  "$(cd "$image_root" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ' | sed 's/ $//')"
+"${PODMAN[@]}" image unmount pprotect-scratch >/dev/null
+
+make_passphrase_file "$WORK/passphrase"
+"${PODMAN[@]}" secret create pprotect_passphrase "$WORK/passphrase" >/dev/null
+run=("${PODMAN[@]}" run --rm --network none)
+
+# 1. The image as built: CMD gets the secret.
+set +e
+out=$("${run[@]}" --secret pprotect_passphrase pprotect-scratch 2>"$WORK/err")
+rc=$?
+set -e
+expect_eq "the container exits 0" 0 "$rc"
+expect_eq "the demo program sees the secret" "DEPLOY_TOKEN holds ${#FIXTURE_TOKEN} characters" "$out"
+expect_not_contains "no secret on stderr" "$(cat "$WORK/err")" "$FIXTURE_TOKEN"
+
+# 2. A command given to podman run: the secret in its environment, its
+#    parent is PID 1 and PID 1 is pprotect-run, no passphrase variable.
+set +e
+out=$("${run[@]}" --secret pprotect_passphrase pprotect-scratch /bin/busybox sh -c \
+  'echo "token=$DEPLOY_TOKEN ppid=$PPID pid1=$(cat /proc/1/comm)"; echo "pass=${PPROTECT_PASSPHRASE-unset}"' 2>"$WORK/err")
+rc=$?
+set -e
+expect_eq "exit status of a child that succeeds" 0 "$rc"
+expect_contains "secret in the child's environment" "$out" "token=$FIXTURE_TOKEN"
+expect_contains "pprotect-run is PID 1 (the child's parent)" "$out" "ppid=1 pid1=pprotect-run"
+expect_contains "no passphrase variable in the child" "$out" "pass=unset"
+
+# 3. An exit status comes back unchanged.
+set +e
+"${run[@]}" --secret pprotect_passphrase pprotect-scratch /bin/busybox sh -c 'exit 7' 2>/dev/null
+rc=$?
+set -e
+expect_eq "exit status 7 propagated through podman run" 7 "$rc"
+
+# 4. No secret mounted: pprotect-run's own error, naming the file; the
+#    program never starts without its secrets.
+set +e
+out=$("${run[@]}" pprotect-scratch /bin/busybox echo started 2>"$WORK/err")
+rc=$?
+set -e
+expect_eq "missing secret: exit 125" 125 "$rc"
+expect_contains "the error names the secret file" "$(cat "$WORK/err")" "/run/secrets/pprotect_passphrase"
+expect_eq "and the program did not start" "" "$out"
+
+# 5. Read-only root (podman run --read-only): still works, and really is
+#    read-only. WARNING: podman 4.3.1 fails to mount --secret together with
+#    --read-only, so the passphrase comes as a read-only bind mount here, as
+#    the README's docker-without-swarm line does.
+set +e
+out=$("${run[@]}" --read-only -v "$WORK/passphrase:/run/secrets/pprotect_passphrase:ro" pprotect-scratch \
+  /bin/busybox sh -c 'echo "token=$DEPLOY_TOKEN"; /bin/busybox touch /written 2>/dev/null && echo writable || echo read-only' \
+  2>"$WORK/err")
+rc=$?
+set -e
+expect_eq "--read-only: the container exits 0" 0 "$rc"
+expect_eq "--read-only: the secret arrives and / is not writable" "token=$FIXTURE_TOKEN read-only" "$(echo $out)"
+
+# 6. Orphans are reaped, then `podman stop` reaches the child. The child
+#    makes 20 orphans (their parent shell exits at once, so they are
+#    re-parented to PID 1) that run until /state/release exists, says it is
+#    ready, and waits for TERM.
+mkdir -p "$WORK/state"
+cat >"$WORK/state/child.sh" <<'SCRIPT'
+trap 'echo got-term >/state/term; exit 42' TERM
+i=0
+while [ $i -lt 20 ]; do
+  /bin/busybox sh -c '/bin/busybox sh -c "while [ ! -e /state/release ]; do /bin/busybox sleep 0.05; done" &'
+  i=$((i + 1))
+done
+echo ready >/state/ready
+while :; do /bin/busybox sleep 0.1; done
+SCRIPT
+"${PODMAN[@]}" run -d --name orphans --network none --secret pprotect_passphrase -v "$WORK/state:/state" \
+  pprotect-scratch /bin/busybox sh /state/child.sh >/dev/null
+wait_until "[[ -e $WORK/state/ready ]]" || fail "the child never became ready: $("${PODMAN[@]}" logs orphans 2>&1)"
+init_pid=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' orphans)
+expect_eq "PID 1 of the container runs pprotect-run" "pprotect-run" "$(cat "/proc/$init_pid/comm" 2>/dev/null)"
+expect_eq "PID 1 is the container's first process" "1" \
+  "$(awk '/^NSpid:/ { print $NF }' "/proc/$init_pid/status" 2>/dev/null)"
+main_child=$(cut -d' ' -f1 <"/proc/$init_pid/task/$init_pid/children")
+others() { # children of PID 1 other than the main shell: orphans, or zombies
+  local child n=0
+  for child in $(cat "/proc/$init_pid/task/$init_pid/children" 2>/dev/null); do
+    [[ $child == "$main_child" ]] || n=$((n + 1))
+  done
+  echo "$n"
+}
+zombies() {
+  local child n=0
+  for child in $(cat "/proc/$init_pid/task/$init_pid/children" 2>/dev/null); do
+    [[ $(awk '{print $3}' "/proc/$child/stat" 2>/dev/null) == Z ]] && n=$((n + 1))
+  done
+  echo "$n"
+}
+expect_eq "the 20 orphans were re-parented to PID 1" 20 "$(others)"
+touch "$WORK/state/release"
+if wait_until '[[ $(others) == 0 ]]'; then
+  pass "once they exited, PID 1 reaped all 20 (no zombie left)"
+else
+  fail "PID 1 still has $(others) extra children, $(zombies) of them zombies"
+fi
+"${PODMAN[@]}" stop -t 20 orphans >/dev/null
+expect_eq "podman stop: the child's status (42) is the container's" 42 \
+  "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' orphans)"
+expect_eq "the child got the SIGTERM" "got-term" "$(cat "$WORK/state/term" 2>/dev/null)"
+
+# 7. A child that ignores SIGTERM: podman's own SIGKILL after its stop
+#    timeout ends the container (137); nothing hangs.
+"${PODMAN[@]}" run -d --name deaf --network none --secret pprotect_passphrase -v "$WORK/state:/state" \
+  pprotect-scratch /bin/busybox sh -c "trap '' TERM; echo up >/state/deaf; while :; do /bin/busybox sleep 0.1; done" \
+  >/dev/null
+wait_until "[[ -e $WORK/state/deaf ]]" || fail "the TERM-ignoring child never started"
+"${PODMAN[@]}" stop -t 2 deaf >/dev/null 2>&1
+expect_eq "a child that ignores SIGTERM: podman stop's SIGKILL gives 137" 137 \
+  "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' deaf)"
+finish
