@@ -116,9 +116,9 @@ std::string strip(std::string_view text) {
 
 // A passphrase file as the reference reads one: whole, surrounding
 // whitespace stripped.
-store::SecureBuffer read_passphrase_file(const std::string& path) {
+sys::SecureBuffer read_passphrase_file(const std::string& path) {
   const fs::path absolute = fs::absolute(path).lexically_normal();
-  store::SecureBuffer raw = read_secret_file(absolute.string(), sys::InputKind::file_or_pipe);
+  sys::SecureBuffer raw = read_secret_file(absolute.string(), sys::InputKind::file_or_pipe);
   std::string_view text = raw.view();
   const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0 || (c >= 0x1c && c <= 0x1f); };
   while (!text.empty() && is_space(text.front())) {
@@ -127,7 +127,7 @@ store::SecureBuffer read_passphrase_file(const std::string& path) {
   while (!text.empty() && is_space(text.back())) {
     text.remove_suffix(1);
   }
-  return store::SecureBuffer::copy_of(text);
+  return sys::SecureBuffer::copy_of(text);
 }
 
 store::KeyType key_type_option(const CliOptions& options, store::KeyType fallback) {
@@ -201,7 +201,7 @@ public:
     }
     return answer;
   }
-  std::optional<store::SecureBuffer> ask_secret(std::string_view label) override {
+  std::optional<sys::SecureBuffer> ask_secret(std::string_view label) override {
     auto answer = m_inner.ask_secret(label);
     if (!answer) {
       throw InputEnded{};
@@ -249,7 +249,7 @@ store::UnlockedCustodian own_custodian(Context& ctx, const store::KeyFile& file)
   return policy::unlock(file, credentials);
 }
 
-store::SecureBuffer new_passphrase(Context& ctx, const std::optional<std::string>& file, std::string_view label) {
+sys::SecureBuffer new_passphrase(Context& ctx, const std::optional<std::string>& file, std::string_view label) {
   if (file) {
     return read_passphrase_file(*file);
   }
@@ -261,7 +261,7 @@ store::SecureBuffer new_passphrase(Context& ctx, const std::optional<std::string
 }
 
 // Shows the generated raw key and asks for YES; false when not confirmed.
-bool show_raw_key_and_confirm(Context& ctx, const store::SecureBuffer& passphrase) {
+bool show_raw_key_and_confirm(Context& ctx, const sys::SecureBuffer& passphrase) {
   const std::string rule(72, '=');
   std::cout << '\n' << rule << '\n';
   std::cout << "  GENERATED RAW KEY (copy this now, it will not be shown again):\n\n";
@@ -333,7 +333,7 @@ int modify(Context& ctx, const std::function<void(store::KeyFile&)>& change) {
 
 struct NewCustodian {
   std::string name;
-  store::SecureBuffer passphrase;
+  sys::SecureBuffer passphrase;
   store::KeyType type = store::KeyType::hard;
 };
 
@@ -405,7 +405,7 @@ int cmd_set_key_custodian_passphrase(Context& ctx) {
   if (type == store::KeyType::raw) {
     throw CommandUsageError("a raw key cannot be chosen; use rekey-custodian --key-type raw for a new one");
   }
-  const store::SecureBuffer passphrase = new_passphrase(ctx, ctx.options.new_passphrase_file, "New passphrase: ");
+  const sys::SecureBuffer passphrase = new_passphrase(ctx, ctx.options.new_passphrase_file, "New passphrase: ");
   return modify(ctx, [&](store::KeyFile& f) { f.set_key_custodian_passphrase(who, passphrase.view()); });
 }
 
@@ -414,7 +414,7 @@ int cmd_rekey_custodian(Context& ctx) {
   require_writable(ctx);
   const auto type = key_type_option(ctx.options, store::KeyType::hard);
   const store::UnlockedCustodian who = own_custodian(ctx, file);
-  store::SecureBuffer passphrase;
+  sys::SecureBuffer passphrase;
   if (type == store::KeyType::raw) {
     passphrase = store::generate_raw_passphrase();
     if (!show_raw_key_and_confirm(ctx, passphrase)) {
@@ -542,7 +542,7 @@ std::string domain_argument(Context& ctx) {
   throw CommandUsageError("expected a DOMAIN argument (or --domain)");
 }
 
-store::SecureBuffer secret_value(Context& ctx) {
+sys::SecureBuffer secret_value(Context& ctx) {
   if (ctx.options.value_file) {
     if (*ctx.options.value_file == "-") {
       return read_all_stdin();
@@ -562,7 +562,7 @@ int cmd_add_or_update_secret(Context& ctx, bool update) {
   say(update ? "Updating secret value." : "Adding secret value.");
   const std::string domain = flag_or_ask(ctx, ctx.options.domain, "Domain name: ");
   const std::string name = flag_or_ask(ctx, ctx.options.secret, "Secret name: ");
-  const store::SecureBuffer value = secret_value(ctx);
+  const sys::SecureBuffer value = secret_value(ctx);
   return modify(ctx, [&](store::KeyFile& f) {
     if (update) {
       f.update_secret(domain, name, value.view());
@@ -680,7 +680,7 @@ public:
     const Unblocked open(m_signals);
     return m_inner.ask_line(label);
   }
-  std::optional<store::SecureBuffer> ask_secret(std::string_view label) override {
+  std::optional<sys::SecureBuffer> ask_secret(std::string_view label) override {
     const Unblocked open(m_signals);
     return m_inner.ask_secret(label);
   }

@@ -86,7 +86,7 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
   const int status =
       supervisor::supervise(request.command, envp.data(), request.supervision, signals, [&child_environment] {
         // The child has exec'd with its own copy: wipe ours now.
-        for (store::SecureBuffer& entry : child_environment->entries()) {
+        for (sys::SecureBuffer& entry : child_environment->entries()) {
           sodium_memzero(entry.data(), entry.size());
         }
       });
@@ -96,7 +96,7 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
   // the locked pages back in one go; freeing them one by one costs three
   // system calls each, once per variable, which showed in the start-up time
   // of short-lived children. So the buffers are wiped and left to exit.
-  for (store::SecureBuffer& entry : child_environment->entries()) {
+  for (sys::SecureBuffer& entry : child_environment->entries()) {
     sodium_memzero(entry.data(), entry.size());
   }
   // A global keeps it reachable: leak checkers do not report it.

@@ -82,9 +82,9 @@ private:
 // no stdio buffer keeps a copy of a passphrase. nullopt when input ends
 // before any byte; a last line without newline is returned as is, as
 // Python's input() does.
-std::optional<store::SecureBuffer> read_line_fd0() {
+std::optional<sys::SecureBuffer> read_line_fd0() {
   const InterruptibleRead interruptible;
-  store::SecureBuffer line(256);
+  sys::SecureBuffer line(256);
   std::size_t used = 0;
   bool got_any = false;
   for (;;) {
@@ -104,7 +104,7 @@ std::optional<store::SecureBuffer> read_line_fd0() {
       break;
     }
     if (used == line.size()) {
-      store::SecureBuffer bigger(line.size() * 2);
+      sys::SecureBuffer bigger(line.size() * 2);
       std::memcpy(bigger.data(), line.data(), used);
       line = std::move(bigger);
     }
@@ -117,15 +117,15 @@ std::optional<store::SecureBuffer> read_line_fd0() {
   if (used > 0 && line.data()[used - 1] == '\r') {
     --used;
   }
-  return store::SecureBuffer::copy_of(line.view().substr(0, used));
+  return sys::SecureBuffer::copy_of(line.view().substr(0, used));
 }
 
 // A secret value larger than this could not be written: the protected file
 // holding it would pass store::k_max_file_size.
 constexpr std::size_t k_max_value_size = store::k_max_file_size;
 
-store::SecureBuffer read_all_fd(int fd, const std::string& what) {
-  store::SecureBuffer data(4096);
+sys::SecureBuffer read_all_fd(int fd, const std::string& what) {
+  sys::SecureBuffer data(4096);
   std::size_t used = 0;
   for (;;) {
     if (used == data.size()) {
@@ -133,7 +133,7 @@ store::SecureBuffer read_all_fd(int fd, const std::string& what) {
         throw store::StoreError(what + " is larger than a protected file can hold (" +
                                 std::to_string(k_max_value_size >> 20U) + " MiB)");
       }
-      store::SecureBuffer bigger(data.size() * 2);
+      sys::SecureBuffer bigger(data.size() * 2);
       std::memcpy(bigger.data(), data.data(), used);
       data = std::move(bigger);
     }
@@ -149,7 +149,7 @@ store::SecureBuffer read_all_fd(int fd, const std::string& what) {
     }
     used += static_cast<std::size_t>(n);
   }
-  return store::SecureBuffer::copy_of(data.view().substr(0, used));
+  return sys::SecureBuffer::copy_of(data.view().substr(0, used));
 }
 
 std::string lowercase(std::string_view text) {
@@ -176,16 +176,16 @@ std::optional<std::string> StdinPrompter::ask_line(std::string_view label) {
   return std::string(answer->view());
 }
 
-std::optional<store::SecureBuffer> StdinPrompter::ask_line_secure(std::string_view label) {
+std::optional<sys::SecureBuffer> StdinPrompter::ask_line_secure(std::string_view label) {
   std::cerr.flush();
   std::cout << label;
   std::cout.flush();
   return read_line_fd0();
 }
 
-std::optional<store::SecureBuffer> StdinPrompter::ask_secret(std::string_view label) {
+std::optional<sys::SecureBuffer> StdinPrompter::ask_secret(std::string_view label) {
   std::cout.flush();
-  std::optional<store::SecureBuffer> answer;
+  std::optional<sys::SecureBuffer> answer;
   {
     // Echo goes off before the label shows, so nothing typed once the
     // label is visible can be echoed.
@@ -201,7 +201,7 @@ std::optional<store::SecureBuffer> StdinPrompter::ask_secret(std::string_view la
   return answer;
 }
 
-std::optional<store::SecureBuffer> StdinPrompter::ask_new_secret(std::string_view label) {
+std::optional<sys::SecureBuffer> StdinPrompter::ask_new_secret(std::string_view label) {
   auto first = ask_secret(label);
   if (!first) {
     return first;
@@ -216,9 +216,9 @@ std::optional<store::SecureBuffer> StdinPrompter::ask_new_secret(std::string_vie
   return first;
 }
 
-store::SecureBuffer read_all_stdin() { return read_all_fd(STDIN_FILENO, "standard input"); }
+sys::SecureBuffer read_all_stdin() { return read_all_fd(STDIN_FILENO, "standard input"); }
 
-store::SecureBuffer read_secret_file(const std::string& path, sys::InputKind kind) {
+sys::SecureBuffer read_secret_file(const std::string& path, sys::InputKind kind) {
   sys::FileDescriptor fd;
   try {
     fd = sys::open_input_file(path, kind);

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "policy/credentials.hpp"
-#include "store/secure_buffer.hpp"
+#include "sys/secure_buffer.hpp"
 #include "sys/input_file.hpp"
 
 namespace pprotect::launcher {
@@ -27,24 +27,24 @@ public:
   std::optional<std::string> ask_line(std::string_view label) override;
   // Writes label to stderr, reads one line with echo off on a terminal,
   // then writes a line break to stderr (terminal or pipe), as getpass does.
-  std::optional<store::SecureBuffer> ask_secret(std::string_view label) override;
+  std::optional<sys::SecureBuffer> ask_secret(std::string_view label) override;
 
   // Like ask_line (label on stdout, echoed) but keeps the answer in secure
   // memory: the reference's "Secret value: " prompt.
-  std::optional<store::SecureBuffer> ask_line_secure(std::string_view label);
+  std::optional<sys::SecureBuffer> ask_line_secure(std::string_view label);
 
   // ask_secret, then "Retype <label lowercased>"; throws store::StoreError
   // "Sorry, inputs did not match." on a mismatch.
-  std::optional<store::SecureBuffer> ask_new_secret(std::string_view label);
+  std::optional<sys::SecureBuffer> ask_new_secret(std::string_view label);
 };
 
 // Reads standard input to its end into secure memory, byte for byte.
 // Throws store::StoreError when it cannot be read.
-store::SecureBuffer read_all_stdin();
+sys::SecureBuffer read_all_stdin();
 
 // Reads a whole file of the given kind into secure memory, byte for byte.
 // Throws store::StoreError naming the path, also when it is not of that kind
 // (a FIFO is never waited on).
-store::SecureBuffer read_secret_file(const std::string& path, sys::InputKind kind);
+sys::SecureBuffer read_secret_file(const std::string& path, sys::InputKind kind);
 
 } // namespace pprotect::launcher

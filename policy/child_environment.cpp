@@ -229,7 +229,7 @@ ChildEnvironment compose_child_environment(const Environment& parent, const stor
     sizes.push_back(name.size() + 1 + value.size() + 1); // "NAME=value\0"
   }
   ChildEnvironment child;
-  child.entries() = store::SecureBuffer::slices(sizes);
+  child.entries() = sys::SecureBuffer::slices(sizes);
   for (std::size_t i = 0; i < pending.size(); ++i) {
     const auto& [name, value] = pending[i];
     unsigned char* out = child.entries()[i].data();

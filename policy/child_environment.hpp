@@ -9,7 +9,7 @@
 #include "policy/environment.hpp"
 #include "store/errors.hpp"
 #include "store/key_file.hpp"
-#include "store/secure_buffer.hpp"
+#include "sys/secure_buffer.hpp"
 
 namespace pprotect::policy {
 
@@ -33,13 +33,13 @@ struct ChildEnvironmentOptions {
 // envp array over them.
 class ChildEnvironment {
 public:
-  std::vector<store::SecureBuffer>& entries() { return m_entries; }
-  const std::vector<store::SecureBuffer>& entries() const { return m_entries; }
+  std::vector<sys::SecureBuffer>& entries() { return m_entries; }
+  const std::vector<sys::SecureBuffer>& entries() const { return m_entries; }
   // NUL-terminated pointers into entries(), valid while this object lives.
   std::vector<char*> envp();
 
 private:
-  std::vector<store::SecureBuffer> m_entries; // each holds "NAME=value\0"
+  std::vector<sys::SecureBuffer> m_entries; // each holds "NAME=value\0"
 };
 
 // Throws store::StoreError naming the secret (never its value) on a name

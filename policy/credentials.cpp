@@ -29,7 +29,7 @@ bool is_python_space(unsigned char c) {
   return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
 }
 
-store::SecureBuffer stripped(const store::SecureBuffer& raw) {
+sys::SecureBuffer stripped(const sys::SecureBuffer& raw) {
   std::string_view text = raw.view();
   std::size_t begin = 0;
   std::size_t end = text.size();
@@ -39,7 +39,7 @@ store::SecureBuffer stripped(const store::SecureBuffer& raw) {
   while (end > begin && is_python_space(static_cast<unsigned char>(text[end - 1]))) {
     --end;
   }
-  return store::SecureBuffer::copy_of(text.substr(begin, end - begin));
+  return sys::SecureBuffer::copy_of(text.substr(begin, end - begin));
 }
 
 
@@ -51,7 +51,7 @@ std::string read_error(int error, const std::filesystem::path& path) {
 // stripped as the reference strips it.
 // WARNING: never read through std::string or an ifstream here: their buffers
 // are plain heap memory that is freed unwiped.
-store::SecureBuffer read_secret_file(const std::filesystem::path& path) {
+sys::SecureBuffer read_secret_file(const std::filesystem::path& path) {
   sys::FileDescriptor fd;
   try {
     fd = sys::open_input_file(path.string(), sys::InputKind::file_or_pipe);
@@ -62,7 +62,7 @@ store::SecureBuffer read_secret_file(const std::filesystem::path& path) {
     throw CredentialResolutionError("Cannot read passphrase from file at \"" + path.string() + "\": it is " +
                                     error.reason());
   }
-  store::SecureBuffer content(k_read_chunk);
+  sys::SecureBuffer content(k_read_chunk);
   std::size_t used = 0;
   for (;;) {
     if (used == content.size()) {
@@ -70,7 +70,7 @@ store::SecureBuffer read_secret_file(const std::filesystem::path& path) {
         throw CredentialResolutionError("File too large while reading passphrase from file at \"" + path.string() +
                                         "\"");
       }
-      store::SecureBuffer bigger(content.size() * 2);
+      sys::SecureBuffer bigger(content.size() * 2);
       std::memcpy(bigger.data(), content.data(), used);
       content = std::move(bigger);
     }
@@ -86,7 +86,7 @@ store::SecureBuffer read_secret_file(const std::filesystem::path& path) {
     }
     used += static_cast<std::size_t>(got);
   }
-  store::SecureBuffer exact = store::SecureBuffer::copy_of(content.view().substr(0, used));
+  sys::SecureBuffer exact = sys::SecureBuffer::copy_of(content.view().substr(0, used));
   return stripped(exact);
 }
 
@@ -97,7 +97,7 @@ bool is_valid_credential_name(std::string_view name) {
          name.find('\0') == std::string_view::npos;
 }
 
-store::SecureBuffer read_credential(std::string_view name, const Environment& env, std::string& source) {
+sys::SecureBuffer read_credential(std::string_view name, const Environment& env, std::string& source) {
   if (!is_valid_credential_name(name)) {
     throw CredentialResolutionError("Invalid credential name for --passphrase-credential: \"" + std::string(name) +
                                     "\" (a file name, without \"/\")");
@@ -145,7 +145,7 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
 
   Credentials creds;
   std::optional<std::string> user;
-  std::optional<store::SecureBuffer> passphrase;
+  std::optional<sys::SecureBuffer> passphrase;
   // What was looked at, for the message when nothing can be asked.
   std::vector<std::string> user_tried{"-u/--user"};
   std::vector<std::string> passphrase_tried{"--passphrase-file", "--passphrase-credential"};
@@ -175,7 +175,7 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
   } else if (!options.ignore_env) {
     passphrase_tried.push_back("env var: " + passphrase_var);
     if (const auto value = env.get(passphrase_var)) {
-      passphrase = store::SecureBuffer::copy_of(*value);
+      passphrase = sys::SecureBuffer::copy_of(*value);
       creds.passphrase_source = "env var: " + passphrase_var;
     }
   }

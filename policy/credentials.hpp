@@ -12,7 +12,7 @@
 #include "policy/environment.hpp"
 #include "store/errors.hpp"
 #include "store/key_file.hpp"
-#include "store/secure_buffer.hpp"
+#include "sys/secure_buffer.hpp"
 
 namespace pprotect::policy {
 
@@ -44,14 +44,14 @@ public:
   // Returns nullopt on end of input.
   virtual std::optional<std::string> ask_line(std::string_view label) = 0;
   // Reads without echo where the input is a terminal.
-  virtual std::optional<store::SecureBuffer> ask_secret(std::string_view label) = 0;
+  virtual std::optional<sys::SecureBuffer> ask_secret(std::string_view label) = 0;
   // How answers are named in the credential error ("stdin" in the reference).
   virtual std::string source_name() const { return "stdin"; }
 };
 
 struct Credentials {
   std::string user;
-  store::SecureBuffer passphrase;
+  sys::SecureBuffer passphrase;
   std::string user_source;       // as named in the reference's error message
   std::string passphrase_source;
   // From CredentialOptions::allow_expensive_kdf: unlock may run a derivation

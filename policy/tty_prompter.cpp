@@ -110,9 +110,9 @@ private:
 // Reads up to a newline straight into locked memory. nullopt when end of
 // input comes before any byte.
 // WARNING: a line buffered in std::string would leave the passphrase in
-// unwiped heap memory; the bytes go to SecureBuffer only.
-std::optional<store::SecureBuffer> read_line(int fd) {
-  store::SecureBuffer line(k_initial_line);
+// unwiped heap memory; the bytes go to sys::SecureBuffer only.
+std::optional<sys::SecureBuffer> read_line(int fd) {
+  sys::SecureBuffer line(k_initial_line);
   std::size_t used = 0;
   bool saw_any = false;
   for (;;) {
@@ -138,7 +138,7 @@ std::optional<store::SecureBuffer> read_line(int fd) {
       if (line.size() >= k_max_line) {
         throw CredentialResolutionError("Input line from /dev/tty is too long");
       }
-      store::SecureBuffer bigger(line.size() * 2);
+      sys::SecureBuffer bigger(line.size() * 2);
       std::memcpy(bigger.data(), line.data(), used);
       line = std::move(bigger);
     }
@@ -147,7 +147,7 @@ std::optional<store::SecureBuffer> read_line(int fd) {
   if (used > 0 && line.data()[used - 1] == '\r') {
     --used;
   }
-  return store::SecureBuffer::copy_of(line.view().substr(0, used));
+  return sys::SecureBuffer::copy_of(line.view().substr(0, used));
 }
 
 } // namespace
@@ -199,11 +199,11 @@ std::optional<std::string> TtyPrompter::ask_line(std::string_view label) {
   return std::string(line->view());
 }
 
-std::optional<store::SecureBuffer> TtyPrompter::ask_secret(std::string_view label) {
+std::optional<sys::SecureBuffer> TtyPrompter::ask_secret(std::string_view label) {
   if (m_fd < 0) {
     return std::nullopt;
   }
-  std::optional<store::SecureBuffer> answer;
+  std::optional<sys::SecureBuffer> answer;
   {
     // Echo goes off before the label shows, so nothing typed after the
     // label can appear on screen.

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "policy/credentials.hpp"
-#include "store/secure_buffer.hpp"
+#include "sys/secure_buffer.hpp"
 
 namespace pprotect::policy {
 
@@ -30,7 +30,7 @@ public:
   std::optional<std::string> ask_line(std::string_view label) override;
   // Reads one line with echo off; the terminal's mode is restored on every
   // way out, including a terminating signal while waiting.
-  std::optional<store::SecureBuffer> ask_secret(std::string_view label) override;
+  std::optional<sys::SecureBuffer> ask_secret(std::string_view label) override;
   // "/dev/tty": what the credential error names as the source.
   std::string source_name() const override { return "/dev/tty"; }
 

@@ -65,8 +65,8 @@ void sha512_update(crypto_hash_sha512_state& state, std::string_view part) {
 // SHA512(passphrase ‖ salt ‖ name): the valet key, whose first 32 bytes are
 // also a raw custodian's secret key.
 // WARNING: derived from the passphrase; it stays in secure memory.
-SecureBuffer valet_key(std::string_view passphrase, std::string_view salt, std::string_view name) {
-  SecureBuffer valet(crypto_hash_sha512_BYTES);
+sys::SecureBuffer valet_key(std::string_view passphrase, std::string_view salt, std::string_view name) {
+  sys::SecureBuffer valet(crypto_hash_sha512_BYTES);
   crypto_hash_sha512_state state;
   crypto_hash_sha512_init(&state);
   sha512_update(state, passphrase);
@@ -220,15 +220,15 @@ Pwdkm new_pwdkm(KeyType kind, std::string_view name, std::string_view passphrase
   }
   record.salt.assign(k_salt_size, '\0');
   randombytes_buf(record.salt.data(), record.salt.size());
-  const SecureBuffer secret_key = derive_secret_key(record, name, passphrase);
+  const sys::SecureBuffer secret_key = derive_secret_key(record, name, passphrase);
   record.public_key = public_key_of(secret_key);
   return record;
 }
 
-SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name, std::string_view passphrase) {
+sys::SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name, std::string_view passphrase) {
   ensure_sodium();
-  SecureBuffer valet = valet_key(passphrase, record.salt, name);
-  SecureBuffer secret_key(k_key_size);
+  sys::SecureBuffer valet = valet_key(passphrase, record.salt, name);
+  sys::SecureBuffer secret_key(k_key_size);
   if (record.kind == KeyType::raw) {
     std::copy(valet.data(), valet.data() + k_key_size, secret_key.data());
     return secret_key;
@@ -272,7 +272,7 @@ SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name, std::
   return secret_key;
 }
 
-std::string public_key_of(const SecureBuffer& secret_key) {
+std::string public_key_of(const sys::SecureBuffer& secret_key) {
   ensure_sodium();
   if (secret_key.size() != k_key_size) {
     throw StoreError("a secret key must be 32 bytes");
@@ -286,7 +286,7 @@ std::string public_key_of(const SecureBuffer& secret_key) {
 
 BoxKeypair generate_box_keypair() {
   ensure_sodium();
-  BoxKeypair pair{std::string(k_key_size, '\0'), SecureBuffer(k_key_size)};
+  BoxKeypair pair{std::string(k_key_size, '\0'), sys::SecureBuffer(k_key_size)};
   crypto_box_keypair(reinterpret_cast<unsigned char*>(pair.public_key.data()), pair.secret_key.data());
   return pair;
 }
@@ -304,18 +304,18 @@ std::string seal(std::string_view plaintext, std::string_view recipient_public_k
   return ciphertext;
 }
 
-SecureBuffer seal_open(std::string_view ciphertext, std::string_view public_key,
-                       const SecureBuffer& secret_key, std::string_view what) {
+sys::SecureBuffer seal_open(std::string_view ciphertext, std::string_view public_key,
+                       const sys::SecureBuffer& secret_key, std::string_view what) {
   if (ciphertext.size() < k_seal_overhead) {
     throw StoreError("truncated ciphertext in " + std::string(what));
   }
-  SecureBuffer plaintext(ciphertext.size() - k_seal_overhead);
+  sys::SecureBuffer plaintext(ciphertext.size() - k_seal_overhead);
   seal_open_into(ciphertext, public_key, secret_key, plaintext, what);
   return plaintext;
 }
 
-void seal_open_into(std::string_view ciphertext, std::string_view public_key, const SecureBuffer& secret_key,
-                    SecureBuffer& plaintext, std::string_view what) {
+void seal_open_into(std::string_view ciphertext, std::string_view public_key, const sys::SecureBuffer& secret_key,
+                    sys::SecureBuffer& plaintext, std::string_view what) {
   ensure_sodium();
   if (ciphertext.size() < k_seal_overhead) {
     throw StoreError("truncated ciphertext in " + std::string(what));

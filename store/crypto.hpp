@@ -4,7 +4,7 @@
 // Callers outside store/ use key_file.hpp instead.
 
 #include "store/key_file.hpp"
-#include "store/secure_buffer.hpp"
+#include "sys/secure_buffer.hpp"
 
 #include <cstdint>
 #include <string>
@@ -63,19 +63,19 @@ std::string encode_pwdkm(const Pwdkm& record);
 // valet key for hard/fast, a SHA-512 prefix for raw. Throws StoreError when
 // libsodium refuses the stored limits or runs out of memory.
 // WARNING: the result is the custodian's secret key; keep it in the buffer.
-[[nodiscard]] SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name,
+[[nodiscard]] sys::SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name,
                                              std::string_view passphrase);
 
 // True for "P" + 64 lowercase hex + "P".
 [[nodiscard]] bool is_raw_passphrase(std::string_view passphrase);
 
 // crypto_scalarmult_base: the public key of an X25519 secret key.
-[[nodiscard]] std::string public_key_of(const SecureBuffer& secret_key);
+[[nodiscard]] std::string public_key_of(const sys::SecureBuffer& secret_key);
 
 // crypto_box_keypair.
 struct BoxKeypair {
   std::string public_key;
-  SecureBuffer secret_key;
+  sys::SecureBuffer secret_key;
 };
 [[nodiscard]] BoxKeypair generate_box_keypair();
 
@@ -83,13 +83,13 @@ struct BoxKeypair {
 [[nodiscard]] std::string seal(std::string_view plaintext, std::string_view recipient_public_key);
 // crypto_box_seal_open; throws StoreError "cannot decrypt <what>" when the
 // ciphertext is too short or does not open with this keypair.
-[[nodiscard]] SecureBuffer seal_open(std::string_view ciphertext, std::string_view public_key,
-                                     const SecureBuffer& secret_key, std::string_view what);
+[[nodiscard]] sys::SecureBuffer seal_open(std::string_view ciphertext, std::string_view public_key,
+                                     const sys::SecureBuffer& secret_key, std::string_view what);
 
 // The same into a buffer of exactly ciphertext.size() - 48 bytes, so that
 // callers can allocate secure memory up front (see decrypt_domain).
-void seal_open_into(std::string_view ciphertext, std::string_view public_key, const SecureBuffer& secret_key,
-                    SecureBuffer& plaintext, std::string_view what);
+void seal_open_into(std::string_view ciphertext, std::string_view public_key, const sys::SecureBuffer& secret_key,
+                    sys::SecureBuffer& plaintext, std::string_view what);
 
 // Constant-time equality of two byte strings of any length.
 [[nodiscard]] bool equal_bytes(std::string_view a, std::string_view b);

@@ -128,7 +128,7 @@ void validate_fields(const FileData& data) {
 }
 
 // Makes a sealed owner entry holding the domain's secret key.
-std::string owner_entry_for(const SecureBuffer& domain_secret_key, std::string_view custodian_public_key) {
+std::string owner_entry_for(const sys::SecureBuffer& domain_secret_key, std::string_view custodian_public_key) {
   return crypto::encode_field(crypto::seal(domain_secret_key.view(), custodian_public_key));
 }
 
@@ -197,7 +197,7 @@ void check_unlocked(const FileData& data, const UnlockedCustodian& who) {
 // the one of the private key its owner entry holds.
 enum class PublicKeyCheck { required, skipped };
 
-SecureBuffer domain_secret_key(const FileData& file, std::string_view domain_name, const UnlockedCustodian& who,
+sys::SecureBuffer domain_secret_key(const FileData& file, std::string_view domain_name, const UnlockedCustodian& who,
                                PublicKeyCheck check = PublicKeyCheck::required) {
   const DomainData& data = find_domain(file, domain_name);
   const auto found = data.owners.find(who.name);
@@ -205,7 +205,7 @@ SecureBuffer domain_secret_key(const FileData& file, std::string_view domain_nam
     throw StoreError(shown(who.name) + " is not an owner of " + shown(domain_name));
   }
   const std::string entry = decode_owner_entry(found->second, domain_name, who.name);
-  SecureBuffer secret_key =
+  sys::SecureBuffer secret_key =
       crypto::seal_open(entry, who.public_key, who.secret_key, owner_what(domain_name, who.name));
   if (secret_key.size() != crypto::k_key_size) {
     throw StoreError("wrong key size in " + owner_what(domain_name, who.name));
@@ -226,7 +226,7 @@ SecureBuffer domain_secret_key(const FileData& file, std::string_view domain_nam
 // Opens every secret of the domain with its private key (on a few threads
 // for big domains). Throws StoreError naming the first secret that does
 // not open.
-SecretValues open_secrets(const FileData& file, std::string_view domain_name, const SecureBuffer& domain_key);
+SecretValues open_secrets(const FileData& file, std::string_view domain_name, const sys::SecureBuffer& domain_key);
 
 // Gives a custodian a new passphrase and kind, re-sealing the key of every
 // domain it owns to its new public key. who was checked by the caller.
@@ -241,7 +241,7 @@ void replace_custodian_key(FileData& data, const AuditClock& clock, const Unlock
       continue;
     }
     owned.push_back(domain_name);
-    const SecureBuffer domain_key = domain_secret_key(data, domain_name, who);
+    const sys::SecureBuffer domain_key = domain_secret_key(data, domain_name, who);
     new_entries.emplace(domain_name, owner_entry_for(domain_key, record.public_key));
   }
   const std::string pwdkm = crypto::encode_pwdkm(record);
@@ -294,12 +294,12 @@ KeyType parse_key_type(std::string_view name) {
   throw StoreError("unknown key type " + quoted_name(name) + " (expected hard, fast or raw)");
 }
 
-SecureBuffer generate_raw_passphrase() {
+sys::SecureBuffer generate_raw_passphrase() {
   constexpr std::size_t k_random_bytes = 32;
   static constexpr char k_hex[] = "0123456789abcdef";
-  SecureBuffer random(k_random_bytes);
+  sys::SecureBuffer random(k_random_bytes);
   randombytes_buf(random.data(), random.size());
-  SecureBuffer passphrase(2 + 2 * k_random_bytes);
+  sys::SecureBuffer passphrase(2 + 2 * k_random_bytes);
   unsigned char* out = passphrase.data();
   *out++ = 'P';
   for (std::size_t i = 0; i < k_random_bytes; ++i) {
@@ -410,7 +410,7 @@ UnlockedCustodian KeyFile::unlock(std::string_view custodian, std::string_view p
                      " and " + std::to_string(crypto::k_hard_memlimit) +
                      "): refusing; --allow-expensive-kdf accepts it");
   }
-  SecureBuffer secret_key = crypto::derive_secret_key(record, custodian, passphrase);
+  sys::SecureBuffer secret_key = crypto::derive_secret_key(record, custodian, passphrase);
   std::string public_key = crypto::public_key_of(secret_key);
   if (!crypto::equal_bytes(public_key, record.public_key)) {
     throw CredentialError("wrong passphrase for key custodian " + quoted_name(custodian));
@@ -520,7 +520,7 @@ void KeyFile::add_owner(std::string_view domain_name, std::string_view new_owner
     throw StoreError(no_such("owner", acting.name, find_domain(m_data, domain_name).owners));
   }
   // Like the reference, adding an existing owner re-seals its entry.
-  const SecureBuffer domain_key = domain_secret_key(m_data, domain_name, acting);
+  const sys::SecureBuffer domain_key = domain_secret_key(m_data, domain_name, acting);
   std::string owner_entry = owner_entry_for(domain_key, record.public_key);
   std::string entry = audit_entry(m_clock, acting.name + " added owner " + std::string(new_owner) + " to " +
                                                std::string(domain_name));
@@ -551,13 +551,13 @@ void KeyFile::rotate_domain_key(std::string_view domain_name, const UnlockedCust
   // keypair, so the stored public key is not required to match. Secrets
   // sealed to the replaced key cannot be opened; they are named, to be
   // removed (or re-added) first, rather than dropped here.
-  const SecureBuffer domain_key = domain_secret_key(m_data, domain_name, owner, PublicKeyCheck::skipped);
+  const sys::SecureBuffer domain_key = domain_secret_key(m_data, domain_name, owner, PublicKeyCheck::skipped);
   if (!crypto::equal_bytes(crypto::public_key_of(domain_key), decode_public_key(current.public_key, domain_name))) {
     std::vector<std::string> sealed_elsewhere;
     const std::string public_key = crypto::public_key_of(domain_key);
     for (const auto& [name, b64] : current.secrets) {
       const std::string ciphertext = decode_secret(b64, domain_name, name);
-      SecureBuffer plaintext(ciphertext.size() - crypto::k_seal_overhead);
+      sys::SecureBuffer plaintext(ciphertext.size() - crypto::k_seal_overhead);
       try {
         crypto::seal_open_into(ciphertext, public_key, domain_key, plaintext, secret_what(domain_name, name));
       } catch (const StoreError&) {
@@ -649,7 +649,7 @@ SecretValues KeyFile::decrypt_domain(std::string_view domain_name, const Unlocke
 
 namespace {
 
-SecretValues open_secrets(const FileData& file, std::string_view domain_name, const SecureBuffer& domain_key) {
+SecretValues open_secrets(const FileData& file, std::string_view domain_name, const sys::SecureBuffer& domain_key) {
   const DomainData& data = find_domain(file, domain_name);
   // Open with the public key derived from the domain key, which
   // domain_secret_key checked against the stored one (or rotation is
@@ -658,7 +658,7 @@ SecretValues open_secrets(const FileData& file, std::string_view domain_name, co
   struct Job {
     const std::string* name;
     std::string ciphertext;
-    SecureBuffer plaintext;
+    sys::SecureBuffer plaintext;
   };
   std::vector<Job> jobs;
   jobs.reserve(data.secrets.size());
@@ -667,13 +667,13 @@ SecretValues open_secrets(const FileData& file, std::string_view domain_name, co
   for (const auto& [name, b64] : data.secrets) {
     std::string ciphertext = decode_secret(b64, domain_name, name);
     sizes.push_back(ciphertext.size() - crypto::k_seal_overhead);
-    jobs.push_back(Job{&name, std::move(ciphertext), SecureBuffer()});
+    jobs.push_back(Job{&name, std::move(ciphertext), sys::SecureBuffer()});
   }
   // One secure allocation for all plaintexts, made here on this thread
   // alone: each sodium_malloc maps pages and changes their protection, which
   // cost a third of a 2,000-secret decrypt when done per secret, and in a
   // multi-threaded process means a TLB shootdown on every core.
-  std::vector<SecureBuffer> plaintexts = SecureBuffer::slices(sizes);
+  std::vector<sys::SecureBuffer> plaintexts = sys::SecureBuffer::slices(sizes);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     jobs[i].plaintext = std::move(plaintexts[i]);
   }

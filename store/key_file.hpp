@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "store/protected_yaml.hpp"
-#include "store/secure_buffer.hpp"
+#include "sys/secure_buffer.hpp"
 
 namespace pprotect::store {
 
@@ -23,13 +23,13 @@ std::string_view key_type_name(KeyType type);
 KeyType parse_key_type(std::string_view name);
 
 // A raw custodian's generated passphrase: "P" + 64 lowercase hex + "P".
-SecureBuffer generate_raw_passphrase();
+sys::SecureBuffer generate_raw_passphrase();
 
 // A custodian whose passphrase was checked: its derived X25519 keypair.
 // Obtained only from KeyFile::unlock; one key derivation per command.
 struct UnlockedCustodian {
   std::string name;
-  SecureBuffer secret_key; // 32 bytes
+  sys::SecureBuffer secret_key; // 32 bytes
   std::string public_key;  // 32 raw bytes
 };
 
@@ -40,7 +40,7 @@ struct UnlockedCustodian {
 enum class ExpensiveKdf { refuse, allow };
 
 // Decrypted secrets of one domain: name -> plaintext, in name order.
-using SecretValues = std::map<std::string, SecureBuffer>;
+using SecretValues = std::map<std::string, sys::SecureBuffer>;
 
 // Where audit timestamps come from; tests set a fixed clock.
 using AuditClock = std::function<std::int64_t()>; // seconds since the epoch

@@ -15,7 +15,7 @@ namespace {
 store::SecretValues values(std::initializer_list<std::pair<std::string, std::string>> items) {
   store::SecretValues out;
   for (const auto& [name, value] : items) {
-    out.emplace(name, store::SecureBuffer::copy_of(value));
+    out.emplace(name, sys::SecureBuffer::copy_of(value));
   }
   return out;
 }
@@ -98,8 +98,8 @@ TEST_CASE("python_repr picks quotes as Python does") {
 
 TEST_CASE("A value JSON cannot carry fails before anything is written, naming the secret") {
   pprotect::store::SecretValues secrets;
-  secrets.emplace("A1", pprotect::store::SecureBuffer::copy_of("fine"));
-  secrets.emplace("B2", pprotect::store::SecureBuffer::copy_of("bad \xff byte"));
+  secrets.emplace("A1", pprotect::sys::SecureBuffer::copy_of("fine"));
+  secrets.emplace("B2", pprotect::sys::SecureBuffer::copy_of("bad \xff byte"));
   std::ostringstream out;
   CHECK_THROWS_WITH(launcher::write_json(out, secrets), Catch::Contains("'B2'") && !Catch::Contains("bad"));
   CHECK(out.str().empty());

@@ -10,7 +10,7 @@ using pprotect::policy::ChildEnvironment;
 using pprotect::policy::ChildEnvironmentOptions;
 using pprotect::policy::Environment;
 using pprotect::store::SecretValues;
-using pprotect::store::SecureBuffer;
+using pprotect::sys::SecureBuffer;
 using pprotect::store::StoreError;
 
 namespace {

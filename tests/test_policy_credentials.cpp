@@ -17,7 +17,7 @@ using pprotect::policy::Credentials;
 using pprotect::policy::Environment;
 using pprotect::policy::Prompter;
 using pprotect::policy::UsageError;
-using pprotect::store::SecureBuffer;
+using pprotect::sys::SecureBuffer;
 
 namespace {
 

@@ -13,7 +13,7 @@
 
 namespace crypto = pprotect::store::crypto;
 using pprotect::store::KeyType;
-using pprotect::store::SecureBuffer;
+using pprotect::sys::SecureBuffer;
 using pprotect::store::StoreError;
 
 namespace {

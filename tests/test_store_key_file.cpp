@@ -16,7 +16,7 @@
 using pprotect::store::CredentialError;
 using pprotect::store::KeyFile;
 using pprotect::store::KeyType;
-using pprotect::store::SecureBuffer;
+using pprotect::sys::SecureBuffer;
 using pprotect::store::StoreError;
 using pprotect::store::UnlockedCustodian;
 namespace crypto = pprotect::store::crypto;

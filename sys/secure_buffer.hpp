@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pprotect::store {
+namespace pprotect::sys {
 
 // A byte buffer in libsodium secure memory (sodium_malloc: guard pages,
 // mlock'd, never swapped, never in a core dump) that is wiped and freed on
@@ -48,4 +48,4 @@ private:
   std::shared_ptr<unsigned char> m_arena; // set for slices: owns the allocation
 };
 
-} // namespace pprotect::store
+} // namespace pprotect::sys

@@ -1,4 +1,4 @@
-#include "store/secure_buffer.hpp"
+#include "sys/secure_buffer.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -6,7 +6,7 @@
 #include <sodium.h>
 #include <utility>
 
-namespace pprotect::store {
+namespace pprotect::sys {
 
 namespace {
 void ensure_sodium() {
@@ -109,4 +109,4 @@ bool SecureBuffer::equals(std::string_view other) const {
   return m_size == 0 || sodium_memcmp(m_data, other.data(), m_size) == 0;
 }
 
-} // namespace pprotect::store
+} // namespace pprotect::sys

@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include "store/secure_buffer.hpp"
+#include "sys/secure_buffer.hpp"
 
 #include <algorithm>
 
-using pprotect::store::SecureBuffer;
+using pprotect::sys::SecureBuffer;
 
 TEST_CASE("A secure buffer holds the bytes it was given") {
   auto buffer = SecureBuffer::copy_of("s3cret");
