@@ -355,9 +355,9 @@ std::string flag_values(const std::vector<std::string>& args, std::string_view f
       break;
     }
     if ((arg == flag || (flag == "--user" && arg == "-u")) && i + 1 < args.size()) {
-      values.push_back(python_repr(args[++i]));
+      values.push_back(store::python_repr(args[++i]));
     } else if (arg.rfind(equals, 0) == 0) {
-      values.push_back(python_repr(arg.substr(equals.size())));
+      values.push_back(store::python_repr(arg.substr(equals.size())));
     }
   }
   return join(values, ", ");
@@ -572,7 +572,7 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
     std::vector<std::string> shown;
     shown.reserve(extras.size());
     for (const auto& extra : extras) {
-      shown.push_back(python_repr(extra));
+      shown.push_back(store::python_repr(extra));
     }
     throw CliUsageError(sub_name, "unexpected positional arguments: [" + join(shown, ", ") + "]");
   }
@@ -596,7 +596,7 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
     }
   }
   if (options.yaml_layout && !store::parse_yaml_layout(*options.yaml_layout)) {
-    throw CliUsageError(sub_name, "--yaml-layout must be one of: a, b, c (got " + python_repr(*options.yaml_layout) +
+    throw CliUsageError(sub_name, "--yaml-layout must be one of: a, b, c (got " + store::python_repr(*options.yaml_layout) +
                                       ")");
   }
   const bool takes_domain_argument = sub_name == "decrypt-domain" || sub_name == "list-domain-secrets";

@@ -162,7 +162,7 @@ void require_file(const Context& ctx) {
 
 void require_writable(const Context& ctx) {
   if (::access(ctx.path.c_str(), W_OK) != 0) {
-    throw store::StoreError("expected " + python_repr(ctx.path.string()) +
+    throw store::StoreError("expected " + store::python_repr(ctx.path.string()) +
                             " to be a writable file. Check the permissions and try again.");
   }
 }
@@ -308,7 +308,7 @@ std::optional<store::YamlLayout> requested_layout(const Context& ctx) {
   }
   const auto layout = store::parse_yaml_layout(*variable);
   if (!layout) {
-    throw CommandUsageError("PPROTECT_YAML_LAYOUT must be one of: a, b, c (got " + python_repr(*variable) + ")");
+    throw CommandUsageError("PPROTECT_YAML_LAYOUT must be one of: a, b, c (got " + store::python_repr(*variable) + ")");
   }
   return layout;
 }
@@ -586,7 +586,7 @@ int cmd_list_domain_secrets(Context& ctx) {
   const store::KeyFile file = load(ctx);
   const auto names = file.secret_names(domain);
   if (names.empty()) {
-    say_err("(No secrets in domain " + python_repr(domain) + " of protected at " + ctx.path.string() + ")");
+    say_err("(No secrets in domain " + store::python_repr(domain) + " of protected at " + ctx.path.string() + ")");
     return 0;
   }
   say(join(listed(names), "\n"));
@@ -643,8 +643,8 @@ int cmd_decrypt_domain(Context& ctx) {
   if (ctx.options.secret) {
     const auto found = secrets.find(*ctx.options.secret);
     if (found == secrets.end()) {
-      throw store::StoreError("secret " + python_repr(*ctx.options.secret) + " not found in domain " +
-                              python_repr(domain));
+      throw store::StoreError("secret " + store::python_repr(*ctx.options.secret) + " not found in domain " +
+                              store::python_repr(domain));
     }
     store::SecretValues only;
     only.emplace(found->first, std::move(found->second));

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "store/key_file.hpp"
+#include "store/text.hpp"
 
 namespace pprotect::launcher {
 
@@ -43,8 +44,5 @@ bool is_shell_identifier(std::string_view name);
 // cannot, and cutting it would silently change the secret).
 void write_assignments(std::ostream& out, const store::SecretValues& secrets, OutputFormat format);
 
-// Python's repr() of a str, as the reference uses it in messages
-// ('name', or "it's" when the text holds a single quote).
-std::string python_repr(std::string_view text);
 
 } // namespace pprotect::launcher

@@ -2,6 +2,7 @@
 
 #include "store/errors.hpp"
 #include "store/text.hpp"
+#include "sys/hex.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -39,9 +40,7 @@ const unsigned char* bytes_of(std::string_view text) {
 }
 
 std::string hex_byte(unsigned char byte) {
-  char buffer[8];
-  std::snprintf(buffer, sizeof buffer, "0x%02X", static_cast<unsigned>(byte));
-  return buffer;
+  return {'0', 'x', sys::hex_digit(byte >> 4U, sys::HexCase::upper), sys::hex_digit(byte, sys::HexCase::upper)};
 }
 
 void put_u32_le(std::string& out, std::uint32_t value) {

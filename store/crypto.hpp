@@ -3,7 +3,7 @@
 // protected.yaml (section 1 of shared/docs/reference-behaviour.md).
 // Callers outside store/ use key_file.hpp instead.
 
-#include "store/key_file.hpp"
+#include "store/key_type.hpp"
 #include "sys/secure_buffer.hpp"
 
 #include <cstdint>

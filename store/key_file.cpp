@@ -3,6 +3,7 @@
 #include "store/crypto.hpp"
 #include "store/errors.hpp"
 #include "store/text.hpp"
+#include "sys/hex.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -22,16 +23,6 @@ constexpr std::size_t k_owner_entry_size = crypto::k_key_size + crypto::k_seal_o
 // k_secrets_per_thread secrets.
 constexpr std::size_t k_max_threads = 4;
 constexpr std::size_t k_secrets_per_thread = 64;
-
-// A name as the reference prints it in messages, bare; one holding a control
-// character is quoted and escaped instead, so a message stays one line.
-std::string shown(std::string_view name) {
-  const bool plain = std::none_of(name.begin(), name.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7f;
-  });
-  return plain ? std::string(name) : quoted_name(name);
-}
 
 std::string secret_what(std::string_view domain, std::string_view secret) {
   return "secret " + quoted_name(secret) + " of domain " + quoted_name(domain);
@@ -150,7 +141,7 @@ template <typename Map> std::string listed_names(const Map& known) {
     if (!names.empty()) {
       names += ", ";
     }
-    names += shown(entry.first);
+    names += reference_name(entry.first);
   }
   return names;
 }
@@ -158,7 +149,7 @@ template <typename Map> std::string listed_names(const Map& known) {
 // The reference's wording for a missing key ("no domain of name X (known
 // domains are a, b)"), which scripts match on.
 template <typename Map> std::string no_such(std::string_view what, std::string_view name, const Map& known) {
-  return "no " + std::string(what) + " of name " + shown(name) + " (known " + std::string(what) + "s are " +
+  return "no " + std::string(what) + " of name " + reference_name(name) + " (known " + std::string(what) + "s are " +
          listed_names(known) + ")";
 }
 
@@ -202,7 +193,7 @@ sys::SecureBuffer domain_secret_key(const FileData& file, std::string_view domai
   const DomainData& data = find_domain(file, domain_name);
   const auto found = data.owners.find(who.name);
   if (found == data.owners.end()) {
-    throw StoreError(shown(who.name) + " is not an owner of " + shown(domain_name));
+    throw StoreError(reference_name(who.name) + " is not an owner of " + reference_name(domain_name));
   }
   const std::string entry = decode_owner_entry(found->second, domain_name, who.name);
   sys::SecureBuffer secret_key =
@@ -269,42 +260,16 @@ void store_secret(FileData& file, const AuditClock& clock, std::string_view doma
 
 } // namespace
 
-std::string_view key_type_name(KeyType type) {
-  switch (type) {
-  case KeyType::hard:
-    return "hard";
-  case KeyType::fast:
-    return "fast";
-  case KeyType::raw:
-    return "raw";
-  }
-  return "hard";
-}
-
-KeyType parse_key_type(std::string_view name) {
-  if (name == "hard") {
-    return KeyType::hard;
-  }
-  if (name == "fast") {
-    return KeyType::fast;
-  }
-  if (name == "raw") {
-    return KeyType::raw;
-  }
-  throw StoreError("unknown key type " + quoted_name(name) + " (expected hard, fast or raw)");
-}
-
 sys::SecureBuffer generate_raw_passphrase() {
   constexpr std::size_t k_random_bytes = 32;
-  static constexpr char k_hex[] = "0123456789abcdef";
   sys::SecureBuffer random(k_random_bytes);
   randombytes_buf(random.data(), random.size());
   sys::SecureBuffer passphrase(2 + 2 * k_random_bytes);
   unsigned char* out = passphrase.data();
   *out++ = 'P';
   for (std::size_t i = 0; i < k_random_bytes; ++i) {
-    *out++ = static_cast<unsigned char>(k_hex[random.data()[i] >> 4]);
-    *out++ = static_cast<unsigned char>(k_hex[random.data()[i] & 0x0F]);
+    *out++ = static_cast<unsigned char>(sys::hex_digit(random.data()[i] >> 4U));
+    *out++ = static_cast<unsigned char>(sys::hex_digit(random.data()[i]));
   }
   *out = 'P';
   return passphrase;
@@ -426,7 +391,7 @@ void KeyFile::add_key_custodian(std::string_view name, std::string_view passphra
   }
   check_name_text("key custodian", name);
   if (has_custodian(name)) {
-    throw StoreError("tried to add key custodian that already exists: " + shown(name));
+    throw StoreError("tried to add key custodian that already exists: " + reference_name(name));
   }
   const std::string pwdkm = crypto::encode_pwdkm(crypto::new_pwdkm(type, name, passphrase));
   std::string entry =
@@ -444,7 +409,7 @@ void KeyFile::remove_key_custodian(std::string_view name) {
   const std::vector<std::string> owned = domains_owned_by(name);
   for (const auto& domain_name : owned) {
     if (m_data.domains.at(domain_name).owners.size() == 1) {
-      throw StoreError("cannot delete last owner " + shown(key) + " from " + shown(domain_name) +
+      throw StoreError("cannot delete last owner " + reference_name(key) + " from " + reference_name(domain_name) +
                        " (secrets would be irretrievable)");
     }
   }
@@ -491,7 +456,7 @@ void KeyFile::add_domain(std::string_view domain_name, std::string_view owner) {
                      " cannot start with 'meta' (pocket_protector could not load the file)");
   }
   if (has_domain(domain_name)) {
-    throw StoreError("tried to add domain that already exists: " + shown(domain_name));
+    throw StoreError("tried to add domain that already exists: " + reference_name(domain_name));
   }
   const crypto::Pwdkm record = custodian_record(m_data, owner);
   crypto::BoxKeypair keypair = crypto::generate_box_keypair();
@@ -531,11 +496,11 @@ void KeyFile::add_owner(std::string_view domain_name, std::string_view new_owner
 void KeyFile::remove_owner(std::string_view domain_name, std::string_view owner) {
   const DomainData& data = find_domain(m_data, domain_name);
   if (data.owners.count(std::string(owner)) == 0) {
-    throw StoreError(shown(owner) + " not an owner of " + shown(domain_name) + " (owners are " +
+    throw StoreError(reference_name(owner) + " not an owner of " + reference_name(domain_name) + " (owners are " +
                      listed_names(data.owners) + ")");
   }
   if (data.owners.size() == 1) {
-    throw StoreError("cannot delete last owner " + shown(owner) + " from " + shown(domain_name) +
+    throw StoreError("cannot delete last owner " + reference_name(owner) + " from " + reference_name(domain_name) +
                      " (secrets would be irretrievable)");
   }
   std::string entry =
@@ -561,7 +526,7 @@ void KeyFile::rotate_domain_key(std::string_view domain_name, const UnlockedCust
       try {
         crypto::seal_open_into(ciphertext, public_key, domain_key, plaintext, secret_what(domain_name, name));
       } catch (const StoreError&) {
-        sealed_elsewhere.push_back(shown(name));
+        sealed_elsewhere.push_back(reference_name(name));
       }
     }
     if (!sealed_elsewhere.empty()) {
@@ -596,7 +561,7 @@ void KeyFile::rotate_domain_key(std::string_view domain_name, const UnlockedCust
 
 void KeyFile::add_secret(std::string_view domain_name, std::string_view name, std::string_view value) {
   if (find_domain(m_data, domain_name).secrets.count(std::string(name)) != 0) {
-    throw StoreError("secret " + shown(name) + " already exists in " + shown(domain_name));
+    throw StoreError("secret " + reference_name(name) + " already exists in " + reference_name(domain_name));
   }
   store_secret(m_data, m_clock, domain_name, name, value,
                "added secret " + std::string(name) + " in " + std::string(domain_name));

@@ -11,16 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "store/key_type.hpp"
 #include "store/protected_yaml.hpp"
 #include "sys/secure_buffer.hpp"
 
 namespace pprotect::store {
 
-enum class KeyType { hard, fast, raw };
-
-// "hard", "fast" or "raw"; parse_key_type throws StoreError on anything else.
-std::string_view key_type_name(KeyType type);
-KeyType parse_key_type(std::string_view name);
 
 // A raw custodian's generated passphrase: "P" + 64 lowercase hex + "P".
 sys::SecureBuffer generate_raw_passphrase();

@@ -47,6 +47,8 @@ namespace pprotect::store {
 namespace {
 
 constexpr std::string_view k_secret_prefix = "secret-";
+// Names (domains, custodians, keys) in parse errors are cut after this many
+// characters: a hostile 100 KB key must not become a 100 KB message.
 constexpr std::size_t k_max_quoted_name = 60;
 
 std::string_view event_kind(const yaml_event_t& event) {
@@ -74,12 +76,6 @@ std::string_view event_kind(const yaml_event_t& event) {
   }
 }
 
-// A name as it may appear in a one-line message: control characters escaped,
-// long names shortened. Only names (domains, custodians, keys) are quoted,
-// never values.
-std::string quote_name(std::string_view name) {
-  return quoted_name(name, k_max_quoted_name);
-}
 
 bool is_valid_secret_name(std::string_view name) {
   if (name.empty()) {
@@ -465,7 +461,7 @@ public:
 private:
   void check_unique(bool unique, const yaml_mark_t& mark, std::string_view key, std::string_view where) const {
     if (!unique) {
-      m_events.fail(mark, "duplicate key " + quote_name(key) + " in " + std::string(where));
+      m_events.fail(mark, "duplicate key " + quoted_name(key, k_max_quoted_name) + " in " + std::string(where));
     }
   }
 
@@ -580,7 +576,7 @@ private:
       if (m_evidence != nullptr) {
         m_evidence->mapping_key(key_where, it->first);
       }
-      const std::string where = "key custodian " + quote_name(it->first);
+      const std::string where = "key custodian " + quoted_name(it->first, k_max_quoted_name);
       const yaml_event_t& record = m_events.next();
       expect_mapping_start(record, where);
       const yaml_mark_t record_mark = record.start_mark;
@@ -594,7 +590,7 @@ private:
         const KeySpan field_where = key_span(field);
         const std::string field_name = read_key(field, where);
         if (field_name != "pwdkm") {
-          m_events.fail(field_mark, "unexpected key " + quote_name(field_name) + " in " + where +
+          m_events.fail(field_mark, "unexpected key " + quoted_name(field_name, k_max_quoted_name) + " in " + where +
                                         " (expected only 'pwdkm')");
         }
         check_unique(!have_pwdkm, field_mark, field_name, where);
@@ -612,7 +608,7 @@ private:
   }
 
   void parse_domain(const std::string& name, DomainData& domain) {
-    const std::string where = "domain " + quote_name(name);
+    const std::string where = "domain " + quoted_name(name, k_max_quoted_name);
     const yaml_event_t& start = m_events.next();
     expect_mapping_start(start, where);
     const yaml_mark_t domain_mark = start.start_mark;
@@ -634,14 +630,14 @@ private:
       const std::string_view key_view(key);
       if (key_view.substr(0, k_secret_prefix.size()) != k_secret_prefix ||
           !is_valid_secret_name(key_view.substr(k_secret_prefix.size()))) {
-        m_events.fail(key_mark, "unexpected key " + quote_name(key) + " in " + where +
+        m_events.fail(key_mark, "unexpected key " + quoted_name(key, k_max_quoted_name) + " in " + where +
                                     " (expected 'meta' or 'secret-<name>', name matching "
                                     "[A-Za-z][-_A-Za-z0-9]*)");
       }
       auto [it, inserted] = domain.secrets.try_emplace(key.substr(k_secret_prefix.size()));
       check_unique(inserted, key_mark, key, where);
       const yaml_event_t& value = m_events.next();
-      it->second = read_string(value, "secret " + quote_name(it->first) + " of " + where, false);
+      it->second = read_string(value, "secret " + quoted_name(it->first, k_max_quoted_name) + " of " + where, false);
       if (m_evidence != nullptr) {
         m_evidence->scalar_entry(key_where, key, value, it->second);
       }
@@ -679,7 +675,7 @@ private:
         have_owners = true;
         parse_owners(where, domain.owners);
       } else {
-        m_events.fail(key_mark, "unexpected key " + quote_name(key) + " in " + meta_where +
+        m_events.fail(key_mark, "unexpected key " + quoted_name(key, k_max_quoted_name) + " in " + meta_where +
                                     " (expected 'owners' and 'public-key')");
       }
     }
@@ -707,7 +703,7 @@ private:
       auto [it, inserted] = owners.try_emplace(std::move(name));
       check_unique(inserted, key_mark, it->first, owners_where);
       const yaml_event_t& value = m_events.next();
-      it->second = read_string(value, "owner " + quote_name(it->first) + " of " + where, false);
+      it->second = read_string(value, "owner " + quoted_name(it->first, k_max_quoted_name) + " of " + where, false);
       if (m_evidence != nullptr) {
         m_evidence->scalar_entry(key_where, it->first, value, it->second);
       }
@@ -745,7 +741,7 @@ std::string emit_protected_yaml(const FileData& data, YamlLayout layout) {
     // overwrites it); refuse instead of writing a file that reads back
     // differently.
     if (name == "audit-log" || name == "key-custodians") {
-      throw StoreError("cannot write a domain named " + quote_name(name) + ": the name is a section of the file");
+      throw StoreError("cannot write a domain named " + quoted_name(name, k_max_quoted_name) + ": the name is a section of the file");
     }
     out.mapping_entry(0, name);
     for (const auto& [secret, value] : domain.secrets) {

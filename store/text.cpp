@@ -1,14 +1,16 @@
 #include "store/text.hpp"
 
+#include "sys/hex.hpp"
+#include "sys/utf8.hpp"
+
 namespace pprotect::store {
 
 namespace {
 
 void append_escaped_byte(std::string& out, unsigned char byte) {
-  static constexpr char k_hex[] = "0123456789abcdef";
   out += "\\x";
-  out += k_hex[byte >> 4];
-  out += k_hex[byte & 0x0F];
+  out += sys::hex_digit(byte >> 4U);
+  out += sys::hex_digit(byte);
 }
 
 bool is_c0_control(unsigned char byte) { return byte < 0x20 || byte == 0x7F; }
@@ -35,6 +37,15 @@ std::string quoted_name(std::string_view name, std::size_t max_characters) {
   return out + "'";
 }
 
+std::string reference_name(std::string_view name) {
+  for (const char c : name) {
+    if (is_c0_control(static_cast<unsigned char>(c))) {
+      return quoted_name(name);
+    }
+  }
+  return std::string(name);
+}
+
 std::string terminal_safe(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -52,6 +63,41 @@ std::string terminal_safe(std::string_view text) {
       out += static_cast<char>(byte);
     }
   }
+  return out;
+}
+
+std::string python_repr(std::string_view text) {
+  const bool has_single = text.find('\'') != std::string_view::npos;
+  const bool has_double = text.find('"') != std::string_view::npos;
+  const char quote = (has_single && !has_double) ? '"' : '\'';
+  std::string out(1, quote);
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::size_t start = pos;
+    const auto cp = sys::next_code_point(text, pos);
+    if (!cp) {
+      // Python would have failed to decode; show the byte escaped.
+      const auto u = static_cast<unsigned char>(text[start]);
+      append_escaped_byte(out, u);
+      pos = start + 1;
+      continue;
+    }
+    const char32_t c = *cp;
+    if (c == static_cast<char32_t>(quote) || c == U'\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == U'\n') {
+      out += "\\n";
+    } else if (c == U'\r') {
+      out += "\\r";
+    } else if (c == U'\t') {
+      out += "\\t";
+    } else if (c < 0x20 || (c >= 0x7F && c <= 0xA0)) {
+      append_escaped_byte(out, static_cast<unsigned char>(c));
+    } else {
+      out.append(text.substr(start, pos - start));
+    }
+  }
+  out += quote;
   return out;
 }
 

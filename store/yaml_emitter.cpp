@@ -4,6 +4,8 @@
 #include <cstdint>
 
 #include "store/errors.hpp"
+#include "sys/hex.hpp"
+#include "sys/utf8.hpp"
 #include "store/text.hpp"
 #include "store/yaml_resolver.hpp"
 
@@ -143,8 +145,6 @@ std::string double_quoted_escape(char32_t ch) {
   default:
     break;
   }
-  static constexpr std::array<char, 16> k_hex = {'0', '1', '2', '3', '4', '5', '6', '7',
-                                                 '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
   std::string out = "\\";
   int digits = 0;
   if (ch <= 0xFF) {
@@ -158,75 +158,20 @@ std::string double_quoted_escape(char32_t ch) {
     digits = 8;
   }
   for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
-    out += k_hex[(ch >> shift) & 0xFU];
+    out += sys::hex_digit(static_cast<unsigned>(ch >> shift), sys::HexCase::upper);
   }
   return out;
-}
-
-void append_utf8(std::string& out, char32_t ch) {
-  if (ch < 0x80) {
-    out += static_cast<char>(ch);
-  } else if (ch < 0x800) {
-    out += static_cast<char>(0xC0 | (ch >> 6));
-    out += static_cast<char>(0x80 | (ch & 0x3F));
-  } else if (ch < 0x10000) {
-    out += static_cast<char>(0xE0 | (ch >> 12));
-    out += static_cast<char>(0x80 | ((ch >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (ch & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (ch >> 18));
-    out += static_cast<char>(0x80 | ((ch >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((ch >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (ch & 0x3F));
-  }
 }
 
 // Strict UTF-8 decoding (no overlongs, no surrogates): the file is UTF-8
 // and the reader refuses anything else, so writing it would make a file
 // that cannot be read back.
 std::u32string decode_utf8(std::string_view text) {
-  std::u32string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t extra = 0;
-    char32_t ch = 0;
-    char32_t min = 0;
-    if (lead < 0x80) {
-      ch = lead;
-    } else if ((lead & 0xE0) == 0xC0) {
-      extra = 1;
-      ch = lead & 0x1FU;
-      min = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      extra = 2;
-      ch = lead & 0x0FU;
-      min = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      extra = 3;
-      ch = lead & 0x07U;
-      min = 0x10000;
-    } else {
-      throw StoreError("cannot write text that is not valid UTF-8");
-    }
-    if (extra > 0 && i + extra >= text.size()) {
-      throw StoreError("cannot write text that is not valid UTF-8");
-    }
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto cont = static_cast<unsigned char>(text[i + k]);
-      if ((cont & 0xC0) != 0x80) {
-        throw StoreError("cannot write text that is not valid UTF-8");
-      }
-      ch = (ch << 6) | (cont & 0x3FU);
-    }
-    if (ch < min || ch > 0x10FFFF || (ch >= 0xD800 && ch <= 0xDFFF)) {
-      throw StoreError("cannot write text that is not valid UTF-8");
-    }
-    out += ch;
-    i += extra + 1;
+  auto decoded = sys::decode_utf8(text);
+  if (!decoded) {
+    throw StoreError("cannot write text that is not valid UTF-8");
   }
-  return out;
+  return std::move(*decoded);
 }
 
 struct ScalarAnalysis {
@@ -327,7 +272,7 @@ void YamlEmitter::write_ascii(std::string_view text) {
 
 void YamlEmitter::write_text(std::u32string_view text) {
   for (char32_t ch : text) {
-    append_utf8(m_out, ch);
+    sys::append_utf8(m_out, ch);
   }
   m_column += text.size();
 }
@@ -359,7 +304,7 @@ void YamlEmitter::write_line_break(char32_t br) {
   m_whitespace = true;
   m_indention = true;
   m_column = 0;
-  append_utf8(m_out, br);
+  sys::append_utf8(m_out, br);
 }
 
 void YamlEmitter::write_plain(std::u32string_view text, bool split) {

@@ -89,13 +89,6 @@ TEST_CASE("Output formats parse by name and reject others as usage errors") {
   CHECK_THROWS_AS(launcher::parse_output_format("yaml"), policy::UsageError);
 }
 
-TEST_CASE("python_repr picks quotes as Python does") {
-  CHECK(launcher::python_repr("dev") == "'dev'");
-  CHECK(launcher::python_repr("it's") == "\"it's\"");
-  CHECK(launcher::python_repr("a'b\"c") == "'a\\'b\"c'");
-  CHECK(launcher::python_repr("tab\there") == "'tab\\there'");
-}
-
 TEST_CASE("A value JSON cannot carry fails before anything is written, naming the secret") {
   pprotect::store::SecretValues secrets;
   secrets.emplace("A1", pprotect::sys::SecureBuffer::copy_of("fine"));

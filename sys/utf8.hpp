@@ -1,0 +1,25 @@
+#pragma once
+// Strict UTF-8, as Python decodes it: no overlong forms, no surrogates,
+// nothing above U+10FFFF.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pprotect::sys {
+
+// Decodes the code point starting at text[pos] and moves pos past it;
+// nullopt (pos unchanged) when the bytes there are no valid UTF-8 or pos is
+// at the end.
+[[nodiscard]] std::optional<char32_t> next_code_point(std::string_view text, std::size_t& pos);
+
+[[nodiscard]] bool is_valid_utf8(std::string_view text);
+
+// The code points of text; nullopt when it is not valid UTF-8.
+[[nodiscard]] std::optional<std::u32string> decode_utf8(std::string_view text);
+
+// Appends the UTF-8 encoding of a code point (below U+110000, no surrogate).
+void append_utf8(std::string& out, char32_t code_point);
+
+} // namespace pprotect::sys
