@@ -12,13 +12,13 @@
 #include "store/text.hpp"
 #include "sys/file_descriptor.hpp"
 #include "sys/input_file.hpp"
+#include "sys/secret_read.hpp"
 
 namespace pprotect::policy {
 
 namespace {
 
 constexpr std::string_view k_default_env_prefix = "PPROTECT";
-constexpr std::size_t k_read_chunk = 4096;
 // A passphrase file larger than this is a mistake (a key store, a log), not
 // a passphrase; refusing it keeps us from locking megabytes of memory.
 constexpr std::size_t k_max_secret_file = 1U << 20U;
@@ -47,49 +47,6 @@ std::string read_error(int error, const std::filesystem::path& path) {
   return std::string(std::strerror(error)) + " while reading passphrase from file at \"" + path.string() + "\"";
 }
 
-// Reads a whole file (a pipe or /dev/stdin too) straight into locked memory,
-// stripped as the reference strips it.
-// WARNING: never read through std::string or an ifstream here: their buffers
-// are plain heap memory that is freed unwiped.
-sys::SecureBuffer read_secret_file(const std::filesystem::path& path) {
-  sys::FileDescriptor fd;
-  try {
-    fd = sys::open_input_file(path.string(), sys::InputKind::file_or_pipe);
-  } catch (const sys::InputFileError& error) {
-    if (error.error() != 0) {
-      throw CredentialResolutionError(read_error(error.error(), path));
-    }
-    throw CredentialResolutionError("Cannot read passphrase from file at \"" + path.string() + "\": it is " +
-                                    error.reason());
-  }
-  sys::SecureBuffer content(k_read_chunk);
-  std::size_t used = 0;
-  for (;;) {
-    if (used == content.size()) {
-      if (content.size() >= k_max_secret_file) {
-        throw CredentialResolutionError("File too large while reading passphrase from file at \"" + path.string() +
-                                        "\"");
-      }
-      sys::SecureBuffer bigger(content.size() * 2);
-      std::memcpy(bigger.data(), content.data(), used);
-      content = std::move(bigger);
-    }
-    const ssize_t got = ::read(fd.get(), content.data() + used, content.size() - used);
-    if (got < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw CredentialResolutionError(read_error(errno, path));
-    }
-    if (got == 0) {
-      break;
-    }
-    used += static_cast<std::size_t>(got);
-  }
-  sys::SecureBuffer exact = sys::SecureBuffer::copy_of(content.view().substr(0, used));
-  return stripped(exact);
-}
-
 // A credential name is one file name inside $CREDENTIALS_DIRECTORY, as
 // systemd's LoadCredential= defines it: no slash, not "." or "..".
 bool is_valid_credential_name(std::string_view name) {
@@ -110,10 +67,29 @@ sys::SecureBuffer read_credential(std::string_view name, const Environment& env,
   }
   const std::filesystem::path path = std::filesystem::path(std::string(*directory)) / std::string(name);
   source = "systemd credential: " + path.string();
-  return read_secret_file(path);
+  return read_passphrase_file(path);
 }
 
 } // namespace
+
+sys::SecureBuffer read_passphrase_file(const std::filesystem::path& path) {
+  sys::FileDescriptor fd;
+  try {
+    fd = sys::open_input_file(path.string(), sys::InputKind::file_or_pipe);
+  } catch (const sys::InputFileError& error) {
+    if (error.error() != 0) {
+      throw CredentialResolutionError(read_error(error.error(), path));
+    }
+    throw CredentialResolutionError("Cannot read passphrase from file at \"" + path.string() + "\": it is " +
+                                    error.reason());
+  }
+  try {
+    return stripped(sys::read_secret(fd.get(), k_max_secret_file));
+  } catch (const std::system_error& error) {
+    // EFBIG reads "File too large", the reference's wording.
+    throw CredentialResolutionError(read_error(error.code().value(), path));
+  }
+}
 
 std::string effective_env_prefix(const CredentialOptions& options, const Environment& env) {
   if (options.env_prefix) {
@@ -168,7 +144,7 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
     // messages, as the reference names it.
     const std::filesystem::path absolute =
         std::filesystem::absolute(*options.passphrase_file).lexically_normal();
-    passphrase = read_secret_file(absolute);
+    passphrase = read_passphrase_file(absolute);
     creds.passphrase_source = "passphrase file: " + absolute.string();
   } else if (options.passphrase_credential) {
     passphrase = read_credential(*options.passphrase_credential, env, creds.passphrase_source);

@@ -59,6 +59,14 @@ struct Credentials {
   store::ExpensiveKdf expensive_kdf = store::ExpensiveKdf::refuse;
 };
 
+// A passphrase file as the reference reads one: whole, stripped of
+// surrounding whitespace (Python's str.strip()), straight into locked
+// memory; a regular file or an anonymous pipe (never a FIFO, which would
+// wait for a writer), at most 1 MiB. Throws CredentialResolutionError with
+// the reference's wording ("<reason> while reading passphrase from file at
+// \"<path>\""). The one reader of both programs.
+sys::SecureBuffer read_passphrase_file(const std::filesystem::path& path);
+
 // The prefix in force: options.env_prefix, else $PPROTECT_ENV_PREFIX, else
 // "PPROTECT".
 std::string effective_env_prefix(const CredentialOptions& options, const Environment& env);

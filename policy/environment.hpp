@@ -17,10 +17,19 @@ public:
   Environment() = default;
   explicit Environment(std::vector<std::string> entries) : m_entries(std::move(entries)) {}
   ~Environment() { wipe(); }
-  Environment(const Environment&) = default;
-  Environment& operator=(const Environment&) = default;
-  Environment(Environment&&) = default;
-  Environment& operator=(Environment&&) = default;
+  // No copies: each would be one more unwiped place for the passphrase.
+  Environment(const Environment&) = delete;
+  Environment& operator=(const Environment&) = delete;
+  Environment(Environment&& other) noexcept : m_entries(std::move(other.m_entries)) { other.m_entries.clear(); }
+  // Wipes the entries it replaces first, as SecureBuffer does.
+  Environment& operator=(Environment&& other) noexcept {
+    if (this != &other) {
+      wipe();
+      m_entries = std::move(other.m_entries);
+      other.m_entries.clear();
+    }
+    return *this;
+  }
   // Copies the current process environment.
   static Environment current();
 

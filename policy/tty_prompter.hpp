@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "policy/credentials.hpp"
+#include "sys/file_descriptor.hpp"
 #include "sys/secure_buffer.hpp"
 
 namespace pprotect::policy {
@@ -17,7 +18,6 @@ public:
   // Opens /dev/tty close-on-exec; without a controlling terminal the
   // prompter is simply unavailable (never an error).
   TtyPrompter();
-  ~TtyPrompter() override;
   TtyPrompter(const TtyPrompter&) = delete;
   TtyPrompter& operator=(const TtyPrompter&) = delete;
 
@@ -36,7 +36,7 @@ public:
 
 private:
   void write_all(std::string_view text);
-  int m_fd = -1;
+  sys::FileDescriptor m_tty;
 };
 
 } // namespace pprotect::policy
