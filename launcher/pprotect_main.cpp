@@ -1,3 +1,3 @@
-#include "launcher/cli.hpp"
+#include "launcher/admin/pprotect_main.hpp"
 
-int main(int argc, char** argv) { return pprotect::launcher::pprotect_main(argc, argv); }
+int main(int argc, char** argv) { return pprotect::admin::pprotect_main(argc, argv); }

@@ -5,6 +5,7 @@
 #include "launcher/supervisor/duration.hpp"
 #include "sys/exit_status.hpp"
 #include "policy/tty_prompter.hpp"
+#include "policy/usage_error.hpp"
 #include "store/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -125,19 +126,13 @@ void add_options(CLI::App& app, Parsed& parsed) {
   app.set_version_flag("--version", std::string("pprotect-run ") + PPROTECT_VERSION);
 }
 
-// Usage errors of values CLI11 takes as strings.
-class ValueError : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
-
 std::optional<double> seconds_of(const std::string& text, const char* option) {
   if (text.empty()) {
     return std::nullopt;
   }
   auto value = supervisor::parse_duration(text);
   if (!value) {
-    throw ValueError(std::string("invalid duration for ") + option + ": " + text +
+    throw policy::UsageError(std::string("invalid duration for ") + option + ": " + text +
                      " (seconds, or a number with suffix s, m, h or d; at most 1000000000 s, about 31 years)");
   }
   return value;
@@ -151,7 +146,7 @@ void finish(Parsed& parsed) {
   request.environment.passthrough = !parsed.no_passthrough;
   auto signal = supervisor::parse_signal(parsed.parent_death_signal);
   if (!signal || *signal == SIGSTOP) {
-    throw ValueError("invalid signal for --parent-death-signal: " + parsed.parent_death_signal);
+    throw policy::UsageError("invalid signal for --parent-death-signal: " + parsed.parent_death_signal);
   }
   request.supervision.parent_death_signal = *signal;
   request.supervision.stop_timeout = seconds_of(parsed.stop_timeout, "--stop-timeout");
@@ -161,26 +156,26 @@ void finish(Parsed& parsed) {
   }
   request.supervision.reap_descendants = seconds_of(parsed.reap_descendants, "--reap-descendants");
   if (request.command.empty()) {
-    throw ValueError("no command given: pprotect-run [options] -- CMD [ARGS...]");
+    throw policy::UsageError("no command given: pprotect-run [options] -- CMD [ARGS...]");
   }
 }
 
-} // namespace
-
-int run_cli(int argc, char** argv, const supervisor::StartupSignals& signals) {
-  Parsed parsed;
-  try {
-    CLI::App app(k_description, "pprotect-run");
-    add_options(app, parsed);
-    // The command starts after "--", or at the first argument that is not
-    // an option: its own options are never ours.
-    int split = argc;
-    for (int i = 1; i < argc; ++i) {
-      if (std::string_view(argv[i]) == "--") {
-        split = i;
-        break;
-      }
+// Parses the command line into parsed; false when it asked for the help or
+// the version, which are printed here. Throws CLI::ParseError and
+// policy::UsageError.
+bool parse(int argc, char** argv, Parsed& parsed) {
+  CLI::App app(k_description, "pprotect-run");
+  add_options(app, parsed);
+  // The command starts after "--", or at the first argument that is not
+  // an option: its own options are never ours.
+  int split = argc;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--") {
+      split = i;
+      break;
     }
+  }
+  try {
     if (split < argc) {
       parsed.request.command.assign(argv + split + 1, argv + argc);
       app.parse(split, argv);
@@ -189,30 +184,39 @@ int run_cli(int argc, char** argv, const supervisor::StartupSignals& signals) {
       app.parse(argc, argv);
       parsed.request.command = app.remaining();
     }
-    finish(parsed);
   } catch (const CLI::CallForHelp&) {
     // Asked for: the one thing that goes to stdout.
     CLI::App help(k_description, "pprotect-run");
     Parsed unused;
     add_options(help, unused);
     std::cout << help.help();
-    return 0;
+    return false;
   } catch (const CLI::CallForVersion&) {
     std::cout << "pprotect-run " << PPROTECT_VERSION << "\n";
-    return 0;
-  } catch (const CLI::ParseError& error) {
-    supervisor::print_launcher_error(error.what());
-    return sys::exit_launcher_error;
-  } catch (const ValueError& error) {
-    supervisor::print_launcher_error(error.what());
-    return sys::exit_launcher_error;
+    return false;
   }
+  finish(parsed);
+  return true;
+}
 
+} // namespace
+
+int run_cli(int argc, char** argv, const supervisor::StartupSignals& signals) {
+  // Every failure of pprotect-run's own is one line and 125, whatever its
+  // kind: the child's statuses are the others.
   try {
-    // Ctrl-C at a prompt ends us at once, echo restored: TtyPrompter's
+    Parsed parsed;
+    if (!parse(argc, argv, parsed)) {
+      return sys::exit_success;
+    }
+    // Ctrl-C at a prompt ends us at once, echo restored: sys::EchoOff's
     // handler restores the terminal, then StartupSignals' ends us.
     policy::TtyPrompter terminal;
     return run_with_secrets(parsed.request, signals, terminal);
+  } catch (const CLI::ParseError& error) {
+    supervisor::print_launcher_error(error.what());
+  } catch (const policy::UsageError& error) {
+    supervisor::print_launcher_error(error.what());
   } catch (const store::StoreError& error) {
     supervisor::print_launcher_error(error.what());
   } catch (const std::bad_alloc&) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "store/errors.hpp"
+#include "store/text.hpp"
 
 namespace pprotect::policy {
 
@@ -155,8 +156,8 @@ ChildEnvironment compose_child_environment(const Environment& parent, const stor
     }
     const std::string variable = transformed_name(secret_name, options);
     if (!(options.allow_any_name ? is_any_name(variable) : is_portable_name(variable))) {
-      throw store::StoreError("secret " + secret_name + ": \"" + variable +
-                              "\" is not a valid environment variable name" +
+      throw store::StoreError("secret " + secret_name + ": " + store::quoted_name(variable) +
+                              " is not a valid environment variable name" +
                               (options.allow_any_name ? "" : " (use --uppercase, --only or --allow-any-name)"));
     }
     if (const auto clash = secret_for_variable.find(variable); clash != secret_for_variable.end()) {

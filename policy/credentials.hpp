@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "policy/environment.hpp"
+#include "policy/usage_error.hpp"
 #include "store/errors.hpp"
 #include "store/key_file.hpp"
 #include "sys/secure_buffer.hpp"
@@ -88,10 +89,6 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
 std::string invalid_credentials_message(const Credentials& credentials);
 
 class CredentialResolutionError : public store::StoreError {
-public:
-  using store::StoreError::StoreError;
-};
-class UsageError : public store::StoreError {
 public:
   using store::StoreError::StoreError;
 };

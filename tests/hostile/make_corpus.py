@@ -309,7 +309,7 @@ case("unknown-custodian", BASE.replace("  ci@example.com:\n    pwdkm: " + CI_PWD
 case("custodian-key-replaced", BASE.replace(CI_PWDKM, b64(unb64(CI_PWDKM)[:9] + bytes(fresh.public_key))),
      {"list": [0, ""], "decrypt": [1, "Invalid user email"], "write": [1, "Invalid user email"], "run": [125, "Invalid user email"]})
 case("missing-domain", BASE.replace("ci:\n", "cx:\n", 1),
-     {"list": [0, ""], "decrypt": [1, "no domain of name ci"], "write": [1, "no domain of name ci"], "run": [125, "no domain named \"ci\""]})
+     {"list": [0, ""], "decrypt": [1, "no domain of name ci"], "write": [1, "no domain of name ci"], "run": [125, "no domain named 'ci'"]})
 
 
 # --- 6. Values a consumer cannot carry (anyone may add them) ---
@@ -330,7 +330,7 @@ for name, message in [("PATH", "secret PATH: PATH decides which programs run"), 
     case("secret-named-" + name.lower().replace("_", "-"), add_ci_secret(name, b"/tmp/evil"),
          {"list": [0, ""], "decrypt": [0, ""], "write": [0, ""], "run": [125, message]})
 case("secret-named-db-pass", add_ci_secret("db-pass", b"x"),
-     {"list": [0, ""], "decrypt": [0, ""], "write": [0, ""], "run": [125, "\"db-pass\" is not a valid environment variable name"]})
+     {"list": [0, ""], "decrypt": [0, ""], "write": [0, ""], "run": [125, "'db-pass' is not a valid environment variable name"]})
 
 # --- 7. Hostile names ---
 case("domain-escape-sequence", BASE.replace("dev:\n", "\"evil\\e]0;pwned\\a\":\n" + DEV_BLOCK[5:] + "dev:\n", 1), OK)

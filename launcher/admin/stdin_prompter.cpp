@@ -1,4 +1,4 @@
-#include "launcher/stdin_prompter.hpp"
+#include "launcher/admin/stdin_prompter.hpp"
 
 #include <cctype>
 #include <cerrno>
@@ -9,44 +9,19 @@
 #include <csignal>
 
 #include <fcntl.h>
-#include <termios.h>
+#include <system_error>
 #include <unistd.h>
 
 #include "store/errors.hpp"
 #include "store/protected_file.hpp"
 #include "sys/file_descriptor.hpp"
+#include "sys/echo_off.hpp"
 #include "sys/input_file.hpp"
+#include "sys/secret_read.hpp"
 
-namespace pprotect::launcher {
+namespace pprotect::admin {
 
 namespace {
-
-// Turns terminal echo off for its lifetime when fd is a terminal, and
-// restores the previous mode on every path out (exceptions included). Enter
-// is not echoed either: the prompt writes the line break itself, as getpass.
-class EchoOff {
-public:
-  explicit EchoOff(int fd) : m_fd(fd) {
-    if (::isatty(fd) != 1 || ::tcgetattr(fd, &m_saved) != 0) {
-      return;
-    }
-    termios quiet = m_saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL);
-    m_active = ::tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
-  }
-  ~EchoOff() {
-    if (m_active) {
-      ::tcsetattr(m_fd, TCSAFLUSH, &m_saved);
-    }
-  }
-  EchoOff(const EchoOff&) = delete;
-  EchoOff& operator=(const EchoOff&) = delete;
-
-private:
-  int m_fd;
-  termios m_saved{};
-  bool m_active = false;
-};
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
@@ -77,6 +52,10 @@ private:
   bool m_installed = false;
 };
 
+// A secret value larger than this could not be written: the protected file
+// holding it would pass store::k_max_file_size.
+constexpr std::size_t k_max_value_size = store::k_max_file_size;
+
 // Reads one line from fd 0 a byte at a time, so nothing past the newline
 // is consumed (later prompts and --value-file - read the same stream) and
 // no stdio buffer keeps a copy of a passphrase. nullopt when input ends
@@ -84,72 +63,26 @@ private:
 // Python's input() does.
 std::optional<sys::SecureBuffer> read_line_fd0() {
   const InterruptibleRead interruptible;
-  sys::SecureBuffer line(256);
-  std::size_t used = 0;
-  bool got_any = false;
-  for (;;) {
-    char c = 0;
-    const ssize_t n = ::read(STDIN_FILENO, &c, 1);
-    if (n < 0 && errno == EINTR) {
-      if (g_interrupted != 0) {
-        throw PromptInterrupted{};
-      }
-      continue;
-    }
-    if (n <= 0) {
-      break;
-    }
-    got_any = true;
-    if (c == '\n') {
-      break;
-    }
-    if (used == line.size()) {
-      sys::SecureBuffer bigger(line.size() * 2);
-      std::memcpy(bigger.data(), line.data(), used);
-      line = std::move(bigger);
-    }
-    line.data()[used++] = static_cast<unsigned char>(c);
+  try {
+    return sys::read_secret_line(STDIN_FILENO, k_max_value_size, [] { return g_interrupted != 0; });
+  } catch (const sys::LineInterrupted&) {
+    throw PromptInterrupted{};
+  } catch (const std::system_error& error) {
+    throw store::StoreError(std::string(std::strerror(error.code().value())) + " while reading standard input");
   }
-  if (!got_any) {
-    return std::nullopt;
-  }
-  // Python reads stdin with universal newlines: a CRLF line loses its CR.
-  if (used > 0 && line.data()[used - 1] == '\r') {
-    --used;
-  }
-  return sys::SecureBuffer::copy_of(line.view().substr(0, used));
 }
 
-// A secret value larger than this could not be written: the protected file
-// holding it would pass store::k_max_file_size.
-constexpr std::size_t k_max_value_size = store::k_max_file_size;
-
+// All of fd into locked memory, bounded by what a protected file can hold.
 sys::SecureBuffer read_all_fd(int fd, const std::string& what) {
-  sys::SecureBuffer data(4096);
-  std::size_t used = 0;
-  for (;;) {
-    if (used == data.size()) {
-      if (data.size() > k_max_value_size) {
-        throw store::StoreError(what + " is larger than a protected file can hold (" +
-                                std::to_string(k_max_value_size >> 20U) + " MiB)");
-      }
-      sys::SecureBuffer bigger(data.size() * 2);
-      std::memcpy(bigger.data(), data.data(), used);
-      data = std::move(bigger);
+  try {
+    return sys::read_secret(fd, k_max_value_size);
+  } catch (const std::system_error& error) {
+    if (error.code().value() == EFBIG) {
+      throw store::StoreError(what + " is larger than a protected file can hold (" +
+                              std::to_string(k_max_value_size >> 20U) + " MiB)");
     }
-    const ssize_t n = ::read(fd, data.data() + used, data.size() - used);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      throw store::StoreError(std::string(std::strerror(errno)) + " while reading " + what);
-    }
-    if (n == 0) {
-      break;
-    }
-    used += static_cast<std::size_t>(n);
+    throw store::StoreError(std::string(std::strerror(error.code().value())) + " while reading " + what);
   }
-  return sys::SecureBuffer::copy_of(data.view().substr(0, used));
 }
 
 std::string lowercase(std::string_view text) {
@@ -189,7 +122,7 @@ std::optional<sys::SecureBuffer> StdinPrompter::ask_secret(std::string_view labe
   {
     // Echo goes off before the label shows, so nothing typed once the
     // label is visible can be echoed.
-    const EchoOff echo_off(STDIN_FILENO);
+    const sys::EchoOff echo_off(STDIN_FILENO);
     std::cerr << label;
     std::cerr.flush();
     answer = read_line_fd0();
@@ -231,4 +164,4 @@ sys::SecureBuffer read_secret_file(const std::string& path, sys::InputKind kind)
   return read_all_fd(fd.get(), "file at \"" + path + "\"");
 }
 
-} // namespace pprotect::launcher
+} // namespace pprotect::admin

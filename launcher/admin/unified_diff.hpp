@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pprotect::launcher {
+namespace pprotect::admin {
 
 enum class Color { no, yes };
 
@@ -23,4 +23,4 @@ std::vector<std::string> unified_diff(std::string_view before, std::string_view 
 // then the diff lines joined with "\n", then "\n\n".
 std::string confirm_diff_text(const std::vector<std::string>& diff_lines);
 
-} // namespace pprotect::launcher
+} // namespace pprotect::admin

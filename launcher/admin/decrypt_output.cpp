@@ -1,4 +1,4 @@
-#include "launcher/decrypt_output.hpp"
+#include "launcher/admin/decrypt_output.hpp"
 
 #include <algorithm>
 #include <array>
@@ -11,7 +11,7 @@
 #include "sys/hex.hpp"
 #include "sys/utf8.hpp"
 
-namespace pprotect::launcher {
+namespace pprotect::admin {
 
 namespace {
 
@@ -181,4 +181,4 @@ void write_assignments(std::ostream& out, const store::SecretValues& secrets, Ou
   }
 }
 
-} // namespace pprotect::launcher
+} // namespace pprotect::admin

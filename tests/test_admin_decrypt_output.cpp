@@ -3,12 +3,12 @@
 #include <sstream>
 #include <string>
 
-#include "launcher/decrypt_output.hpp"
+#include "launcher/admin/decrypt_output.hpp"
 #include "policy/credentials.hpp"
 #include "store/errors.hpp"
 
 using namespace pprotect;
-using launcher::OutputFormat;
+using admin::OutputFormat;
 
 namespace {
 
@@ -22,7 +22,7 @@ store::SecretValues values(std::initializer_list<std::pair<std::string, std::str
 
 std::string json_of(const store::SecretValues& secrets) {
   std::ostringstream out;
-  launcher::write_json(out, secrets);
+  admin::write_json(out, secrets);
   return out.str();
 }
 
@@ -41,36 +41,36 @@ TEST_CASE("An empty domain prints {}") { CHECK(json_of({}) == "{}\n"); }
 
 TEST_CASE("A value that is not UTF-8 is an error, not mangled output") {
   std::ostringstream out;
-  CHECK_THROWS_AS(launcher::write_json_string(out, "\xff"), store::StoreError);
-  CHECK_THROWS_AS(launcher::write_json_string(out, "\xed\xa0\x80"), store::StoreError); // a lone surrogate
-  CHECK_THROWS_AS(launcher::write_json_string(out, "\xc0\xaf"), store::StoreError);     // overlong
+  CHECK_THROWS_AS(admin::write_json_string(out, "\xff"), store::StoreError);
+  CHECK_THROWS_AS(admin::write_json_string(out, "\xed\xa0\x80"), store::StoreError); // a lone surrogate
+  CHECK_THROWS_AS(admin::write_json_string(out, "\xc0\xaf"), store::StoreError);     // overlong
   CHECK(out.str().empty());
 }
 
 TEST_CASE("shell_quote quotes as Python's shlex.quote") {
-  CHECK(launcher::shell_quote("") == "''");
-  CHECK(launcher::shell_quote("abc") == "abc");
-  CHECK(launcher::shell_quote("x=y,z:@%+./-_") == "x=y,z:@%+./-_");
-  CHECK(launcher::shell_quote("a b") == "'a b'");
-  CHECK(launcher::shell_quote("it's") == "'it'\"'\"'s'");
-  CHECK(launcher::shell_quote("$HOME") == "'$HOME'");
-  CHECK(launcher::shell_quote("caf\xc3\xa9") == "'caf\xc3\xa9'");
+  CHECK(admin::shell_quote("") == "''");
+  CHECK(admin::shell_quote("abc") == "abc");
+  CHECK(admin::shell_quote("x=y,z:@%+./-_") == "x=y,z:@%+./-_");
+  CHECK(admin::shell_quote("a b") == "'a b'");
+  CHECK(admin::shell_quote("it's") == "'it'\"'\"'s'");
+  CHECK(admin::shell_quote("$HOME") == "'$HOME'");
+  CHECK(admin::shell_quote("caf\xc3\xa9") == "'caf\xc3\xa9'");
 }
 
 TEST_CASE("env and shell formats print sorted assignments") {
   const auto secrets = values({{"B", "two words"}, {"A", "plain"}, {"C", ""}});
   std::ostringstream env;
-  launcher::write_assignments(env, secrets, OutputFormat::env);
+  admin::write_assignments(env, secrets, OutputFormat::env);
   CHECK(env.str() == "A=plain\nB='two words'\nC=''\n");
   std::ostringstream shell;
-  launcher::write_assignments(shell, secrets, OutputFormat::shell);
+  admin::write_assignments(shell, secrets, OutputFormat::shell);
   CHECK(shell.str() == "export A=plain\nexport B='two words'\nexport C=''\n");
 }
 
 TEST_CASE("A name that is not a shell identifier fails before anything is printed") {
   const auto secrets = values({{"a", "1"}, {"db-url", "x"}});
   std::ostringstream out;
-  REQUIRE_THROWS_WITH(launcher::write_assignments(out, secrets, OutputFormat::env),
+  REQUIRE_THROWS_WITH(admin::write_assignments(out, secrets, OutputFormat::env),
                       "'db-url' is not a valid shell identifier; cannot safely represent in env/shell format");
   CHECK(out.str().empty());
 }
@@ -78,15 +78,15 @@ TEST_CASE("A name that is not a shell identifier fails before anything is printe
 TEST_CASE("A NUL byte in a value is reported in env format, never cut") {
   const auto secrets = values({{"a", std::string("x\0y", 3)}});
   std::ostringstream out;
-  CHECK_THROWS_AS(launcher::write_assignments(out, secrets, OutputFormat::shell), store::StoreError);
+  CHECK_THROWS_AS(admin::write_assignments(out, secrets, OutputFormat::shell), store::StoreError);
   CHECK(out.str().empty());
 }
 
 TEST_CASE("Output formats parse by name and reject others as usage errors") {
-  CHECK(launcher::parse_output_format("json") == OutputFormat::json);
-  CHECK(launcher::parse_output_format("env") == OutputFormat::env);
-  CHECK(launcher::parse_output_format("shell") == OutputFormat::shell);
-  CHECK_THROWS_AS(launcher::parse_output_format("yaml"), policy::UsageError);
+  CHECK(admin::parse_output_format("json") == OutputFormat::json);
+  CHECK(admin::parse_output_format("env") == OutputFormat::env);
+  CHECK(admin::parse_output_format("shell") == OutputFormat::shell);
+  CHECK_THROWS_AS(admin::parse_output_format("yaml"), policy::UsageError);
 }
 
 TEST_CASE("A value JSON cannot carry fails before anything is written, naming the secret") {
@@ -94,15 +94,15 @@ TEST_CASE("A value JSON cannot carry fails before anything is written, naming th
   secrets.emplace("A1", pprotect::sys::SecureBuffer::copy_of("fine"));
   secrets.emplace("B2", pprotect::sys::SecureBuffer::copy_of("bad \xff byte"));
   std::ostringstream out;
-  CHECK_THROWS_WITH(launcher::write_json(out, secrets), Catch::Contains("'B2'") && !Catch::Contains("bad"));
+  CHECK_THROWS_WITH(admin::write_json(out, secrets), Catch::Contains("'B2'") && !Catch::Contains("bad"));
   CHECK(out.str().empty());
 }
 
 TEST_CASE("Streamed shell quoting writes what shell_quote returns") {
   for (const std::string text : {"", "abc", "a b", "it's", "''", "x'y'z", "$(id)"}) {
     std::ostringstream out;
-    launcher::write_shell_quoted(out, text);
-    CHECK(out.str() == launcher::shell_quote(text));
+    admin::write_shell_quoted(out, text);
+    CHECK(out.str() == admin::shell_quote(text));
   }
-  CHECK(launcher::shell_quote("it's") == "'it'\"'\"'s'");
+  CHECK(admin::shell_quote("it's") == "'it'\"'\"'s'");
 }

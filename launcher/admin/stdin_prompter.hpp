@@ -12,7 +12,7 @@
 #include "sys/secure_buffer.hpp"
 #include "sys/input_file.hpp"
 
-namespace pprotect::launcher {
+namespace pprotect::admin {
 
 // Ctrl-C at a prompt: the terminal mode is restored, the caller exits 130.
 struct PromptInterrupted {};
@@ -47,4 +47,4 @@ sys::SecureBuffer read_all_stdin();
 // (a FIFO is never waited on).
 sys::SecureBuffer read_secret_file(const std::string& path, sys::InputKind kind);
 
-} // namespace pprotect::launcher
+} // namespace pprotect::admin

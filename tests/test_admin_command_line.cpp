@@ -3,13 +3,14 @@
 #include <string>
 #include <vector>
 
-#include "launcher/cli.hpp"
+#include "launcher/admin/command_line.hpp"
+#include "policy/usage_error.hpp"
 
-using pprotect::launcher::CliUsageError;
-using pprotect::launcher::help_text;
-using pprotect::launcher::parse_command_line;
-using pprotect::launcher::subcommand_names;
-using pprotect::launcher::suggest_subcommand;
+using pprotect::policy::UsageError;
+using pprotect::admin::help_text;
+using pprotect::admin::parse_command_line;
+using pprotect::admin::command_names;
+using pprotect::admin::suggest_subcommand;
 
 using Args = std::vector<std::string>;
 
@@ -46,14 +47,14 @@ TEST_CASE("decrypt-domain takes its domain as an argument, flags on either side"
   CHECK(options.positionals == Args{"dev"});
   REQUIRE(options.secret);
   CHECK(*options.secret == "A");
-  CHECK_THROWS_AS(parse_command_line(Args{"decrypt-domain", "a", "b"}), CliUsageError);
+  CHECK_THROWS_AS(parse_command_line(Args{"decrypt-domain", "a", "b"}), UsageError);
 }
 
 TEST_CASE("An unknown subcommand is a usage error with a suggestion") {
   try {
     parse_command_line(Args{"add-domian"});
     FAIL("no error");
-  } catch (const CliUsageError& error) {
+  } catch (const UsageError& error) {
     CHECK(std::string(error.what()).find("did you mean \"add-domain\"?") != std::string::npos);
   }
   CHECK(suggest_subcommand("rotate") == "rotate-domain-keys");
@@ -62,9 +63,9 @@ TEST_CASE("An unknown subcommand is a usage error with a suggestion") {
 }
 
 TEST_CASE("Unknown, repeated and value-less flags are usage errors") {
-  CHECK_THROWS_AS(parse_command_line(Args{"list-domains", "--bogus"}), CliUsageError);
-  CHECK_THROWS_AS(parse_command_line(Args{"list-domains", "--file", "a", "--file", "b"}), CliUsageError);
-  CHECK_THROWS_AS(parse_command_line(Args{"list-domains", "--file"}), CliUsageError);
+  CHECK_THROWS_AS(parse_command_line(Args{"list-domains", "--bogus"}), UsageError);
+  CHECK_THROWS_AS(parse_command_line(Args{"list-domains", "--file", "a", "--file", "b"}), UsageError);
+  CHECK_THROWS_AS(parse_command_line(Args{"list-domains", "--file"}), UsageError);
 }
 
 TEST_CASE("A --help flag wins over other mistakes on the line") {
@@ -74,9 +75,9 @@ TEST_CASE("A --help flag wins over other mistakes on the line") {
 }
 
 TEST_CASE("Help lists the reference's 21 subcommands and reformat in the reference's groups") {
-  REQUIRE(subcommand_names().size() == 22);
+  REQUIRE(command_names().size() == 22);
   const std::string root = help_text("");
-  for (const auto& name : subcommand_names()) {
+  for (const auto& name : command_names()) {
     CHECK(root.find("  " + name) != std::string::npos);
     CHECK(help_text(name).find("Usage: pprotect " + name) == 0);
   }
@@ -97,8 +98,8 @@ TEST_CASE("The layout flag takes a b or c before or after the subcommand on comm
   CHECK_THROWS_WITH(parse_command_line(Args{"reformat", "--yaml-layout", "d"}),
                     "--yaml-layout must be one of: a, b, c (got 'd')");
   // Read-only commands write nothing, so they take no layout.
-  CHECK_THROWS_AS(parse_command_line(Args{"list-domains", "--yaml-layout", "a"}), CliUsageError);
-  CHECK_THROWS_AS(parse_command_line(Args{"decrypt-domain", "d", "--yaml-layout", "a"}), CliUsageError);
+  CHECK_THROWS_AS(parse_command_line(Args{"list-domains", "--yaml-layout", "a"}), UsageError);
+  CHECK_THROWS_AS(parse_command_line(Args{"decrypt-domain", "d", "--yaml-layout", "a"}), UsageError);
 }
 
 TEST_CASE("Help says which ruamel.yaml releases each layout letter stands for") {

@@ -1,4 +1,4 @@
-#include "launcher/unified_diff.hpp"
+#include "launcher/admin/unified_diff.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -6,7 +6,7 @@
 #include <tuple>
 #include <utility>
 
-namespace pprotect::launcher {
+namespace pprotect::admin {
 
 namespace {
 
@@ -277,4 +277,4 @@ std::string confirm_diff_text(const std::vector<std::string>& diff_lines) {
   return text;
 }
 
-} // namespace pprotect::launcher
+} // namespace pprotect::admin

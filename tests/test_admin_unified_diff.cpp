@@ -3,11 +3,11 @@
 #include <string>
 #include <vector>
 
-#include "launcher/unified_diff.hpp"
+#include "launcher/admin/unified_diff.hpp"
 
-using pprotect::launcher::Color;
-using pprotect::launcher::confirm_diff_text;
-using pprotect::launcher::unified_diff;
+using pprotect::admin::Color;
+using pprotect::admin::confirm_diff_text;
+using pprotect::admin::unified_diff;
 
 using Lines = std::vector<std::string>;
 

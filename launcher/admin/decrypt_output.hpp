@@ -12,7 +12,7 @@
 #include "store/key_file.hpp"
 #include "store/text.hpp"
 
-namespace pprotect::launcher {
+namespace pprotect::admin {
 
 enum class OutputFormat { json, env, shell };
 
@@ -45,4 +45,4 @@ bool is_shell_identifier(std::string_view name);
 void write_assignments(std::ostream& out, const store::SecretValues& secrets, OutputFormat format);
 
 
-} // namespace pprotect::launcher
+} // namespace pprotect::admin

@@ -1,20 +1,14 @@
 #pragma once
-// `pprotect`: the reference's 21 admin commands, their flags, help texts
-// and exit codes (section 4 of shared/docs/reference-behaviour.md), plus
-// reformat (the file in another ruamel.yaml layout).
+// pprotect's command line: the reference's flags and subcommand words, its
+// usage errors and help texts (section 4 of
+// shared/docs/reference-behaviour.md).
 
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace pprotect::launcher {
-
-// Exit codes: 2 for usage errors and a missing or existing protected file,
-// 1 for every other failure, 130 on interrupt.
-inline constexpr int k_exit_failure = 1;
-inline constexpr int k_exit_usage = 2;
+namespace pprotect::admin {
 
 // Everything the command line can say. Flags are global: they may come
 // before or after the subcommand.
@@ -49,29 +43,17 @@ struct CliOptions {
   std::vector<std::string> command;     // exec: argv after --
 };
 
-// A command line the parser rejects: printed as
-// "error: pprotect[ <subcommand>]: <what()>", exit 2.
-class CliUsageError : public std::runtime_error {
-public:
-  CliUsageError(std::string subcommand, const std::string& message)
-      : std::runtime_error(message), m_subcommand(std::move(subcommand)) {}
-  const std::string& subcommand() const { return m_subcommand; }
+// The command names in help order.
+const std::vector<std::string>& command_names();
 
-private:
-  std::string m_subcommand;
-};
-
-// The subcommand names in help order.
-const std::vector<std::string>& subcommand_names();
-
-// Parses args (without argv[0]). Throws CliUsageError for an unknown
-// subcommand (with a "did you mean"), an unknown flag, a missing flag
-// value or a repeated flag.
+// Parses args (without argv[0]). Throws policy::UsageError (where() naming
+// "pprotect" or "pprotect <subcommand>") for an unknown subcommand (with a
+// "did you mean"), an unknown flag, a missing flag value or a repeated flag.
 CliOptions parse_command_line(const std::vector<std::string>& args);
 
-// Whether `subcommand` accepts `flag` ("--yaml-layout": whether it writes
-// the protected file).
-bool subcommand_takes_flag(std::string_view subcommand, std::string_view flag);
+// Whether `command` accepts `flag` ("--yaml-layout": whether it writes the
+// protected file).
+bool takes_flag(std::string_view command, std::string_view flag);
 
 // The closest subcommand to a mistyped one, or "" when none is close.
 std::string suggest_subcommand(std::string_view typed);
@@ -79,7 +61,4 @@ std::string suggest_subcommand(std::string_view typed);
 // The help text of a subcommand, or of pprotect itself for "".
 std::string help_text(std::string_view subcommand);
 
-// The whole program: parses, runs, prints errors; returns the exit status.
-int pprotect_main(int argc, char** argv);
-
-} // namespace pprotect::launcher
+} // namespace pprotect::admin

@@ -6,10 +6,10 @@
 
 #include <unistd.h>
 
-#include "launcher/stdin_prompter.hpp"
+#include "launcher/admin/stdin_prompter.hpp"
 #include "store/errors.hpp"
 
-using pprotect::launcher::StdinPrompter;
+using pprotect::admin::StdinPrompter;
 
 namespace {
 
@@ -111,7 +111,7 @@ TEST_CASE("Piped answers are read one line per prompt, nothing more") {
   CHECK(prompter.ask_line("Domain name: ") == "dev");
   CHECK(prompter.ask_line("Secret name: ") == "secret name");
   // Whatever follows is still there for --value-file -.
-  CHECK(pprotect::launcher::read_all_stdin().view() == "rest of input");
+  CHECK(pprotect::admin::read_all_stdin().view() == "rest of input");
 }
 
 TEST_CASE("End of input at a prompt is reported, a last line without newline is kept") {
