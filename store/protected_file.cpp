@@ -2,16 +2,17 @@
 
 #include "store/errors.hpp"
 #include "sys/file_descriptor.hpp"
+#include "sys/directory.hpp"
+#include "sys/full_io.hpp"
 #include "sys/input_file.hpp"
+#include "sys/signal_mask.hpp"
 
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <string_view>
 #include <sys/file.h>
@@ -41,25 +42,10 @@ using sys::FileDescriptor;
 // interrupt arrives after the temp file is renamed or removed, not between.
 class HeldSignals {
 public:
-  HeldSignals() {
-    sigset_t held;
-    sigemptyset(&held);
-    for (const int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
-      sigaddset(&held, signal_number);
-    }
-    m_active = pthread_sigmask(SIG_BLOCK, &held, &m_previous) == 0;
-  }
-  ~HeldSignals() {
-    if (m_active) {
-      pthread_sigmask(SIG_SETMASK, &m_previous, nullptr);
-    }
-  }
-  HeldSignals(const HeldSignals&) = delete;
-  HeldSignals& operator=(const HeldSignals&) = delete;
+  HeldSignals() : m_scope(SIG_BLOCK, sys::signal_set({SIGINT, SIGTERM, SIGHUP, SIGQUIT})) {}
 
 private:
-  sigset_t m_previous{};
-  bool m_active = false;
+  sys::SignalMaskScope m_scope;
 };
 
 constexpr std::string_view k_temp_marker = ".pprotect-tmp-";
@@ -111,17 +97,8 @@ private:
 };
 
 void write_all(int fd, const std::string& text, const std::filesystem::path& where) {
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      const int error = errno;
-      throw StoreError("cannot write " + where.string() + ": " + errno_text(error));
-    }
-    written += static_cast<std::size_t>(n);
+  if (const int error = sys::write_all(fd, text); error != 0) {
+    throw StoreError("cannot write " + where.string() + ": " + errno_text(error));
   }
 }
 
@@ -138,28 +115,17 @@ void check_size_to_write(const std::filesystem::path& path, const std::string& t
   }
 }
 
+// The whole file, from a descriptor opened for it (at offset 0).
 std::string read_all(int fd, const std::filesystem::path& path) {
   std::string text;
-  char buffer[65536];
-  off_t offset = 0;
-  for (;;) {
-    if (text.size() > k_max_file_size) {
-      throw StoreError(too_large(path));
-    }
-    const ssize_t n = ::pread(fd, buffer, sizeof buffer, offset);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      const int error = errno;
-      throw StoreError("cannot read " + path.string() + ": " + errno_text(error));
-    }
-    if (n == 0) {
-      return text;
-    }
-    text.append(buffer, static_cast<std::size_t>(n));
-    offset += n;
+  const int error = sys::read_all(fd, text, k_max_file_size);
+  if (error == EFBIG) {
+    throw StoreError(too_large(path));
   }
+  if (error != 0) {
+    throw StoreError("cannot read " + path.string() + ": " + errno_text(error));
+  }
+  return text;
 }
 
 std::filesystem::path directory_of(const std::filesystem::path& path) {
@@ -210,27 +176,21 @@ void remove_abandoned_temp_files(const std::filesystem::path& target) {
   if (!dir_fd.valid()) {
     return;
   }
-  DIR* dir = ::fdopendir(::dup(dir_fd.get()));
-  if (dir == nullptr) {
-    return;
-  }
   std::vector<std::string> abandoned;
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view name(entry->d_name);
-    if (name.size() != prefix.size() + 8 || name.substr(0, prefix.size()) != prefix) {
+  for (std::string& name : sys::directory_entries(dir_fd.get())) {
+    if (name.size() != prefix.size() + 8 || name.compare(0, prefix.size(), prefix) != 0) {
       continue;
     }
-    FileDescriptor fd(::openat(dir_fd.get(), entry->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    FileDescriptor fd(::openat(dir_fd.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     struct stat status {};
     if (!fd.valid() || ::fstat(fd.get(), &status) != 0 || !S_ISREG(status.st_mode)) {
       continue;
     }
     // Held by a live writer (of this or another process): leave it.
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
-      abandoned.emplace_back(name);
+      abandoned.push_back(std::move(name));
     }
   }
-  ::closedir(dir);
   for (const std::string& name : abandoned) {
     (void)::unlinkat(dir_fd.get(), name.c_str(), 0);
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "policy/credentials.hpp"
+#include "tests/support.hpp"
 
 using pprotect::policy::CredentialOptions;
 using pprotect::policy::CredentialResolutionError;
@@ -54,29 +55,7 @@ public:
 };
 
 // A scratch directory removed at the end of the test.
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pprotect-creds-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return m_path; }
-  std::filesystem::path write(const std::string& name, const std::string& content) const {
-    const auto file = m_path / name;
-    std::ofstream(file, std::ios::binary) << content;
-    return file;
-  }
-
-private:
-  std::filesystem::path m_path;
-};
+using pprotect::tests::TempDir;
 
 Credentials resolve(const CredentialOptions& options, const Environment& env, FakePrompter& prompter) {
   return pprotect::policy::resolve_credentials(options, env, prompter, k_path);
@@ -371,7 +350,7 @@ pprotect::store::KeyFile raw_fixture() {
   return pprotect::store::KeyFile::parse(text, "raw.yaml");
 }
 
-constexpr const char* k_raw_passphrase = "P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P";
+using pprotect::tests::k_raw_passphrase;
 
 } // namespace
 

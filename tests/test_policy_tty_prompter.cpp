@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "policy/tty_prompter.hpp"
+#include "tests/support.hpp"
 
 using pprotect::policy::TtyPrompter;
 
@@ -86,11 +87,7 @@ private:
   std::string m_screen;
 };
 
-int wait_for(pid_t pid) {
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  return status;
-}
+using pprotect::tests::wait_for;
 
 } // namespace
 

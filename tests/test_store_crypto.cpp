@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/fixture_files.hpp"
+#include "tests/support.hpp"
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -62,8 +62,8 @@ FixtureKeys scan_fixture(const std::string& text) {
 // Derives every custodian's key of one fixture from its passphrase, checks
 // it against the stored public key and opens every owner entry with it.
 void check_fixture_keys(const std::string& name) {
-  const auto expected = nlohmann::json::parse(read_fixture(name + ".expected.json"));
-  const FixtureKeys keys = scan_fixture(read_fixture(name + ".yaml"));
+  const auto expected = nlohmann::json::parse(pprotect::tests::read_fixture(name + ".expected.json"));
+  const FixtureKeys keys = scan_fixture(pprotect::tests::read_fixture(name + ".yaml"));
   REQUIRE(keys.pwdkm.size() == expected["custodians"].size());
   for (const auto& [custodian, info] : expected["custodians"].items()) {
     INFO(name << ": " << custodian);

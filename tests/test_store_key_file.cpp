@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/fixture_files.hpp"
+#include "tests/support.hpp"
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -93,8 +93,8 @@ std::string field_of(const std::string& text, const std::string& key) {
 // owners, custodians and the audit log match. Skips hard custodians unless
 // asked (an Argon2id derivation at 256 MiB each).
 void check_golden(const std::string& name) {
-  const std::string text = read_fixture(name + ".yaml");
-  const auto expected = nlohmann::json::parse(read_fixture(name + ".expected.json"));
+  const std::string text = pprotect::tests::read_fixture(name + ".yaml");
+  const auto expected = nlohmann::json::parse(pprotect::tests::read_fixture(name + ".expected.json"));
   const KeyFile file = KeyFile::parse(text, name + ".yaml");
 
   std::vector<std::string> audit = expected["audit_log"].get<std::vector<std::string>>();
@@ -156,7 +156,7 @@ TEST_CASE("A loaded fixture of every layout emits the bytes it was read from") {
   for (const auto& folder : k_fixture_folders) {
     for (const std::string name : {"fast", "raw", "multi-owner", "quoting", "hard"}) {
       INFO(folder << name);
-      const std::string text = read_fixture(folder + name + ".yaml");
+      const std::string text = pprotect::tests::read_fixture(folder + name + ".yaml");
       CHECK(KeyFile::parse(text, name).emit() == text);
     }
   }
@@ -279,7 +279,7 @@ TEST_CASE("The strongest limits the reference writes are accepted, and allow acc
 }
 
 TEST_CASE("A wrong passphrase on a fixture is a credential error") {
-  const KeyFile file = KeyFile::parse(read_fixture("raw.yaml"), "raw.yaml");
+  const KeyFile file = KeyFile::parse(pprotect::tests::read_fixture("raw.yaml"), "raw.yaml");
   CHECK_THROWS_AS(file.unlock("ci@example.com", raw_passphrase('0')), CredentialError);
   CHECK_THROWS_AS(file.unlock("alice@example.com", "alice passphrase "), CredentialError);
 }
@@ -641,7 +641,7 @@ TEST_CASE("Queries on a missing domain say which") {
 }
 
 TEST_CASE("Loading refuses an unknown version byte, naming the field") {
-  const std::string text = read_fixture("multi-owner.yaml");
+  const std::string text = pprotect::tests::read_fixture("multi-owner.yaml");
   const std::string secret = field_of(text, "secret-greeting");
   std::string raw = crypto::base64_decode(secret, "x");
   raw[0] = '\x07';
@@ -657,7 +657,7 @@ TEST_CASE("Loading refuses an unknown version byte, naming the field") {
 }
 
 TEST_CASE("Loading refuses truncated and over-long payloads") {
-  const std::string text = read_fixture("multi-owner.yaml");
+  const std::string text = pprotect::tests::read_fixture("multi-owner.yaml");
   const std::string raw = crypto::base64_decode(field_of(text, "secret-greeting"), "x");
   CHECK_THROWS_WITH(
       KeyFile::parse(replace_value(text, "secret-greeting", crypto::base64_encode(raw.substr(0, 30))), "p"),
@@ -673,14 +673,14 @@ TEST_CASE("Loading refuses truncated and over-long payloads") {
 }
 
 TEST_CASE("Loading refuses bad base64, naming the field") {
-  const std::string text = read_fixture("multi-owner.yaml");
+  const std::string text = pprotect::tests::read_fixture("multi-owner.yaml");
   CHECK_THROWS_WITH(KeyFile::parse(replace_value(text, "secret-greeting", "AA2mD/uVN/H0hkAk!!"), "p.yaml"),
                     Catch::Contains("p.yaml") &&
                         Catch::Contains("invalid base64 in secret 'greeting' of domain 'prod'"));
 }
 
 TEST_CASE("A corrupted ciphertext fails to decrypt, naming the secret") {
-  const std::string text = read_fixture("raw.yaml");
+  const std::string text = pprotect::tests::read_fixture("raw.yaml");
   std::string raw = crypto::base64_decode(field_of(text, "secret-DEPLOY_TOKEN"), "x");
   raw[60] = static_cast<char>(raw[60] ^ 0x55);
   const KeyFile file =
@@ -760,7 +760,7 @@ std::string masked(const std::string& text) {
 // that the audit log and every non-random line come out as the reference
 // wrote them.
 void check_replay(const std::string& name, const std::function<void(KeyFile&)>& history) {
-  const std::string text = read_fixture(name + ".yaml");
+  const std::string text = pprotect::tests::read_fixture(name + ".yaml");
   const KeyFile reference = KeyFile::parse(text, name);
   KeyFile ours = KeyFile::create(fixed_clock());
   ours.set_layout(reference.layout());
@@ -772,7 +772,7 @@ void check_replay(const std::string& name, const std::function<void(KeyFile&)>& 
 const std::map<std::string, std::string>& prod_values() {
   static const std::map<std::string, std::string> values = [] {
     std::map<std::string, std::string> out;
-    const auto expected = nlohmann::json::parse(read_fixture("fast.expected.json"));
+    const auto expected = nlohmann::json::parse(pprotect::tests::read_fixture("fast.expected.json"));
     for (const auto& [secret, value] : expected["domains"]["prod"]["secrets"].items()) {
       out.emplace(secret, value.get<std::string>());
     }
@@ -842,7 +842,7 @@ TEST_CASE("Error messages stay on one line whatever the names hold") {
 }
 
 TEST_CASE("A damaged file never loads or decrypts into anything but a store error") {
-  const std::string text = read_fixture("raw.yaml");
+  const std::string text = pprotect::tests::read_fixture("raw.yaml");
   const std::string ci_pass = "P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P";
   const std::string alphabet = "A/+=0aZ:- \n'\"\x07";
   std::uint32_t seed = 12345;

@@ -1,5 +1,6 @@
 #include "store/errors.hpp"
 #include "store/protected_file.hpp"
+#include "tests/support.hpp"
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -26,26 +27,7 @@ namespace {
 const std::string k_alice = "alice@example.com";
 const std::string k_alice_pass = "P" + std::string(64, 'a') + "P";
 
-// A fresh directory, removed with everything in it.
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "pprotect-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(m_path, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return m_path; }
-
-private:
-  fs::path m_path;
-};
+using pprotect::tests::TempDir;
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "tests/fixture_files.hpp"
+#include "tests/support.hpp"
 #include "tests/fuzz/protected_yaml_property.hpp"
 
 #include <fstream>
@@ -26,7 +26,7 @@ namespace {
 
 namespace {
 
-std::string read_data(const std::string& name) { return read_fixture("../data/yaml/" + name); }
+std::string read_data(const std::string& name) { return pprotect::tests::read_fixture("../data/yaml/" + name); }
 
 // The message parse_protected_yaml throws for `text`, or "" when it loads.
 std::string parse_error(const std::string& text) {
@@ -143,7 +143,7 @@ TEST_CASE("Every reference fixture of every layout is re-emitted byte for byte i
   };
   for (const auto& fixture : fixtures) {
     INFO(fixture.name);
-    const std::string text = read_fixture(fixture.name);
+    const std::string text = pprotect::tests::read_fixture(fixture.name);
     YamlLayout layout = YamlLayout::a;
     const FileData data = parse_protected_yaml(text, fixture.name, &layout);
     CHECK(yaml_layout_name(layout) == yaml_layout_name(fixture.layout));
@@ -300,7 +300,7 @@ TEST_CASE("What a layout's ruamel.yaml would write unreadably is refused, naming
 }
 
 TEST_CASE("Fixtures load with their domains, secrets, owners, custodians and log") {
-  const FileData data = parse_protected_yaml(read_fixture("multi-owner.yaml"), "multi-owner.yaml");
+  const FileData data = parse_protected_yaml(pprotect::tests::read_fixture("multi-owner.yaml"), "multi-owner.yaml");
   REQUIRE(data.domains.size() == 2);
   const auto& prod = data.domains.at("prod");
   CHECK(prod.secrets.size() == 4);
@@ -311,7 +311,7 @@ TEST_CASE("Fixtures load with their domains, secrets, owners, custodians and log
   CHECK(data.audit_log.size() == 15);
   CHECK(data.audit_log.front() == "2026-11-28T17:32:44Z -- created");
 
-  const FileData quoting = parse_protected_yaml(read_fixture("quoting.yaml"), "quoting.yaml");
+  const FileData quoting = parse_protected_yaml(pprotect::tests::read_fixture("quoting.yaml"), "quoting.yaml");
   for (const char* name : {"*star", "3.14", "42", "@at", "False", "`tick", "a#b", "back\\slash", "caf\xc3\xa9", "no",
                            "o'brien", "on", "staging: us", "x: \"y\""}) {
     INFO(name);
@@ -320,10 +320,10 @@ TEST_CASE("Fixtures load with their domains, secrets, owners, custodians and log
 }
 
 TEST_CASE("A hand-edited file with flow style, comments, other indentation and quoted keys loads as the original") {
-  const FileData original = parse_protected_yaml(read_fixture("multi-owner.yaml"), "multi-owner.yaml");
+  const FileData original = parse_protected_yaml(pprotect::tests::read_fixture("multi-owner.yaml"), "multi-owner.yaml");
   const FileData edited = parse_protected_yaml(read_data("multi-owner-hand-edited.yaml"), "hand-edited.yaml");
   CHECK(same_content(original, edited));
-  CHECK(emit_protected_yaml(edited, YamlLayout::a) == read_fixture("multi-owner.yaml"));
+  CHECK(emit_protected_yaml(edited, YamlLayout::a) == pprotect::tests::read_fixture("multi-owner.yaml"));
 }
 
 // Long values moved onto their own line, after "key: " with its trailing
@@ -332,7 +332,7 @@ TEST_CASE("A hand-edited file with flow style, comments, other indentation and q
 TEST_CASE("A layout a file with long values moved to their own line loads as the original") {
   for (const char* name : {"raw.yaml", "multi-owner.yaml", "quoting.yaml"}) {
     INFO(name);
-    const std::string original_text = read_fixture(name);
+    const std::string original_text = pprotect::tests::read_fixture(name);
     std::istringstream lines(original_text);
     std::string moved_text;
     std::size_t moved = 0;
@@ -638,15 +638,15 @@ TEST_CASE("A plain '=' loads as a string, as the reference loads it") {
 
 TEST_CASE("Windows line endings, a byte order mark and a %YAML directive are accepted") {
   std::string crlf;
-  for (char c : read_fixture("multi-owner.yaml")) {
+  for (char c : pprotect::tests::read_fixture("multi-owner.yaml")) {
     if (c == '\n') {
       crlf += '\r';
     }
     crlf += c;
   }
-  const FileData original = parse_protected_yaml(read_fixture("multi-owner.yaml"), "multi-owner.yaml");
+  const FileData original = parse_protected_yaml(pprotect::tests::read_fixture("multi-owner.yaml"), "multi-owner.yaml");
   CHECK(same_content(parse_protected_yaml("\xef\xbb\xbf" + crlf, "crlf.yaml"), original));
-  CHECK(same_content(parse_protected_yaml("%YAML 1.1\n---\n" + read_fixture("multi-owner.yaml"), "d.yaml"), original));
+  CHECK(same_content(parse_protected_yaml("%YAML 1.1\n---\n" + pprotect::tests::read_fixture("multi-owner.yaml"), "d.yaml"), original));
 }
 
 TEST_CASE("Domain names the reference's schema refuses by accident load") {
@@ -935,7 +935,7 @@ TEST_CASE("Every golden text is detected as the newest layout that writes it") {
 TEST_CASE("Mutated fixtures are either refused with a StoreError or load, re-emit and load again") {
   std::vector<std::string> seeds;
   for (const char* name : {"fast.yaml", "raw.yaml", "multi-owner.yaml", "quoting.yaml"}) {
-    seeds.push_back(read_fixture(name));
+    seeds.push_back(pprotect::tests::read_fixture(name));
   }
   seeds.push_back(read_data("multi-owner-hand-edited.yaml"));
   static const std::vector<std::string> k_tokens = {"[", "]", "{", "}", ":", " ", "\n", "- ", "? ", "&a ", "*a",

@@ -1,5 +1,8 @@
 #include "launcher/supervisor/memory.hpp"
 
+#include "sys/file_descriptor.hpp"
+#include "sys/full_io.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <fcntl.h>
@@ -15,19 +18,11 @@ namespace {
 
 std::string read_maps() {
   std::string text;
-  const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return text;
+  const sys::FileDescriptor fd(open("/proc/self/maps", O_RDONLY | O_CLOEXEC));
+  // A few hundred mappings; whatever could be read is used.
+  if (fd.valid()) {
+    (void)sys::read_all(fd.get(), text, std::size_t{1} << 22U);
   }
-  char buffer[8192];
-  for (;;) {
-    const ssize_t size = read(fd, buffer, sizeof buffer);
-    if (size <= 0) {
-      break;
-    }
-    text.append(buffer, static_cast<std::size_t>(size));
-  }
-  close(fd);
   return text;
 }
 
