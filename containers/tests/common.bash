@@ -1,7 +1,8 @@
 # Shared by containers/tests/*.sh (sourced, not a test itself: only *.sh
-# files are registered). Exit 0 pass, 77 skip (a tool is truly missing),
-# anything else fail.
+# files are registered). fail, skip, pass, on_exit and the expectations are
+# tests/harness.bash's.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/harness.bash"
 
 : "${PPROTECT_BIN_DIR:?}" "${PPROTECT_FIXTURES:?}" "${PPROTECT_SOURCE_DIR:?}" "${PPROTECT_BUILD_DIR:?}"
 CONTAINERS="$PPROTECT_SOURCE_DIR/containers"
@@ -14,48 +15,11 @@ FIXTURE_DOMAIN="ci"
 FIXTURE_TOKEN="tok-0123456789abcdef"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pprotect-containers.XXXXXX")
-CLEANUPS=()
-cleanup() {
-  local i
-  for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do
-    eval "${CLEANUPS[i]}" || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-on_exit() { CLEANUPS+=("$1"); }
-
-FAILURES=0
-fail() {
-  echo "FAIL: $*" >&2
-  FAILURES=$((FAILURES + 1))
-}
-pass() { echo "ok: $*"; }
-skip() {
-  echo "SKIP: $*" >&2
-  exit 77
-}
-expect_eq() { # what expected actual
-  if [[ "$2" == "$3" ]]; then pass "$1"; else fail "$1: expected [$2], got [$3]"; fi
-}
-expect_contains() { # what haystack needle
-  if [[ "$2" == *"$3"* ]]; then pass "$1"; else fail "$1: [$2] lacks [$3]"; fi
-}
-expect_not_contains() { # what haystack needle
-  if [[ "$2" != *"$3"* ]]; then pass "$1"; else fail "$1: [$2] holds [$3]"; fi
-}
-finish() {
-  if ((FAILURES > 0)); then
-    echo "$FAILURES check(s) failed" >&2
-    exit 1
-  fi
-  echo "all checks passed"
-  exit 0
-}
+on_exit 'rm -rf "$WORK"'
 
 # The dynamically linked binaries of this build.
 RUN_BIN="$PPROTECT_BIN_DIR/pprotect-run"
-[[ -x $RUN_BIN ]] || { echo "FAIL: $RUN_BIN not built" >&2; exit 1; }
+[[ -x $RUN_BIN ]] || fail "$RUN_BIN not built"
 
 is_static() { # path: no program interpreter, no shared library
   ! readelf -lW "$1" 2>/dev/null | grep -q 'Requesting program interpreter' &&
@@ -77,8 +41,7 @@ find_static_bin_dir() {
     grep -q '^PPROTECT_SANITIZE:BOOL=ON' "$PPROTECT_BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
     skip "no static build configured (PPROTECT_CONTAINER_STATIC=OFF or a sanitizer build)"
   fi
-  echo "FAIL: no static pprotect-run found (expected $PPROTECT_BUILD_DIR/containers/static/bin)" >&2
-  exit 1
+  fail "no static pprotect-run found (expected $PPROTECT_BUILD_DIR/containers/static/bin)"
 }
 
 # A file holding the fixture passphrase, mode 0400.
@@ -107,15 +70,14 @@ find_static_busybox() {
       return 0
     fi
   done
-  echo "FAIL: no static busybox: scripts/install-deps.sh installs busybox-static" >&2
-  exit 1
+  fail "no static busybox: scripts/install-deps.sh installs busybox-static"
 }
 
 # --- Container engines -------------------------------------------------------
 # A program scripts/install-deps.sh installs is missing: a failure, not a
 # skip, so that a broken install step cannot pass as skipped tests.
 require_installed() { # command package
-  command -v "$1" >/dev/null || { echo "FAIL: $1 not found: scripts/install-deps.sh installs $2" >&2; exit 1; }
+  command -v "$1" >/dev/null || fail "$1 not found: scripts/install-deps.sh installs $2"
 }
 
 # The engine tests run in the release pass only: they exercise the static
@@ -247,7 +209,7 @@ stop_podman() {
 # An image made of the cached minbase root, under the name the Dockerfile's
 # build stage starts FROM; no registry is reachable to pull debian:12-slim.
 import_debian_slim() {
-  [[ -d $MINBASE_ROOT ]] || { echo "FAIL: $MINBASE_ROOT missing: run scripts/install-deps.sh" >&2; exit 1; }
+  [[ -d $MINBASE_ROOT ]] || fail "$MINBASE_ROOT missing: run scripts/install-deps.sh"
   tar -C "$MINBASE_ROOT" -c . | "${PODMAN[@]}" import -q - localhost/debian:12-slim >/dev/null
   "${PODMAN[@]}" tag localhost/debian:12-slim docker.io/library/debian:12-slim
 }
@@ -273,7 +235,7 @@ demo_image_key() {
 # Loads that image into this test's podman, or fails naming the fixture.
 load_demo_image() {
   [[ -s $DEMO_IMAGE_ARCHIVE ]] ||
-    { echo "FAIL: $DEMO_IMAGE_ARCHIVE missing: 'containers: dockerfile_image' builds it" >&2; exit 1; }
+    fail "$DEMO_IMAGE_ARCHIVE missing: 'containers: dockerfile_image' builds it"
   "${PODMAN[@]}" load -q -i "$DEMO_IMAGE_ARCHIVE" >/dev/null
 }
 
@@ -299,8 +261,7 @@ start_dockerd() {
   on_exit stop_dockerd
   if ! wait_until '"${DOCKER[@]}" version >/dev/null 2>&1'; then
     tail -20 "$dir/dockerd.log" >&2
-    echo "FAIL: dockerd did not start" >&2
-    exit 1
+    fail "dockerd did not start"
   fi
 }
 stop_dockerd() {

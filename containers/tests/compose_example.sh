@@ -36,19 +36,19 @@ set +e
 out=$("${compose[@]}" up --no-build --no-color --exit-code-from app 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "docker-compose up: the service exits 0" 0 "$rc"
+expect_eq "docker-compose up: the service exits 0" "$rc" 0
 expect_contains "its log holds the program's line" "$out" "| DEPLOY_TOKEN holds ${#FIXTURE_TOKEN} characters"
 expect_not_contains "no secret in compose's output" "$out$(cat "$WORK/err")" "$FIXTURE_TOKEN"
 expect_not_contains "no passphrase in compose's output" "$out$(cat "$WORK/err")" "$FIXTURE_PASSPHRASE"
 
 container=$("${compose[@]}" ps -a -q app)
-expect_eq "read_only: true gives a read-only root" "true" \
-  "$("${DOCKER[@]}" inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$container")"
+expect_eq "read_only: true gives a read-only root" "$("${DOCKER[@]}" inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$container")" \
+  "true"
 expect_eq "the secret is mounted where the ENTRYPOINT reads it, read-only" \
-  "$project/passphrase.txt /run/secrets/pprotect_passphrase false" \
-  "$("${DOCKER[@]}" inspect -f '{{range .Mounts}}{{.Source}} {{.Destination}} {{.RW}}{{end}}' "$container")"
-expect_eq "stop_grace_period: 15s" "15" "$("${DOCKER[@]}" inspect -f '{{.Config.StopTimeout}}' "$container")"
-expect_eq "no network but none" "none" "$("${DOCKER[@]}" inspect -f '{{.HostConfig.NetworkMode}}' "$container")"
+  "$("${DOCKER[@]}" inspect -f '{{range .Mounts}}{{.Source}} {{.Destination}} {{.RW}}{{end}}' "$container")" \
+  "$project/passphrase.txt /run/secrets/pprotect_passphrase false"
+expect_eq "stop_grace_period: 15s" "$("${DOCKER[@]}" inspect -f '{{.Config.StopTimeout}}' "$container")" "15"
+expect_eq "no network but none" "$("${DOCKER[@]}" inspect -f '{{.HostConfig.NetworkMode}}' "$container")" "none"
 
 # The service with another command (docker-compose run), stopped with docker
 # stop: SIGTERM to pprotect-run, forwarded; the program's status back.
@@ -57,11 +57,11 @@ run_name=$("${compose[@]}" run -d -v "$WORK/state:/state" app /bin/busybox sh -c
   "trap 'echo got-term >/state/term; exit 42' TERM; echo \"\$DEPLOY_TOKEN\" >/state/up; while :; do /bin/busybox sleep 0.1; done" \
   2>"$WORK/err" | tail -1)
 wait_until "[[ -s $WORK/state/up ]]" || fail "the program never started: $(cat "$WORK/err")"
-expect_eq "docker-compose run: the program gets the secret" "$FIXTURE_TOKEN" "$(cat "$WORK/state/up" 2>/dev/null)"
+expect_eq "docker-compose run: the program gets the secret" "$(cat "$WORK/state/up" 2>/dev/null)" "$FIXTURE_TOKEN"
 "${DOCKER[@]}" stop "$run_name" >/dev/null
-expect_eq "docker stop: the program's status (42) is the container's" 42 \
-  "$("${DOCKER[@]}" inspect -f '{{.State.ExitCode}}' "$run_name")"
-expect_eq "the program got the SIGTERM" "got-term" "$(cat "$WORK/state/term" 2>/dev/null)"
+expect_eq "docker stop: the program's status (42) is the container's" "$("${DOCKER[@]}" inspect -f '{{.State.ExitCode}}' "$run_name")" \
+  42
+expect_eq "the program got the SIGTERM" "$(cat "$WORK/state/term" 2>/dev/null)" "got-term"
 
 # A wrong secret (here an empty passphrase.txt): pprotect-run fails (125),
 # compose reports it, and the program never runs.
@@ -70,11 +70,11 @@ set +e
 out=$("${compose[@]}" up --no-build --no-color --exit-code-from app 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "an empty passphrase file: the service exits 125" 125 "$rc"
+expect_eq "an empty passphrase file: the service exits 125" "$rc" 125
 expect_not_contains "and the program did not run" "$out" "DEPLOY_TOKEN holds"
 
 "${compose[@]}" down --remove-orphans >/dev/null 2>&1
-expect_eq "docker-compose down leaves no container" "" "$("${DOCKER[@]}" ps -aq --filter label=com.docker.compose.project=pprotecttest)"
-expect_eq "and no network was created" "host none" \
-  "$("${DOCKER[@]}" network ls --format '{{.Name}}' | sort | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "docker-compose down leaves no container" "$("${DOCKER[@]}" ps -aq --filter label=com.docker.compose.project=pprotecttest)" ""
+expect_eq "and no network was created" "$("${DOCKER[@]}" network ls --format '{{.Name}}' | sort | tr '\n' ' ' | sed 's/ $//')" \
+  "host none"
 finish

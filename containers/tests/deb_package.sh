@@ -4,12 +4,12 @@
 # and the binaries it holds run and hand a secret to a child.
 source "$(dirname "$0")/common.bash"
 command -v cpack >/dev/null && command -v dpkg-deb >/dev/null || skip "cpack or dpkg-deb not installed"
-[[ -f $PPROTECT_BUILD_DIR/CPackConfig.cmake ]] || { echo "FAIL: no CPackConfig.cmake in the build" >&2; exit 1; }
+[[ -f $PPROTECT_BUILD_DIR/CPackConfig.cmake ]] || fail "no CPackConfig.cmake in the build"
 
 (cd "$WORK" && cpack -G DEB -B "$WORK/pkg" --config "$PPROTECT_BUILD_DIR/CPackConfig.cmake" >"$WORK/cpack.log" 2>&1) ||
-  { cat "$WORK/cpack.log" >&2; echo "FAIL: cpack failed" >&2; exit 1; }
+  { cat "$WORK/cpack.log" >&2; fail "cpack failed"; }
 deb=$(ls "$WORK"/pkg/*.deb 2>/dev/null | head -1)
-[[ -n $deb ]] || { echo "FAIL: cpack made no .deb" >&2; exit 1; }
+[[ -n $deb ]] || fail "cpack made no .deb"
 pass "cpack made $(basename "$deb")"
 
 info=$(dpkg-deb -I "$deb")
@@ -70,7 +70,7 @@ if [[ $(id -u) == 0 ]] && unshare --mount --propagation private true 2>/dev/null
   if [[ $rc != 0 && $out == *"overlay"* && $out == *"mount"* ]]; then
     echo "note: overlay mounts are not available here; installed with --dry-run only: $out"
   else
-    expect_eq "dpkg -i in an overlay of this system succeeds" 0 "$rc"
+    expect_eq "dpkg -i in an overlay of this system succeeds" "$rc" 0
     expect_contains "the package is installed" "$out" "install ok installed"
     expect_contains "pprotect-run is on the PATH" "$out" "/usr/bin/pprotect-run"
     expect_contains "the installed pprotect-run hands a secret to a child" "$out" "token=$FIXTURE_TOKEN"
@@ -80,8 +80,8 @@ if [[ $(id -u) == 0 ]] && unshare --mount --propagation private true 2>/dev/null
 else
   echo "note: not root or no mount namespaces; installed with --dry-run only"
 fi
-expect_eq "this machine's package database is unchanged" "$status_before" \
-  "$(dpkg-query -W -f='${Status}' pprotect 2>/dev/null || true)"
+expect_eq "this machine's package database is unchanged" "$(dpkg-query -W -f='${Status}' pprotect 2>/dev/null || true)" \
+  "$status_before"
 
 # The packaged binaries run with this system's libraries.
 dpkg-deb -x "$deb" "$WORK/root"
@@ -90,10 +90,10 @@ out=$("$WORK/root/usr/bin/pprotect-run" --file "$FIXTURE_FILE" --domain ci -u "$
   --passphrase-file <(printf '%s' "$FIXTURE_PASSPHRASE") -- /bin/sh -c 'printf %s "$DEPLOY_TOKEN"')
 rc=$?
 set -e
-expect_eq "the packaged pprotect-run hands a secret to a child" "0 $FIXTURE_TOKEN" "$rc $out"
+expect_eq "the packaged pprotect-run hands a secret to a child" "$rc $out" "0 $FIXTURE_TOKEN"
 set +e
 out=$("$WORK/root/usr/bin/pprotect" list-domains --file "$FIXTURE_FILE" 2>&1)
 rc=$?
 set -e
-expect_eq "the packaged pprotect runs" 0 "$rc"
+expect_eq "the packaged pprotect runs" "$rc" 0
 finish

@@ -14,8 +14,8 @@ load_demo_image
 dir=$CONTAINERS/docker
 
 expect_eq "the ENTRYPOINT is pprotect-run reading the Docker secret" \
-  "[/pprotect-run --file /etc/pprotect/protected.yaml --domain ci -u ci@example.com --passphrase-file /run/secrets/pprotect_passphrase --non-interactive --]" \
-  "$("${PODMAN[@]}" image inspect -f '{{.Config.Entrypoint}}' pprotect-demo)"
+  "$("${PODMAN[@]}" image inspect -f '{{.Config.Entrypoint}}' pprotect-demo)" \
+  "[/pprotect-run --file /etc/pprotect/protected.yaml --domain ci -u ci@example.com --passphrase-file /run/secrets/pprotect_passphrase --non-interactive --]"
 
 make_passphrase_file "$WORK/passphrase"
 "${PODMAN[@]}" secret create pprotect_passphrase "$WORK/passphrase" >/dev/null
@@ -26,8 +26,8 @@ set +e
 out=$("${run[@]}" --secret pprotect_passphrase pprotect-demo 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "the container exits 0" 0 "$rc"
-expect_eq "the demo program sees the secret" "DEPLOY_TOKEN holds ${#FIXTURE_TOKEN} characters" "$out"
+expect_eq "the container exits 0" "$rc" 0
+expect_eq "the demo program sees the secret" "$out" "DEPLOY_TOKEN holds ${#FIXTURE_TOKEN} characters"
 expect_not_contains "no secret on stderr" "$(cat "$WORK/err")" "$FIXTURE_TOKEN"
 
 # docker run IMAGE CMD...: arguments replace CMD, the ENTRYPOINT stays.
@@ -37,8 +37,8 @@ out=$("${run[@]}" --secret pprotect_passphrase pprotect-demo /bin/busybox sh -c 
 rc=$?
 set -e
 expect_eq "a command given to run gets the secret, under pprotect-run as PID 1" \
-  "$FIXTURE_TOKEN ppid=1 pid1=pprotect-run pass=unset" "$out"
-expect_eq "and its exit status is the container's" 3 "$rc"
+  "$out" "$FIXTURE_TOKEN ppid=1 pid1=pprotect-run pass=unset"
+expect_eq "and its exit status is the container's" "$rc" 3
 
 # Without the secret, the container fails as a launcher error (125) naming
 # the file, instead of starting the program without its secrets.
@@ -46,9 +46,9 @@ set +e
 out=$("${run[@]}" pprotect-demo 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "missing secret: exit 125" 125 "$rc"
+expect_eq "missing secret: exit 125" "$rc" 125
 expect_contains "the error names the secret file" "$(cat "$WORK/err")" "/run/secrets/pprotect_passphrase"
-expect_eq "and the program did not start" "" "$out"
+expect_eq "and the program did not start" "$out" ""
 
 # A read-only root, as compose's read_only: true. WARNING: podman 4.3.1
 # cannot mount --secret with --read-only; a read-only bind mount of the file
@@ -59,7 +59,7 @@ out=$("${run[@]}" --read-only -v "$WORK/passphrase:/run/secrets/pprotect_passphr
   2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "--read-only: exit 0, the secret arrives, / is not writable" "0 $FIXTURE_TOKEN read-only" "$rc $(echo $out)"
+expect_eq "--read-only: exit 0, the secret arrives, / is not writable" "$rc $(echo $out)" "0 $FIXTURE_TOKEN read-only"
 
 # docker stop: SIGTERM to pprotect-run, forwarded; the program's status back.
 mkdir -p "$WORK/state"
@@ -68,9 +68,9 @@ mkdir -p "$WORK/state"
   >/dev/null
 wait_until "[[ -e $WORK/state/up ]]" || fail "the program never started: $("${PODMAN[@]}" logs stopped 2>&1)"
 "${PODMAN[@]}" stop -t 20 stopped >/dev/null
-expect_eq "podman stop: the program's status (42) is the container's" 42 \
-  "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' stopped)"
-expect_eq "the program got the SIGTERM" "got-term" "$(cat "$WORK/state/term" 2>/dev/null)"
+expect_eq "podman stop: the program's status (42) is the container's" "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' stopped)" \
+  42
+expect_eq "the program got the SIGTERM" "$(cat "$WORK/state/term" 2>/dev/null)" "got-term"
 
 # The build stage: the packages it installs are the ones this project's
 # install-deps.sh proves enough, and it configures the static build.

@@ -33,10 +33,10 @@ build=("${PODMAN[@]}" build --pull=never --ignorefile "$ignorefile")
 mkdir -p "$WORK/probe"
 printf 'FROM scratch\nCOPY . /context\n' >"$WORK/probe/Containerfile"
 "${build[@]}" --network none -f "$WORK/probe/Containerfile" -t context-probe "$PPROTECT_SOURCE_DIR" \
-  >"$WORK/probe.log" 2>&1 || { cat "$WORK/probe.log" >&2; echo "FAIL: the context probe did not build" >&2; exit 1; }
+  >"$WORK/probe.log" 2>&1 || { cat "$WORK/probe.log" >&2; fail "the context probe did not build"; }
 probe=$("${PODMAN[@]}" image mount context-probe)
 sent=$(cd "$probe/context" && find . \( -name .git -o -type d \( -name node_modules -o -name 'build*' \) \) -prune -print)
-expect_eq "the context holds no .git, build directory or node_modules" "" "$sent"
+expect_eq "the context holds no .git, build directory or node_modules" "$sent" ""
 if [[ -f $probe/context/containers/docker/Dockerfile && -f $probe/context/tests/fixtures/raw.yaml ]]; then
   pass "the context holds the sources and the fixture"
 else
@@ -50,15 +50,14 @@ started=$SECONDS
 if ! "${build[@]}" --network host -f "$dockerfile" --build-arg PROTECTED_FILE=tests/fixtures/raw.yaml \
   -t pprotect-demo "$PPROTECT_SOURCE_DIR" >"$WORK/build.log" 2>&1; then
   tail -40 "$WORK/build.log" >&2
-  echo "FAIL: podman build of containers/docker/Dockerfile failed" >&2
-  exit 1
+  fail "podman build of containers/docker/Dockerfile failed"
 fi
 pass "podman built containers/docker/Dockerfile in $((SECONDS - started)) s"
 
 root=$("${PODMAN[@]}" image mount pprotect-demo)
 expect_eq "the image holds pprotect-run, busybox and protected.yaml only" \
-  "bin/busybox etc/pprotect/protected.yaml pprotect-run" \
-  "$(cd "$root" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ' | sed 's/ $//')"
+  "$(cd "$root" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ' | sed 's/ $//')" \
+  "bin/busybox etc/pprotect/protected.yaml pprotect-run"
 if is_static "$root/pprotect-run" && is_static "$root/bin/busybox"; then
   pass "both programs in the image are static"
 else
@@ -66,11 +65,12 @@ else
 fi
 "${PODMAN[@]}" image unmount pprotect-demo >/dev/null
 
-if ((FAILURES == 0)); then
+# Every check above held (a failed one ends the test): keep the image.
+{
   mkdir -p "$DEMO_IMAGE_DIR"
   "${PODMAN[@]}" save -q --format docker-archive -o "$DEMO_IMAGE_DIR/.pprotect-demo.tar" pprotect-demo
   mv "$DEMO_IMAGE_DIR/.pprotect-demo.tar" "$DEMO_IMAGE_ARCHIVE"
   echo "$key" >"$DEMO_IMAGE_DIR/pprotect-demo.key"
   pass "saved as $DEMO_IMAGE_ARCHIVE"
-fi
+}
 finish

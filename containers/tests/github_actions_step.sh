@@ -47,7 +47,7 @@ set +e
 out=$(run_step 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "the step succeeds" 0 "$rc"
+expect_eq "the step succeeds" "$rc" 0
 expect_contains "deploy.sh gets the secret" "$out" "token=$FIXTURE_TOKEN"
 expect_contains "but not the credential variables" "$out" "user=none passphrase=none"
 expect_not_contains "the passphrase never shows in the log" "$out$(cat "$WORK/err")" "$FIXTURE_PASSPHRASE"
@@ -64,7 +64,7 @@ set +e
   bash --noprofile --norc -eo pipefail "$WORK/step.sh" </dev/null >/dev/null 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "a wrong passphrase fails the step with 125" 125 "$rc"
+expect_eq "a wrong passphrase fails the step with 125" "$rc" 125
 expect_contains "naming where it came from" "$(cat "$WORK/err")" "env var: PPROTECT_PASSPHRASE"
 expect_not_contains "without the value" "$(cat "$WORK/err")" "not-the-passphrase"
 
@@ -79,7 +79,7 @@ set +e
   bash --noprofile --norc -eo pipefail "$WORK/step.sh" </dev/null >/dev/null 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "an unset Actions secret fails the step with 125" 125 "$rc"
+expect_eq "an unset Actions secret fails the step with 125" "$rc" 125
 expect_contains "with the empty-passphrase warning" "$(cat "$WORK/err")" "Empty passphrase"
 
 # --timeout: a deploy that hangs is stopped and the step fails with 124.
@@ -90,5 +90,5 @@ set +e
   bash --noprofile --norc -eo pipefail "$WORK/step-short.sh" </dev/null >/dev/null 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "a hung deploy hits --timeout: exit 124" 124 "$rc"
+expect_eq "a hung deploy hits --timeout: exit 124" "$rc" 124
 finish

@@ -24,18 +24,18 @@ set +e
 "$WORK/local/bin/pprotect-run" --version >"$WORK/out" 2>&1
 rc=$?
 set -e
-expect_eq "the installed pprotect-run runs" 0 "$rc"
+expect_eq "the installed pprotect-run runs" "$rc" 0
 set +e
 out=$("$WORK/local/bin/pprotect-run" --file "$FIXTURE_FILE" --domain ci -u "$FIXTURE_USER" --non-interactive \
   --passphrase-file <(printf '%s' "$FIXTURE_PASSPHRASE") -- /bin/sh -c 'printf %s "$DEPLOY_TOKEN"')
 rc=$?
 set -e
-expect_eq "and hands a secret to a child" "0 $FIXTURE_TOKEN" "$rc $out"
+expect_eq "and hands a secret to a child" "$rc $out" "0 $FIXTURE_TOKEN"
 
 if command -v groff >/dev/null; then
   for page in pprotect pprotect-run; do
     warnings=$(groff -man -Tutf8 -ww -z "$WORK/local/share/man/man1/$page.1" 2>&1)
-    expect_eq "man page $page.1 renders without warnings" "" "$warnings"
+    expect_eq "man page $page.1 renders without warnings" "$warnings" ""
   done
   expect_contains "pprotect-run(1) documents the exit codes" \
     "$(groff -man -Tutf8 "$WORK/local/share/man/man1/pprotect-run.1" 2>/dev/null | col -b)" "exits 125"
@@ -81,8 +81,8 @@ complete_words() { # file function words...
 completions=$WORK/local/share/bash-completion/completions
 expect_contains "pprotect completes subcommands" \
   "$(complete_words "$completions/pprotect" _pprotect pprotect decr)" "decrypt-domain"
-expect_eq "pprotect completes --key-type values" "hard fast raw" \
-  "$(complete_words "$completions/pprotect" _pprotect pprotect init --key-type '' | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "pprotect completes --key-type values" "$(complete_words "$completions/pprotect" _pprotect pprotect init --key-type '' | tr '\n' ' ' | sed 's/ $//')" \
+  "hard fast raw"
 expect_contains "pprotect-run completes its flags" \
   "$(complete_words "$completions/pprotect-run" _pprotect_run pprotect-run --passphrase-c)" "--passphrase-credential"
 expect_contains "pprotect-run completes the command after --" \

@@ -10,10 +10,10 @@
 source "$(dirname "$0")/common.bash"
 require_engine_tests
 require_installed node nodejs
-python3 -c 'import yaml' 2>/dev/null || { echo "FAIL: python3 with PyYAML not found: scripts/install-deps.sh installs python3-yaml" >&2; exit 1; }
+python3 -c 'import yaml' 2>/dev/null || fail "python3 with PyYAML not found: scripts/install-deps.sh installs python3-yaml"
 lint=$CONTAINERS/tests/lint
 [[ -d $lint/node_modules/kubernetes-models ]] ||
-  { echo "FAIL: $lint/node_modules is missing: run scripts/install-deps.sh" >&2; exit 1; }
+  fail "$lint/node_modules is missing: run scripts/install-deps.sh"
 enter_private_mounts
 deployment=$CONTAINERS/kubernetes/deployment.yaml
 
@@ -50,7 +50,7 @@ out=$(to_json "$deployment" "$WORK/secret.yaml" "$WORK/configmap.yaml" | node "$
 rc=$?
 set -e
 expect_eq "the manifests match the Kubernetes API schemas" \
-  "0 valid Deployment myapp valid Secret pprotect-passphrase valid ConfigMap pprotect-protected" "$rc $(echo $out)"
+  "$rc $(echo $out)" "0 valid Deployment myapp valid Secret pprotect-passphrase valid ConfigMap pprotect-protected"
 # The validator rejects what a cluster would: a replica count as a string.
 python3 -c 'import sys, yaml
 d = yaml.safe_load(open(sys.argv[1])); d["spec"]["replicas"] = "one"
@@ -59,7 +59,7 @@ set +e
 out=$(to_json "$WORK/broken.yaml" | node "$lint/validate-kubernetes.mjs" 2>&1)
 rc=$?
 set -e
-expect_eq "a broken copy is refused" "1" "$rc"
+expect_eq "a broken copy is refused" "$rc" "1"
 expect_contains "naming the field" "$out" "spec/replicas must be integer"
 
 # What the manifest promises, beyond the schema: the README's names.
@@ -75,10 +75,10 @@ print(volumes["pprotect-passphrase"]["secret"]["secretName"], oct(volumes["pprot
 print(volumes["pprotect-protected"]["configMap"]["name"])
 PY
 )
-expect_eq "the selector matches the template's labels" "True" "${facts[0]}"
+expect_eq "the selector matches the template's labels" "${facts[0]}" "True"
 expect_eq "the passphrase volume is the README's Secret, mode 0440 for fsGroup 65534" \
-  "pprotect-passphrase 0o440 65534" "${facts[1]}"
-expect_eq "protected.yaml comes from the README's ConfigMap" "pprotect-protected" "${facts[2]}"
+  "${facts[1]}" "pprotect-passphrase 0o440 65534"
+expect_eq "protected.yaml comes from the README's ConfigMap" "${facts[2]}" "pprotect-protected"
 
 # 2. The pod, played by podman with the Dockerfile's image under the name
 #    the manifest gives it.
@@ -108,28 +108,27 @@ PY
 if ! "${PODMAN[@]}" kube play --network none --configmap "$WORK/secret-as-configmap.yaml" \
   --configmap "$WORK/configmap.yaml" "$WORK/play.yaml" >"$WORK/play.log" 2>&1; then
   cat "$WORK/play.log" >&2
-  echo "FAIL: podman kube play failed" >&2
-  exit 1
+  fail "podman kube play failed"
 fi
 pod=$("${PODMAN[@]}" pod ps --format '{{.Name}}')
 container=$("${PODMAN[@]}" ps -a --filter "pod=$pod" --format '{{.Names}}' | grep -- '-app$')
 wait_until "[[ \$(\"\${PODMAN[@]}\" logs $container 2>&1) == *DEPLOY_TOKEN* ]]" ||
   fail "the program never started: $("${PODMAN[@]}" logs "$container" 2>&1)"
-expect_eq "the program sees the secret" "DEPLOY_TOKEN holds ${#FIXTURE_TOKEN} characters" \
-  "$("${PODMAN[@]}" logs "$container" 2>&1)"
+expect_eq "the program sees the secret" "$("${PODMAN[@]}" logs "$container" 2>&1)" \
+  "DEPLOY_TOKEN holds ${#FIXTURE_TOKEN} characters"
 init_pid=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$container")
-expect_eq "PID 1 of the container is pprotect-run" "pprotect-run" "$(cat "/proc/$init_pid/comm" 2>/dev/null)"
-expect_eq "running as uid and gid 65534 (runAsUser, runAsGroup)" "65534 65534" \
-  "$(awk '/^Uid:/ { u = $2 } /^Gid:/ { g = $2 } END { print u, g }' "/proc/$init_pid/status")"
-expect_eq "with no capability (drop: ALL)" "0000000000000000" "$(awk '/^CapEff:/ { print $2 }' "/proc/$init_pid/status")"
-expect_eq "no privilege escalation (no_new_privs)" "1" "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$init_pid/status")"
-expect_eq "the memory limit is 64Mi" "67108864" "$("${PODMAN[@]}" inspect -f '{{.HostConfig.Memory}}' "$container")"
+expect_eq "PID 1 of the container is pprotect-run" "$(cat "/proc/$init_pid/comm" 2>/dev/null)" "pprotect-run"
+expect_eq "running as uid and gid 65534 (runAsUser, runAsGroup)" "$(awk '/^Uid:/ { u = $2 } /^Gid:/ { g = $2 } END { print u, g }' "/proc/$init_pid/status")" \
+  "65534 65534"
+expect_eq "with no capability (drop: ALL)" "$(awk '/^CapEff:/ { print $2 }' "/proc/$init_pid/status")" "0000000000000000"
+expect_eq "no privilege escalation (no_new_privs)" "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$init_pid/status")" "1"
+expect_eq "the memory limit is 64Mi" "$("${PODMAN[@]}" inspect -f '{{.HostConfig.Memory}}' "$container")" "67108864"
 set +e
 out=$("${PODMAN[@]}" exec "$container" /bin/busybox sh -c \
   '/bin/busybox touch /written 2>/dev/null && echo writable || echo read-only; /bin/busybox cat /var/run/secrets/pprotect/passphrase' 2>&1)
 set -e
 expect_eq "the root is read-only and the passphrase file is where --passphrase-file reads it" \
-  "read-only $FIXTURE_PASSPHRASE" "$(echo $out)"
+  "$(echo $out)" "read-only $FIXTURE_PASSPHRASE"
 # podman applies neither defaultMode nor fsGroup to the files of a volume
 # (they are 0644 root:root here); on a cluster they are 0440 root:65534.
 echo "note: passphrase file under podman: $("${PODMAN[@]}" exec "$container" /bin/busybox stat -c '%a %u:%g' /var/run/secrets/pprotect/passphrase)"
@@ -137,8 +136,8 @@ echo "note: passphrase file under podman: $("${PODMAN[@]}" exec "$container" /bi
 # Pod deletion: SIGTERM to PID 1, forwarded to the program (busybox sleep,
 # killed by it): the container's status is 143.
 "${PODMAN[@]}" pod stop -t 30 "$pod" >/dev/null
-expect_eq "pod stop: the program's status (killed by TERM: 143)" 143 \
-  "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' "$container")"
+expect_eq "pod stop: the program's status (killed by TERM: 143)" "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' "$container")" \
+  143
 expect_not_contains "no secret in the log" "$("${PODMAN[@]}" logs "$container" 2>&1)" "$FIXTURE_TOKEN"
 "${PODMAN[@]}" pod rm -f "$pod" >/dev/null
 finish

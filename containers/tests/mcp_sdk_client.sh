@@ -19,5 +19,5 @@ PPROTECT_RUN=$RUN_BIN PROTECTED_FILE=$FIXTURE_FILE PASSPHRASE_FILE=$WORK/passphr
   node "$mcp/sdk-client-test.mjs"
 rc=$?
 set -e
-expect_eq "the SDK client test passes" 0 "$rc"
+expect_eq "the SDK client test passes" "$rc" 0
 finish

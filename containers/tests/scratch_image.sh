@@ -19,14 +19,13 @@ cp "$BUSYBOX" "$ctx/busybox"
 if ! "${PODMAN[@]}" build --network none --pull=never -f "$CONTAINERS/scratch/Dockerfile" -t pprotect-scratch \
   "$ctx" >"$WORK/build.log" 2>&1; then
   cat "$WORK/build.log" >&2
-  echo "FAIL: podman build of containers/scratch/Dockerfile failed" >&2
-  exit 1
+  fail "podman build of containers/scratch/Dockerfile failed"
 fi
 pass "podman built containers/scratch/Dockerfile"
 image_root=$("${PODMAN[@]}" image mount pprotect-scratch)
 expect_eq "the image holds pprotect-run, busybox and protected.yaml only" \
-  "bin/busybox etc/pprotect/protected.yaml pprotect-run" \
-  "$(cd "$image_root" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ' | sed 's/ $//')"
+  "$(cd "$image_root" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ' | sed 's/ $//')" \
+  "bin/busybox etc/pprotect/protected.yaml pprotect-run"
 "${PODMAN[@]}" image unmount pprotect-scratch >/dev/null
 
 make_passphrase_file "$WORK/passphrase"
@@ -38,8 +37,8 @@ set +e
 out=$("${run[@]}" --secret pprotect_passphrase pprotect-scratch 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "the container exits 0" 0 "$rc"
-expect_eq "the demo program sees the secret" "DEPLOY_TOKEN holds ${#FIXTURE_TOKEN} characters" "$out"
+expect_eq "the container exits 0" "$rc" 0
+expect_eq "the demo program sees the secret" "$out" "DEPLOY_TOKEN holds ${#FIXTURE_TOKEN} characters"
 expect_not_contains "no secret on stderr" "$(cat "$WORK/err")" "$FIXTURE_TOKEN"
 
 # 2. A command given to podman run: the secret in its environment, its
@@ -49,7 +48,7 @@ out=$("${run[@]}" --secret pprotect_passphrase pprotect-scratch /bin/busybox sh 
   'echo "token=$DEPLOY_TOKEN ppid=$PPID pid1=$(cat /proc/1/comm)"; echo "pass=${PPROTECT_PASSPHRASE-unset}"' 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "exit status of a child that succeeds" 0 "$rc"
+expect_eq "exit status of a child that succeeds" "$rc" 0
 expect_contains "secret in the child's environment" "$out" "token=$FIXTURE_TOKEN"
 expect_contains "pprotect-run is PID 1 (the child's parent)" "$out" "ppid=1 pid1=pprotect-run"
 expect_contains "no passphrase variable in the child" "$out" "pass=unset"
@@ -59,7 +58,7 @@ set +e
 "${run[@]}" --secret pprotect_passphrase pprotect-scratch /bin/busybox sh -c 'exit 7' 2>/dev/null
 rc=$?
 set -e
-expect_eq "exit status 7 propagated through podman run" 7 "$rc"
+expect_eq "exit status 7 propagated through podman run" "$rc" 7
 
 # 4. No secret mounted: pprotect-run's own error, naming the file; the
 #    program never starts without its secrets.
@@ -67,9 +66,9 @@ set +e
 out=$("${run[@]}" pprotect-scratch /bin/busybox echo started 2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "missing secret: exit 125" 125 "$rc"
+expect_eq "missing secret: exit 125" "$rc" 125
 expect_contains "the error names the secret file" "$(cat "$WORK/err")" "/run/secrets/pprotect_passphrase"
-expect_eq "and the program did not start" "" "$out"
+expect_eq "and the program did not start" "$out" ""
 
 # 5. Read-only root (podman run --read-only): still works, and really is
 #    read-only. WARNING: podman 4.3.1 fails to mount --secret together with
@@ -81,8 +80,8 @@ out=$("${run[@]}" --read-only -v "$WORK/passphrase:/run/secrets/pprotect_passphr
   2>"$WORK/err")
 rc=$?
 set -e
-expect_eq "--read-only: the container exits 0" 0 "$rc"
-expect_eq "--read-only: the secret arrives and / is not writable" "token=$FIXTURE_TOKEN read-only" "$(echo $out)"
+expect_eq "--read-only: the container exits 0" "$rc" 0
+expect_eq "--read-only: the secret arrives and / is not writable" "$(echo $out)" "token=$FIXTURE_TOKEN read-only"
 
 # 6. Orphans are reaped, then `podman stop` reaches the child. The child
 #    makes 20 orphans (their parent shell exits at once, so they are
@@ -103,9 +102,9 @@ SCRIPT
   pprotect-scratch /bin/busybox sh /state/child.sh >/dev/null
 wait_until "[[ -e $WORK/state/ready ]]" || fail "the child never became ready: $("${PODMAN[@]}" logs orphans 2>&1)"
 init_pid=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' orphans)
-expect_eq "PID 1 of the container runs pprotect-run" "pprotect-run" "$(cat "/proc/$init_pid/comm" 2>/dev/null)"
-expect_eq "PID 1 is the container's first process" "1" \
-  "$(awk '/^NSpid:/ { print $NF }' "/proc/$init_pid/status" 2>/dev/null)"
+expect_eq "PID 1 of the container runs pprotect-run" "$(cat "/proc/$init_pid/comm" 2>/dev/null)" "pprotect-run"
+expect_eq "PID 1 is the container's first process" "$(awk '/^NSpid:/ { print $NF }' "/proc/$init_pid/status" 2>/dev/null)" \
+  "1"
 main_child=$(cut -d' ' -f1 <"/proc/$init_pid/task/$init_pid/children")
 others() { # children of PID 1 other than the main shell: orphans, or zombies
   local child n=0
@@ -121,7 +120,7 @@ zombies() {
   done
   echo "$n"
 }
-expect_eq "the 20 orphans were re-parented to PID 1" 20 "$(others)"
+expect_eq "the 20 orphans were re-parented to PID 1" "$(others)" 20
 touch "$WORK/state/release"
 if wait_until '[[ $(others) == 0 ]]'; then
   pass "once they exited, PID 1 reaped all 20 (no zombie left)"
@@ -129,9 +128,9 @@ else
   fail "PID 1 still has $(others) extra children, $(zombies) of them zombies"
 fi
 "${PODMAN[@]}" stop -t 20 orphans >/dev/null
-expect_eq "podman stop: the child's status (42) is the container's" 42 \
-  "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' orphans)"
-expect_eq "the child got the SIGTERM" "got-term" "$(cat "$WORK/state/term" 2>/dev/null)"
+expect_eq "podman stop: the child's status (42) is the container's" "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' orphans)" \
+  42
+expect_eq "the child got the SIGTERM" "$(cat "$WORK/state/term" 2>/dev/null)" "got-term"
 
 # 7. A child that ignores SIGTERM: podman's own SIGKILL after its stop
 #    timeout ends the container (137); nothing hangs.
@@ -140,6 +139,6 @@ expect_eq "the child got the SIGTERM" "got-term" "$(cat "$WORK/state/term" 2>/de
   >/dev/null
 wait_until "[[ -e $WORK/state/deaf ]]" || fail "the TERM-ignoring child never started"
 "${PODMAN[@]}" stop -t 2 deaf >/dev/null 2>&1
-expect_eq "a child that ignores SIGTERM: podman stop's SIGKILL gives 137" 137 \
-  "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' deaf)"
+expect_eq "a child that ignores SIGTERM: podman stop's SIGKILL gives 137" "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' deaf)" \
+  137
 finish

@@ -26,7 +26,7 @@ set +e
 out=$(chroot "$root" /pprotect list-domains --file /protected.yaml 2>&1)
 rc=$?
 set -e
-expect_eq "pprotect runs in an empty root" 0 "$rc"
+expect_eq "pprotect runs in an empty root" "$rc" 0
 expect_contains "and reads the protected file" "$out" "ci"
 
 set +e
@@ -34,8 +34,8 @@ out=$(chroot "$root" /pprotect decrypt-domain ci --file /protected.yaml -u "$FIX
   --passphrase-file /passphrase --non-interactive --secret DEPLOY_TOKEN 2>&1)
 rc=$?
 set -e
-expect_eq "pprotect decrypts there without /etc/passwd" 0 "$rc"
-expect_eq "to the stored value" "$FIXTURE_TOKEN" "$out"
+expect_eq "pprotect decrypts there without /etc/passwd" "$rc" 0
+expect_eq "to the stored value" "$out" "$FIXTURE_TOKEN"
 
 # pprotect-run with the child being pprotect-run's own sibling binary: no
 # shell exists in this root. A missing command is 127.
@@ -44,12 +44,12 @@ chroot "$root" /pprotect-run --file /protected.yaml --domain ci -u "$FIXTURE_USE
   --non-interactive -- /no-such-command 2>"$WORK/err"
 rc=$?
 set -e
-expect_eq "pprotect-run in an empty root: a missing command is 127" 127 "$rc"
+expect_eq "pprotect-run in an empty root: a missing command is 127" "$rc" 127
 set +e
 chroot "$root" /pprotect-run --file /protected.yaml --domain ci -u "$FIXTURE_USER" --passphrase-file /passphrase \
   --non-interactive -- /pprotect list-domains --file /protected.yaml >"$WORK/out" 2>"$WORK/err"
 rc=$?
 set -e
-expect_eq "pprotect-run starts a child in an empty root" 0 "$rc"
+expect_eq "pprotect-run starts a child in an empty root" "$rc" 0
 expect_contains "whose output passes through" "$(cat "$WORK/out") $(cat "$WORK/err")" "ci"
 finish

@@ -15,7 +15,7 @@ source "$(dirname "$0")/common.bash"
 require_engine_tests
 require_installed systemd-nspawn systemd-container
 require_installed nsenter util-linux
-[[ -d $SYSTEMD_ROOT ]] || { echo "FAIL: $SYSTEMD_ROOT missing: run scripts/install-deps.sh" >&2; exit 1; }
+[[ -d $SYSTEMD_ROOT ]] || fail "$SYSTEMD_ROOT missing: run scripts/install-deps.sh"
 enter_private_mounts
 find_static_bin_dir
 unit=$CONTAINERS/systemd/myapp.service
@@ -57,7 +57,7 @@ stop_machine() {
 }
 # The machine's systemd: nspawn's child, PID 1 in its namespace.
 wait_until "[[ -n \$(cat /proc/$nspawn_pid/task/$nspawn_pid/children 2>/dev/null) ]]" ||
-  { cat "$WORK/nspawn.log" >&2; echo "FAIL: systemd-nspawn started nothing" >&2; exit 1; }
+  { cat "$WORK/nspawn.log" >&2; fail "systemd-nspawn started nothing"; }
 init_pid=$(cut -d' ' -f1 <"/proc/$nspawn_pid/task/$nspawn_pid/children")
 in_machine() { nsenter -t "$init_pid" -m -u -i -n -p -C "$@"; }
 systemctl() { in_machine systemctl "$@"; }
@@ -86,8 +86,7 @@ if [[ $state == running || $state == degraded ]]; then
   [[ $state == degraded ]] && echo "note: failed units: $(systemctl --failed --plain --no-legend | awk '{print $1}' | tr '\n' ' ')"
 else
   cat "$WORK/nspawn.log" >&2
-  echo "FAIL: the machine did not boot: $state" >&2
-  exit 1
+  fail "the machine did not boot: $state"
 fi
 
 # 0. The unit as installed verifies cleanly (no warnings) with the machine's
@@ -96,8 +95,8 @@ set +e
 out=$(in_machine systemd-analyze verify --man=no /etc/systemd/system/myapp.service 2>&1)
 rc=$?
 set -e
-expect_eq "systemd-analyze verify succeeds" 0 "$rc"
-expect_eq "and warns about nothing" "" "$out"
+expect_eq "systemd-analyze verify succeeds" "$rc" 0
+expect_eq "and warns about nothing" "$out" ""
 
 # Its ExecStart without what LoadCredential= provides: pprotect-run's own
 # error (125), naming what is missing.
@@ -110,7 +109,7 @@ set +e
 in_machine env -i PATH=/usr/bin:/bin "${exec_start[@]}" </dev/null >/dev/null 2>"$WORK/err"
 rc=$?
 set -e
-expect_eq "ExecStart without \$CREDENTIALS_DIRECTORY: exit 125" 125 "$rc"
+expect_eq "ExecStart without \$CREDENTIALS_DIRECTORY: exit 125" "$rc" 125
 expect_contains "with a message saying so" "$(cat "$WORK/err")" "CREDENTIALS_DIRECTORY"
 
 # 1. Start: the credential is there for the service only, the program gets
@@ -123,11 +122,11 @@ if [[ -n $dynamic_uid && $dynamic_uid != 0 ]]; then
 else
   fail "the program's uid is [$dynamic_uid]"
 fi
-expect_eq "the unit is active" "active" "$(prop ActiveState)"
+expect_eq "the unit is active" "$(prop ActiveState)" "active"
 main_pid=$(prop MainPID)
-expect_eq "its main process is pprotect-run" "pprotect-run" "$(in_machine cat "/proc/$main_pid/comm")"
-expect_eq "the credential is the service's alone (mode 0400, its user)" "400 $dynamic_uid" \
-  "$(in_machine stat -c '%a %u' /run/credentials/myapp.service/pprotect-passphrase)"
+expect_eq "its main process is pprotect-run" "$(in_machine cat "/proc/$main_pid/comm")" "pprotect-run"
+expect_eq "the credential is the service's alone (mode 0400, its user)" "$(in_machine stat -c '%a %u' /run/credentials/myapp.service/pprotect-passphrase)" \
+  "400 $dynamic_uid"
 expect_not_contains "and the passphrase is in no environment of the service" \
   "$(in_machine sh -c "cat /proc/$main_pid/environ /proc/\$(cut -d' ' -f1 /proc/$main_pid/task/$main_pid/children)/environ" | tr '\0' '\n')" \
   "$FIXTURE_PASSPHRASE"
@@ -136,9 +135,9 @@ expect_not_contains "and the passphrase is in no environment of the service" \
 #    to the program, which exits 0; the unit stopped successfully.
 systemctl stop myapp.service
 expect_journal "the program got the forwarded SIGTERM" "myapp: got SIGTERM"
-expect_eq "stopped: Result=success, main process status 0" "success 0" "$(prop Result) $(prop ExecMainStatus)"
+expect_eq "stopped: Result=success, main process status 0" "$(prop Result) $(prop ExecMainStatus)" "success 0"
 expect_journal "systemd says so" "Deactivated successfully"
-expect_eq "the unit is inactive" "inactive" "$(prop ActiveState)"
+expect_eq "the unit is inactive" "$(prop ActiveState)" "inactive"
 
 # 3. A wrong passphrase: pprotect-run exits 125, which
 #    RestartPreventExitStatus= keeps from restarting (Restart=on-failure).
@@ -146,10 +145,10 @@ printf 'not-the-passphrase\n' >"$machine/etc/pprotect/myapp.passphrase"
 systemctl reset-failed myapp.service 2>/dev/null || true
 systemctl start myapp.service || true
 wait_until '[[ $(prop ActiveState) == failed ]]' || fail "the unit did not fail: $(prop ActiveState)"
-expect_eq "wrong passphrase: exit status 125" "125" "$(prop ExecMainStatus)"
+expect_eq "wrong passphrase: exit status 125" "$(prop ExecMainStatus)" "125"
 # Restart= would have acted after RestartSec (100 ms): look again later.
 sleep 2
-expect_eq "and no restart: still failed, NRestarts=0" "failed 0" "$(prop ActiveState) $(prop NRestarts)"
+expect_eq "and no restart: still failed, NRestarts=0" "$(prop ActiveState) $(prop NRestarts)" "failed 0"
 expect_journal "the journal says why" "pprotect-run: error:"
 expect_not_contains "without the passphrase" "$(journal)" "not-the-passphrase"
 
@@ -170,12 +169,12 @@ expect_journal "the program that ignores SIGTERM started" "myapp: ignoring SIGTE
 systemctl stop myapp.service
 # ExecMainCode 1 is CLD_EXITED: pprotect-run exited by itself (with 137);
 # 2 (CLD_KILLED) would mean systemd had to kill it.
-expect_eq "pprotect-run SIGKILLed the program and exited 137 (not killed by systemd)" "1 137" \
-  "$(prop ExecMainCode) $(prop ExecMainStatus)"
+expect_eq "pprotect-run SIGKILLed the program and exited 137 (not killed by systemd)" "$(prop ExecMainCode) $(prop ExecMainStatus)" \
+  "1 137"
 expect_journal "systemd logged the end of the stop" "Failed with result 'exit-code'"
 expect_not_contains "and its own stop timeout never fired" "$(journal)" "timed out"
 # A program killed at stop is the unit's failure, and a stop is no reason
 # to restart.
-expect_eq "the unit failed with exit-code, nothing left, no restart" "failed exit-code 0 0" \
-  "$(prop ActiveState) $(prop Result) $(prop MainPID) $(prop NRestarts)"
+expect_eq "the unit failed with exit-code, nothing left, no restart" "$(prop ActiveState) $(prop Result) $(prop MainPID) $(prop NRestarts)" \
+  "failed exit-code 0 0"
 finish

@@ -1,21 +1,16 @@
 # Sourced by tests/blackbox/cli_*.sh: a scratch directory, the binary, and
-# assertions that say what differed. Not a test itself (no .sh suffix).
+# run/expect_rc for pprotect's output. Not a test itself (no .sh suffix).
 set -u
+source "$(dirname "${BASH_SOURCE[0]}")/../harness.bash"
 PPROTECT="${PPROTECT_BIN_DIR:?PPROTECT_BIN_DIR must name the built binaries}/pprotect"
-[ -x "$PPROTECT" ] || { echo "no pprotect at $PPROTECT" >&2; exit 1; }
+[ -x "$PPROTECT" ] || fail "no pprotect at $PPROTECT"
 SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/pprotect-cli.XXXXXX")"
-trap 'rm -rf "$SCRATCH"' EXIT
+on_exit 'rm -rf "$SCRATCH"'
 WORK="$SCRATCH/work" # the tests' current directory; captured output lives beside it
 mkdir "$WORK"
 cd "$WORK" || exit 1
 # Credentials must come only from what each test sets.
 unset PPROTECT_USER PPROTECT_PASSPHRASE PPROTECT_ENV_PREFIX CREDENTIALS_DIRECTORY
-FAILED=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  FAILED=1
-}
 
 # run INPUT ARGS...: runs pprotect with INPUT on stdin; sets RC, OUT, ERR.
 run() {
@@ -31,23 +26,6 @@ expect_rc() {
   [ "$RC" = "$1" ] || fail "${2:-command}: exit $RC, expected $1 (stdout: $OUT) (stderr: $ERR)"
 }
 
-expect_eq() { # what actual expected
-  [ "$2" = "$3" ] || fail "$1: got [$2], expected [$3]"
-}
-
-expect_contains() { # what haystack needle
-  case "$2" in
-  *"$3"*) ;;
-  *) fail "$1: [$2] does not contain [$3]" ;;
-  esac
-}
-
-expect_not_contains() {
-  case "$2" in
-  *"$3"*) fail "$1: [$2] contains [$3]" ;;
-  *) ;;
-  esac
-}
 
 # new_file [USER PASS]: a protected.yaml with one fast custodian.
 new_file() {
@@ -58,10 +36,3 @@ new_file() {
 
 as_alice() { PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE='alice pass' "$@"; }
 
-finish() {
-  if [ "$FAILED" = 0 ]; then
-    echo "PASS"
-    exit 0
-  fi
-  exit 1
-}

@@ -2,11 +2,11 @@
 # Interactive prompts in a real terminal (tmux): passphrases are not echoed,
 # and Ctrl-C at a passphrase prompt gives the terminal its echo back.
 source "$(dirname "$0")/cli_common.bash"
-command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
+command -v tmux >/dev/null || fail "tmux is not installed (scripts/install-deps.sh installs it)"
 
 SOCK="$SCRATCH/tmux.sock"
 tmx() { tmux -S "$SOCK" "$@"; }
-trap 'tmx kill-server 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+on_exit 'tmx kill-server 2>/dev/null'
 
 screen() { tmx capture-pane -p -t t -S -100; }
 # wait_for TEXT [AFTER]: polls the screen until TEXT shows up (below the

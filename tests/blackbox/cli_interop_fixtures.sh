@@ -5,7 +5,7 @@
 # With PPROTECT_REFERENCE=<pocket_protector command>, the reference also
 # reads back what pprotect wrote.
 source "$(dirname "$0")/cli_common.bash"
-command -v python3 >/dev/null || { echo "SKIP: python3 (for reading the expected JSON) not installed"; exit 77; }
+command -v python3 >/dev/null || fail "python3 is not installed (scripts/install-deps.sh installs it)"
 FIXTURES="${PPROTECT_FIXTURES:?}"
 DIR="$FIXTURES" # the folder expected() reads from
 

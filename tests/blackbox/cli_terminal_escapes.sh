@@ -4,7 +4,7 @@
 # cannot set the window title, move the cursor or write the clipboard; in a
 # pipe the bytes stay as they are, for scripts.
 source "$(dirname "$0")/cli_common.bash"
-command -v script >/dev/null || { echo "SKIP: script(1) not installed"; exit 77; }
+command -v script >/dev/null || fail "script(1) is not installed (util-linux)"
 
 new_file
 hostile=$'evil\e]0;pwned\a\e[2J'

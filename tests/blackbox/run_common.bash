@@ -1,11 +1,9 @@
 # Shared by the tests/blackbox/run_*.sh scripts (sourced; not a test itself).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../harness.bash"
 : "${PPROTECT_BIN_DIR:?}" "${PPROTECT_FIXTURES:?}"
 RUN=$PPROTECT_BIN_DIR/pprotect-run
-if [ ! -x "$RUN" ]; then
-  echo "skip: $RUN not built"
-  exit 77
-fi
+[ -x "$RUN" ] || fail "$RUN not built"
 # The raw custodian of the fixture: no key derivation, fast.
 RAW_FILE=$PPROTECT_FIXTURES/raw.yaml
 RAW_USER=ci@example.com
@@ -13,18 +11,7 @@ RAW_PASSPHRASE=P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50
 export PPROTECT_USER=$RAW_USER PPROTECT_PASSPHRASE=$RAW_PASSPHRASE
 unset PPROTECT_ENV_PREFIX LISTEN_PID LISTEN_FDS
 TMP=$(mktemp -d)
-cleanup_hooks=()
-cleanup() {
-  local hook
-  for hook in "${cleanup_hooks[@]+"${cleanup_hooks[@]}"}"; do eval "$hook" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+on_exit 'rm -rf "$TMP"'
 
 # pprotect-run on the raw fixture's domain "ci" (secret DEPLOY_TOKEN).
 run() {
@@ -54,19 +41,19 @@ run_bg() {
   # Its child's process group first (the launcher gives the child its own):
   # a child that handles SIGTERM (the parent-death signal), or its own
   # children, would outlive a failed test and keep ctest waiting on output.
-  cleanup_hooks+=("c=\$(child_of $LAUNCHER); [ -z \"\$c\" ] || kill -9 -- -\$c \$c 2>/dev/null; kill -9 $LAUNCHER 2>/dev/null")
+  on_exit "c=\$(child_of $LAUNCHER); [ -z \"\$c\" ] || kill -9 -- -\$c \$c 2>/dev/null; kill -9 $LAUNCHER 2>/dev/null"
 }
 
 # A private tmux server for terminal tests; killed at exit.
 start_tmux() { # session command...
-  command -v tmux >/dev/null || { echo "skip: no tmux"; exit 77; }
+  command -v tmux >/dev/null || fail "tmux is not installed (scripts/install-deps.sh installs it)"
   # A new socket each time: a server just killed may still hold the old one.
   tmux_count=$(( ${tmux_count:-0} + 1 ))
   TMUX_SOCKET=pprotect-test-$$-$tmux_count
   export TERM=${TERM:-xterm}
   [ "$TERM" != dumb ] || export TERM=xterm
   tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s test -x 120 -y 40 "$@"
-  cleanup_hooks+=("tmux -L $TMUX_SOCKET kill-server")
+  on_exit "tmux -L $TMUX_SOCKET kill-server"
 }
 keys() { tmux -L "$TMUX_SOCKET" send-keys -t test "$@"; }
 screen() { tmux -L "$TMUX_SOCKET" capture-pane -p -t test; }

@@ -5,14 +5,13 @@ source "$(dirname "$0")/run_common.bash"
 limit_kb=4096
 # Sanitizers keep megabytes of shadow memory: the figure means nothing there.
 if grep -qs '^PPROTECT_SANITIZE:BOOL=ON' "${PPROTECT_BUILD_DIR:-/nonexistent}/CMakeCache.txt"; then
-  echo "skip: sanitizer build"
-  exit 77
+  skip "sanitizer build"
 fi
 
 export PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE='alice passphrase'
 "$RUN" --file "$PPROTECT_FIXTURES/hard.yaml" --domain prod --uppercase -- sh -c 'echo ready; exec sleep 60' >"$TMP/out" &
 launcher=$!
-cleanup_hooks+=("kill -9 $launcher")
+on_exit "kill -9 $launcher"
 wait_for "grep -qs ready '$TMP/out'" 30 || fail "child did not start"
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$launcher/status"; }
 hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$launcher/status")

@@ -5,8 +5,7 @@
 # and a child stopped by SIGTSTP is continued (PID 1 cannot stop itself).
 source "$(dirname "$0")/run_common.bash"
 if ! unshare --pid --fork --mount-proc true 2>/dev/null; then
-  echo "skip: unshare --pid needs root"
-  exit 77
+  skip "unshare --pid needs root"
 fi
 
 cat >"$TMP/child.sh" <<'SH'
@@ -25,7 +24,7 @@ SH
 set +e
 unshare --pid --fork --mount-proc "$RUN" --file "$RAW_FILE" --domain ci -- bash "$TMP/child.sh" >"$TMP/out" 2>&1 &
 box=$!
-cleanup_hooks+=("kill -9 $box")
+on_exit "kill -9 $box"
 wait_for "grep -qs got: '$TMP/out'" 15 || { set -e; fail "no report from the child: $(cat "$TMP/out")"; }
 wait "$box"
 code=$?

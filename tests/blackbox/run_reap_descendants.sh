@@ -20,7 +20,7 @@ code=$?
 set -e
 [ "$code" -eq 5 ] || fail "exit $code, expected the child's 5"
 for pid in $(cat "$TMP/plain"); do
-  cleanup_hooks+=("kill -9 $pid")
+  on_exit "kill -9 $pid"
   alive "$pid" || fail "without --reap-descendants, descendant $pid was killed"
 done
 
@@ -30,7 +30,7 @@ code=$?
 set -e
 [ "$code" -eq 5 ] || fail "exit $code with --reap-descendants, expected the child's 5"
 for pid in $(cat "$TMP/reaped"); do
-  cleanup_hooks+=("kill -9 $pid")
+  on_exit "kill -9 $pid"
   if alive "$pid"; then fail "descendant $pid outlived the launcher with --reap-descendants"; fi
   # Gone entirely, not a zombie left to someone else.
   if [ -e "/proc/$pid" ] && grep -q '^State:.*Z' "/proc/$pid/status"; then fail "descendant $pid left as a zombie"; fi

@@ -4,14 +4,12 @@
 # searched (root only: the launcher is not dumpable).
 source "$(dirname "$0")/run_common.bash"
 if [ "$(id -u)" -ne 0 ]; then
-  echo "skip: reading another process's memory needs root"
-  exit 77
+  skip "reading another process's memory needs root"
 fi
 # Sanitizers map terabytes of shadow memory and keep freed blocks in
 # quarantine: a scan of that address space measures ASan, not us.
 if grep -qs '^PPROTECT_SANITIZE:BOOL=ON' "${PPROTECT_BUILD_DIR:-/nonexistent}/CMakeCache.txt"; then
-  echo "skip: sanitizer build"
-  exit 77
+  skip "sanitizer build"
 fi
 
 scan() { # pid, needles...
@@ -67,7 +65,7 @@ if [ -x "$PPROTECT_BIN_DIR/pprotect" ]; then
   PPROTECT_USER=$RAW_USER PPROTECT_PASSPHRASE=$RAW_PASSPHRASE \
     "$PPROTECT_BIN_DIR/pprotect" exec --file "$RAW_FILE" --domain ci -- sh -c 'echo ready; exec sleep 30' >"$TMP/out3" &
   exec_pid=$!
-  cleanup_hooks+=("kill -9 $exec_pid")
+  on_exit "kill -9 $exec_pid"
   wait_for "grep -qs ready '$TMP/out3'" || fail "child of pprotect exec did not start"
   sleep 0.2
   scan "$exec_pid" "$RAW_PASSPHRASE" "tok-0123456789abcdef" || fail "secrets left in pprotect exec's memory"
@@ -78,7 +76,7 @@ fi
 export PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE='alice passphrase'
 "$RUN" --file "$PPROTECT_FIXTURES/hard.yaml" --domain prod --uppercase -- sh -c 'echo ready; exec sleep 30' >"$TMP/out2" &
 launcher=$!
-cleanup_hooks+=("kill -9 $launcher")
+on_exit "kill -9 $launcher"
 wait_for "grep -qs ready '$TMP/out2'" 30 || fail "child did not start (hard)"
 sleep 0.2
 scan "$launcher" "alice passphrase" "hard-to-get" || fail "secrets left in memory (hard)"

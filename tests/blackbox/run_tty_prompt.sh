@@ -4,7 +4,7 @@
 # terminal, or with --non-interactive, it fails at once (125) naming the
 # sources it tried, and the child never runs.
 source "$(dirname "$0")/run_common.bash"
-command -v script >/dev/null || { echo "skip: no script(1)"; exit 77; }
+command -v script >/dev/null || fail "script(1) is not installed (util-linux)"
 unset PPROTECT_USER PPROTECT_PASSPHRASE
 
 printf 'line one\nline two\n' >"$TMP/stdin-data"
