@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 WERROR ?= $(if $(CI),ON,OFF)
 
-.PHONY: all deps configure build run test static bench asan fuzz clean
+.PHONY: all deps configure build run test bench asan fuzz format clean
 
 all: build
 
@@ -24,10 +24,6 @@ run: build
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
-
-# A fully static pprotect and pprotect-run in build-static/bin.
-static:
-	@$(MAKE) --no-print-directory build BUILD=build-static CMAKE_FLAGS="-DPPROTECT_STATIC=ON -DPPROTECT_TESTS=OFF"
 
 # Unit and black-box tests under AddressSanitizer and UBSan. The
 # container-engine tests (podman, dockerd, systemd-nspawn) put the static
@@ -60,5 +56,9 @@ bench: build
 	@cmake --build $(BUILD) -j $(JOBS) --target $$(cd bench && ls *.cpp 2>/dev/null | sed 's/\.cpp$$//')
 	@for b in bench/*.cpp; do n=$$(basename $$b .cpp); echo "== $$n"; $(BUILD)/bin/$$n; done
 
+# Lays the C++ sources out as .clang-format says (make test checks it).
+format:
+	@./scripts/check-format.sh --fix
+
 clean:
-	rm -rf build build-static build-asan build-fuzz
+	rm -rf build build-asan build-fuzz

@@ -1,3 +1,5 @@
 #include "launcher/admin/pprotect_main.hpp"
 
-int main(int argc, char** argv) { return pprotect::admin::pprotect_main(argc, argv); }
+int main(int argc, char** argv) {
+  return pprotect::admin::pprotect_main(argc, argv);
+}

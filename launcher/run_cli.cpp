@@ -3,10 +3,10 @@
 #include "launcher/run_command.hpp"
 #include "launcher/supervisor/diagnostics.hpp"
 #include "launcher/supervisor/duration.hpp"
-#include "sys/exit_status.hpp"
 #include "policy/tty_prompter.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
+#include "sys/exit_status.hpp"
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -95,11 +95,12 @@ void add_options(CLI::App& app, Parsed& parsed) {
                "they are refused: use --uppercase (DB_PASS) or --only");
   app.add_flag("--allow-loader-variables", environment.allow_loader_variables,
                "DANGEROUS: let secrets set dynamic-loader variables (LD_PRELOAD, LD_LIBRARY_PATH, ...)");
-  app.add_option("--allow-exec-variables", environment.allow_exec_variables,
-                 "DANGEROUS: let secrets set these variables, which decide which programs run or what code "
-                 "they load (PATH, BASH_ENV, ENV, IFS, PYTHONPATH, NODE_OPTIONS, PERL5OPT, JAVA_TOOL_OPTIONS, "
-                 "GIT_SSH_COMMAND, EDITOR, ...: refused by default, as anyone may add a secret); each named one "
-                 "by one. CMD itself is always looked up in pprotect-run's own PATH")
+  app.add_option(
+         "--allow-exec-variables", environment.allow_exec_variables,
+         "DANGEROUS: let secrets set these variables, which decide which programs run or what code "
+         "they load (PATH, BASH_ENV, ENV, IFS, PYTHONPATH, NODE_OPTIONS, PERL5OPT, JAVA_TOOL_OPTIONS, "
+         "GIT_SSH_COMMAND, EDITOR, ...: refused by default, as anyone may add a secret); each named one "
+         "by one. CMD itself is always looked up in pprotect-run's own PATH")
       ->delimiter(',')
       ->type_name("NAME[,NAME...]");
   auto& supervision = request.supervision;
@@ -132,8 +133,9 @@ std::optional<double> seconds_of(const std::string& text, const char* option) {
   }
   auto value = supervisor::parse_duration(text);
   if (!value) {
-    throw policy::UsageError(std::string("invalid duration for ") + option + ": " + text +
-                     " (seconds, or a number with suffix s, m, h or d; at most 1000000000 s, about 31 years)");
+    throw policy::UsageError(
+        std::string("invalid duration for ") + option + ": " + text +
+        " (seconds, or a number with suffix s, m, h or d; at most 1000000000 s, about 31 years)");
   }
   return value;
 }

@@ -66,7 +66,8 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
     // key derivation.
     const store::KeyFile key_file = store::load_key_file(request.file);
     if (!key_file.has_domain(request.domain)) {
-      throw store::StoreError("no domain named " + store::quoted_name(request.domain) + " in " + request.file.string());
+      throw store::StoreError("no domain named " + store::quoted_name(request.domain) + " in " +
+                              request.file.string());
     }
     const policy::Credentials credentials =
         policy::resolve_credentials(request.credentials, parent, prompter, request.file.string());

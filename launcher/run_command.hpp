@@ -3,13 +3,13 @@
 // resolve credentials, decrypt the domain, compose the child's environment,
 // start and supervise the child.
 
-#include <filesystem>
-#include <string>
-#include <vector>
-
 #include "launcher/supervisor/supervisor.hpp"
 #include "policy/child_environment.hpp"
 #include "policy/credentials.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
 
 namespace pprotect::launcher {
 

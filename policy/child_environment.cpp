@@ -1,5 +1,8 @@
 #include "policy/child_environment.hpp"
 
+#include "store/errors.hpp"
+#include "store/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -8,16 +11,13 @@
 #include <set>
 #include <string>
 
-#include "store/errors.hpp"
-#include "store/text.hpp"
-
 namespace pprotect::policy {
 
 namespace {
 
 // What --no-passthrough keeps, as the reference does.
-constexpr std::array<std::string_view, 7> k_passthrough_names{"PATH", "HOME", "TERM", "LANG", "USER", "SHELL",
-                                                              "LOGNAME"};
+constexpr std::array<std::string_view, 7> k_passthrough_names{"PATH", "HOME",  "TERM",   "LANG",
+                                                              "USER", "SHELL", "LOGNAME"};
 // Scrubbed whatever the prefix, as the reference does.
 constexpr std::array<std::string_view, 3> k_scrubbed_names{"PPROTECT_PASSPHRASE", "PPROTECT_USER",
                                                            "PPROTECT_ENV_PREFIX"};
@@ -26,8 +26,8 @@ constexpr std::array<std::string_view, 3> k_scrubbed_names{"PPROTECT_PASSPHRASE"
 // less TMPDIR, plus GLIBC_TUNABLES and macOS's DYLD_*). A secret should never
 // need to be one of them; an attacker who can add secrets would love to.
 constexpr std::array<std::string_view, 11> k_loader_names{
-    "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES",      "LOCALDOMAIN", "LOCPATH",
-    "MALLOC_TRACE", "NIS_PATH",  "NLSPATH",        "RESOLV_HOST_CONF", "RES_OPTIONS"};
+    "GCONV_PATH",   "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES",      "LOCALDOMAIN", "LOCPATH",
+    "MALLOC_TRACE", "NIS_PATH",    "NLSPATH",        "RESOLV_HOST_CONF", "RES_OPTIONS"};
 constexpr std::array<std::string_view, 2> k_loader_prefixes{"LD_", "DYLD_"};
 
 // Names that make a shell, an interpreter, a runtime or a common tool load
@@ -57,23 +57,24 @@ constexpr std::array<std::string_view, 2> k_loader_prefixes{"LD_", "DYLD_"};
 //   settings from: HOME, XDG_CONFIG_HOME. (EDITOR, VISUAL and PAGER are left
 //   out: only interactive use runs them.)
 // - PATH itself.
-constexpr auto k_exec_names = std::to_array<std::string_view>({
-    "PATH", "IFS", "CDPATH", "PATH_LOCALE", "HOME", "XDG_CONFIG_HOME", "SHELL",
-    // shells
-    "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "GLOBIGNORE", "PS0", "PS1", "PS2", "PS4", "PROMPT_COMMAND",
-    "ZDOTDIR", "FPATH", "NULLCMD", "READNULLCMD", "TMPPREFIX",
-    // interpreters and runtimes
-    "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONINSPECT", "PYTHONUSERBASE", "PYTHONBREAKPOINT",
-    "PYTHONWARNINGS", "PYTHONPLATLIBDIR", "PYTHONEXECUTABLE", "PERL5LIB", "PERLLIB", "PERL5OPT", "PERL5DB",
-    "PERLIO_DEBUG", "RUBYOPT", "RUBYLIB", "NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE",
-    "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH", "DOTNET_STARTUP_HOOKS",
-    "DOTNET_ADDITIONAL_DEPS", "PHPRC", "PHP_INI_SCAN_DIR", "TCLLIBPATH",
-    // git
-    "GIT_ASKPASS", "GIT_EDITOR", "GIT_EXEC_PATH", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_PROXY_COMMAND",
-    "GIT_SEQUENCE_EDITOR", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
-    "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_TEMPLATE_DIR", "GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR",
-    // commands other tools run
-    "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS", "SUDO_ASKPASS"});
+constexpr auto k_exec_names = std::to_array<std::string_view>(
+    {"PATH", "IFS", "CDPATH", "PATH_LOCALE", "HOME", "XDG_CONFIG_HOME", "SHELL",
+     // shells
+     "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "GLOBIGNORE", "PS0", "PS1", "PS2", "PS4", "PROMPT_COMMAND",
+     "ZDOTDIR", "FPATH", "NULLCMD", "READNULLCMD", "TMPPREFIX",
+     // interpreters and runtimes
+     "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONINSPECT", "PYTHONUSERBASE", "PYTHONBREAKPOINT",
+     "PYTHONWARNINGS", "PYTHONPLATLIBDIR", "PYTHONEXECUTABLE", "PERL5LIB", "PERLLIB", "PERL5OPT", "PERL5DB",
+     "PERLIO_DEBUG", "RUBYOPT", "RUBYLIB", "NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE",
+     "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH", "DOTNET_STARTUP_HOOKS",
+     "DOTNET_ADDITIONAL_DEPS", "PHPRC", "PHP_INI_SCAN_DIR", "TCLLIBPATH",
+     // git
+     "GIT_ASKPASS", "GIT_EDITOR", "GIT_EXEC_PATH", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_PROXY_COMMAND",
+     "GIT_SEQUENCE_EDITOR", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_CONFIG", "GIT_CONFIG_GLOBAL",
+     "GIT_CONFIG_SYSTEM", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_TEMPLATE_DIR", "GIT_DIR",
+     "GIT_WORK_TREE", "GIT_COMMON_DIR",
+     // commands other tools run
+     "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS", "SUDO_ASKPASS"});
 constexpr auto k_exec_prefixes = std::to_array<std::string_view>(
     {"BASH_FUNC_", "GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_", "LUA_INIT", "LUA_PATH", "LUA_CPATH"});
 
@@ -81,9 +82,13 @@ constexpr auto k_exec_prefixes = std::to_array<std::string_view>(
 // terminating NUL included, that execve accepts.
 constexpr std::size_t k_max_variable_size = 131072;
 
-std::string_view name_of(std::string_view entry) { return entry.substr(0, entry.find('=')); }
+std::string_view name_of(std::string_view entry) {
+  return entry.substr(0, entry.find('='));
+}
 
-bool is_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_alnum(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 // A portable shell name: what `sh` can expand and every tool can set.
 bool is_portable_name(std::string_view name) {
@@ -110,9 +115,13 @@ bool is_listed(std::string_view name, const Names& names, const Prefixes& prefix
                      [&](std::string_view prefix) { return name.substr(0, prefix.size()) == prefix; });
 }
 
-bool is_loader_variable(std::string_view name) { return is_listed(name, k_loader_names, k_loader_prefixes); }
+bool is_loader_variable(std::string_view name) {
+  return is_listed(name, k_loader_names, k_loader_prefixes);
+}
 
-bool is_exec_variable(std::string_view name) { return is_listed(name, k_exec_names, k_exec_prefixes); }
+bool is_exec_variable(std::string_view name) {
+  return is_listed(name, k_exec_names, k_exec_prefixes);
+}
 
 std::string transformed_name(const std::string& name, const ChildEnvironmentOptions& options) {
   std::string out = name;
@@ -156,39 +165,45 @@ ChildEnvironment compose_child_environment(const Environment& parent, const stor
     }
     const std::string variable = transformed_name(secret_name, options);
     if (!(options.allow_any_name ? is_any_name(variable) : is_portable_name(variable))) {
-      throw store::StoreError("secret " + secret_name + ": " + store::quoted_name(variable) +
-                              " is not a valid environment variable name" +
-                              (options.allow_any_name ? "" : " (use --uppercase, --only or --allow-any-name)"));
+      throw store::StoreError(
+          "secret " + secret_name + ": " + store::quoted_name(variable) +
+          " is not a valid environment variable name" +
+          (options.allow_any_name ? "" : " (use --uppercase, --only or --allow-any-name)"));
     }
     if (const auto clash = secret_for_variable.find(variable); clash != secret_for_variable.end()) {
-      throw store::StoreError("secret name collision: " + clash->second + " and " + secret_name + " both map to " +
-                              variable);
+      throw store::StoreError("secret name collision: " + clash->second + " and " + secret_name +
+                              " both map to " + variable);
     }
     if (value.view().find('\0') != std::string_view::npos) {
-      throw store::StoreError("secret " + secret_name + ": the value holds a NUL byte, which an environment "
+      throw store::StoreError("secret " + secret_name +
+                              ": the value holds a NUL byte, which an environment "
                               "variable cannot carry");
     }
     // Checked here, naming the secret: execve would refuse the whole
     // environment with a bare E2BIG.
     if (variable.size() + 1 + value.size() + 1 > k_max_variable_size) {
-      throw store::StoreError("secret " + secret_name + ": the value is " + std::to_string(value.size()) +
-                              " bytes, more than Linux passes in one environment variable (128 KiB); leave it "
-                              "out with --only");
+      throw store::StoreError(
+          "secret " + secret_name + ": the value is " + std::to_string(value.size()) +
+          " bytes, more than Linux passes in one environment variable (128 KiB); leave it "
+          "out with --only");
     }
     // WARNING: LD_PRELOAD and friends make every program the child runs load
     // code named by the secret, PATH or BASH_ENV make it run other
     // programs; refuse unless the caller opted in.
-    const bool allowed_by_name = std::find(options.allow_exec_variables.begin(), options.allow_exec_variables.end(),
-                                           variable) != options.allow_exec_variables.end();
+    const bool allowed_by_name =
+        std::find(options.allow_exec_variables.begin(), options.allow_exec_variables.end(), variable) !=
+        options.allow_exec_variables.end();
     if (!allowed_by_name && !options.allow_loader_variables && is_loader_variable(variable)) {
       throw store::StoreError("secret " + secret_name + ": " + variable +
                               " is a dynamic-loader variable; refusing to set it unless loader variables are "
-                              "explicitly allowed (--allow-exec-variables " + variable + ")");
+                              "explicitly allowed (--allow-exec-variables " +
+                              variable + ")");
     }
     if (!allowed_by_name && is_exec_variable(variable)) {
       throw store::StoreError("secret " + secret_name + ": " + variable +
                               " decides which programs run or what code they load; refusing to set it unless "
-                              "--allow-exec-variables " + variable + " names it");
+                              "--allow-exec-variables " +
+                              variable + " names it");
     }
     secret_for_variable.emplace(variable, secret_name);
   }
@@ -208,12 +223,13 @@ ChildEnvironment compose_child_environment(const Environment& parent, const stor
       continue; // not a variable; execve would pass it, nothing could read it
     }
     const std::string_view name = name_of(entry);
-    if (!options.passthrough &&
-        std::find(k_passthrough_names.begin(), k_passthrough_names.end(), name) == k_passthrough_names.end()) {
+    if (!options.passthrough && std::find(k_passthrough_names.begin(), k_passthrough_names.end(), name) ==
+                                    k_passthrough_names.end()) {
       continue;
     }
     // Secrets win over inherited variables, as in the reference's update().
-    if (dropped.count(name) != 0 || secret_for_variable.count(std::string(name)) != 0 || seen.count(name) != 0) {
+    if (dropped.count(name) != 0 || secret_for_variable.count(std::string(name)) != 0 ||
+        seen.count(name) != 0) {
       continue;
     }
     seen.emplace(name);

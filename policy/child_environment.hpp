@@ -3,23 +3,23 @@
 // refusals (invalid names, NUL bytes, variables that load code or choose
 // programs).
 
-#include <string>
-#include <vector>
-
 #include "policy/environment.hpp"
 #include "store/errors.hpp"
 #include "store/key_file.hpp"
 #include "sys/secure_buffer.hpp"
 
+#include <string>
+#include <vector>
+
 namespace pprotect::policy {
 
 struct ChildEnvironmentOptions {
-  bool passthrough = true;                 // false: only PATH HOME TERM LANG USER SHELL LOGNAME
-  std::string prefix;                      // --prefix P: "P_" + name
-  bool uppercase = false;                  // --uppercase
-  std::vector<std::string> only;           // --only: inject just these secrets (by secret name)
-  std::string env_prefix = "PPROTECT";     // credential variables to scrub: <env_prefix>_USER/_PASSPHRASE
-  bool allow_loader_variables = false;     // explicit opt-in for LD_* names
+  bool passthrough = true;             // false: only PATH HOME TERM LANG USER SHELL LOGNAME
+  std::string prefix;                  // --prefix P: "P_" + name
+  bool uppercase = false;              // --uppercase
+  std::vector<std::string> only;       // --only: inject just these secrets (by secret name)
+  std::string env_prefix = "PPROTECT"; // credential variables to scrub: <env_prefix>_USER/_PASSPHRASE
+  bool allow_loader_variables = false; // explicit opt-in for LD_* names
   // Variables that decide which programs run or what code they load (PATH,
   // BASH_ENV, PYTHONPATH, NODE_OPTIONS, GIT_SSH_COMMAND, ...; loader ones
   // too), set from a secret only when named here one by one.

@@ -1,18 +1,17 @@
 #include "policy/credentials.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <string>
-#include <utility>
-#include <vector>
-
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "store/text.hpp"
 #include "sys/file_descriptor.hpp"
 #include "sys/input_file.hpp"
 #include "sys/secret_read.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <unistd.h>
+#include <utility>
+#include <vector>
 
 namespace pprotect::policy {
 
@@ -42,9 +41,9 @@ sys::SecureBuffer stripped(const sys::SecureBuffer& raw) {
   return sys::SecureBuffer::copy_of(text.substr(begin, end - begin));
 }
 
-
 std::string read_error(int error, const std::filesystem::path& path) {
-  return std::string(std::strerror(error)) + " while reading passphrase from file at \"" + path.string() + "\"";
+  return std::string(std::strerror(error)) + " while reading passphrase from file at \"" + path.string() +
+         "\"";
 }
 
 // A credential name is one file name inside $CREDENTIALS_DIRECTORY, as
@@ -56,14 +55,15 @@ bool is_valid_credential_name(std::string_view name) {
 
 sys::SecureBuffer read_credential(std::string_view name, const Environment& env, std::string& source) {
   if (!is_valid_credential_name(name)) {
-    throw CredentialResolutionError("Invalid credential name for --passphrase-credential: \"" + std::string(name) +
-                                    "\" (a file name, without \"/\")");
+    throw CredentialResolutionError("Invalid credential name for --passphrase-credential: \"" +
+                                    std::string(name) + "\" (a file name, without \"/\")");
   }
   const auto directory = env.get("CREDENTIALS_DIRECTORY");
   if (!directory || directory->empty()) {
-    throw CredentialResolutionError("--passphrase-credential " + std::string(name) +
-                                    ": $CREDENTIALS_DIRECTORY is not set (run under systemd with LoadCredential=" +
-                                    std::string(name) + ":<file>)");
+    throw CredentialResolutionError(
+        "--passphrase-credential " + std::string(name) +
+        ": $CREDENTIALS_DIRECTORY is not set (run under systemd with LoadCredential=" + std::string(name) +
+        ":<file>)");
   }
   const std::filesystem::path path = std::filesystem::path(std::string(*directory)) / std::string(name);
   source = "systemd credential: " + path.string();
@@ -157,7 +157,8 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
   }
 
   if (!user || !passphrase) {
-    if (options.non_interactive && options.missing_report == CredentialOptions::MissingReport::reference_message) {
+    if (options.non_interactive &&
+        options.missing_report == CredentialOptions::MissingReport::reference_message) {
       // The reference checks what it has, a missing value counting as empty,
       // and fails with its bad-credentials message; scripts match on it.
       // Nothing is derived: no custodian is unlocked by a missing value.
@@ -182,7 +183,8 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
       if (!passphrase) {
         missing.push_back("no passphrase (tried " + store::join(passphrase_tried, ", ") + ")");
       }
-      const char* why = options.non_interactive ? "--non-interactive forbids a prompt" : "no terminal to prompt on";
+      const char* why =
+          options.non_interactive ? "--non-interactive forbids a prompt" : "no terminal to prompt on";
       std::string message = "Cannot get credentials for " + std::string(protected_path) + ": ";
       message += missing.front();
       if (missing.size() > 1) {
@@ -194,8 +196,8 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
     if (!user) {
       prompter.say("Verify credentials for " + std::string(protected_path));
     } else {
-      prompter.say("Verify passphrase for " + std::string(protected_path) + " (Using user " + *user + " from " +
-                   creds.user_source + ")");
+      prompter.say("Verify passphrase for " + std::string(protected_path) + " (Using user " + *user +
+                   " from " + creds.user_source + ")");
     }
     if (!user) {
       auto answer = prompter.ask_line("User email: ");
@@ -217,7 +219,8 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
 
   creds.user = std::move(*user);
   creds.passphrase = std::move(*passphrase);
-  creds.expensive_kdf = options.allow_expensive_kdf ? store::ExpensiveKdf::allow : store::ExpensiveKdf::refuse;
+  creds.expensive_kdf =
+      options.allow_expensive_kdf ? store::ExpensiveKdf::allow : store::ExpensiveKdf::refuse;
   return creds;
 }
 

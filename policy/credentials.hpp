@@ -4,16 +4,16 @@
 // ($CREDENTIALS_DIRECTORY/NAME) > <PREFIX>_USER / <PREFIX>_PASSPHRASE > a
 // prompt. A wrong credential never falls back to another source.
 
-#include <filesystem>
-#include <optional>
-#include <string>
-#include <string_view>
-
 #include "policy/environment.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
 #include "store/key_file.hpp"
 #include "sys/secure_buffer.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace pprotect::policy {
 
@@ -21,10 +21,10 @@ struct CredentialOptions {
   std::optional<std::string> user;                      // -u/--user
   std::optional<std::filesystem::path> passphrase_file; // --passphrase-file
   std::optional<std::string> passphrase_credential;     // --passphrase-credential
-  std::optional<std::string> env_prefix;                // --env-prefix; else $PPROTECT_ENV_PREFIX, else PPROTECT
-  bool ignore_env = false;                              // --ignore-env
-  bool non_interactive = false;                         // --non-interactive
-  bool allow_expensive_kdf = false;                     // --allow-expensive-kdf
+  std::optional<std::string> env_prefix; // --env-prefix; else $PPROTECT_ENV_PREFIX, else PPROTECT
+  bool ignore_env = false;               // --ignore-env
+  bool non_interactive = false;          // --non-interactive
+  bool allow_expensive_kdf = false;      // --allow-expensive-kdf
   // How --non-interactive reports a missing value: pprotect answers with the
   // reference's bad-credentials message (scripts match on it), pprotect-run
   // names the sources it tried, as issue #4 asks.
@@ -53,7 +53,7 @@ public:
 struct Credentials {
   std::string user;
   sys::SecureBuffer passphrase;
-  std::string user_source;       // as named in the reference's error message
+  std::string user_source; // as named in the reference's error message
   std::string passphrase_source;
   // From CredentialOptions::allow_expensive_kdf: unlock may run a derivation
   // costlier than the reference ever asks for.
@@ -75,8 +75,8 @@ std::string effective_env_prefix(const CredentialOptions& options, const Environ
 // Throws CredentialResolutionError (exit 1 in pprotect, 125 in pprotect-run)
 // when a source cannot be read or nothing can be asked; UsageError for
 // --non-interactive with --ignore-env.
-Credentials resolve_credentials(const CredentialOptions& options, const Environment& env,
-                                Prompter& prompter, std::string_view protected_path);
+Credentials resolve_credentials(const CredentialOptions& options, const Environment& env, Prompter& prompter,
+                                std::string_view protected_path);
 
 // Unlocks the custodian (one key derivation). Throws store::CredentialError
 // with the reference's message: "Invalid user email (from <source>) or

@@ -20,7 +20,9 @@ public:
   // No copies: each would be one more unwiped place for the passphrase.
   Environment(const Environment&) = delete;
   Environment& operator=(const Environment&) = delete;
-  Environment(Environment&& other) noexcept : m_entries(std::move(other.m_entries)) { other.m_entries.clear(); }
+  Environment(Environment&& other) noexcept : m_entries(std::move(other.m_entries)) {
+    other.m_entries.clear();
+  }
   // Wipes the entries it replaces first, as SecureBuffer does.
   Environment& operator=(Environment&& other) noexcept {
     if (this != &other) {

@@ -1,14 +1,14 @@
 #include "policy/tty_prompter.hpp"
 
+#include "sys/echo_off.hpp"
+#include "sys/full_io.hpp"
+#include "sys/secret_read.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <system_error>
 #include <unistd.h>
-
-#include "sys/echo_off.hpp"
-#include "sys/full_io.hpp"
-#include "sys/secret_read.hpp"
 
 namespace pprotect::policy {
 
@@ -25,7 +25,8 @@ std::optional<sys::SecureBuffer> read_line(int fd) {
     if (error.code().value() == EFBIG) {
       throw CredentialResolutionError("Input line from /dev/tty is too long");
     }
-    throw CredentialResolutionError(std::string("Cannot read from /dev/tty: ") + std::strerror(error.code().value()));
+    throw CredentialResolutionError(std::string("Cannot read from /dev/tty: ") +
+                                    std::strerror(error.code().value()));
   }
 }
 
@@ -39,7 +40,9 @@ TtyPrompter::TtyPrompter()
   }
 }
 
-bool TtyPrompter::available() const { return m_tty.valid(); }
+bool TtyPrompter::available() const {
+  return m_tty.valid();
+}
 
 void TtyPrompter::write_all(std::string_view text) {
   // A prompt that cannot be shown is not worth failing over.

@@ -3,13 +3,13 @@
 // belong to the child (an MCP client speaks JSON-RPC over them), so prompts
 // and answers go through /dev/tty only.
 
-#include <optional>
-#include <string>
-#include <string_view>
-
 #include "policy/credentials.hpp"
 #include "sys/file_descriptor.hpp"
 #include "sys/secure_buffer.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace pprotect::policy {
 

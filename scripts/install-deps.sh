@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Installs the Debian packages pprotect needs to build and test, and only the
-# missing ones, so `make run` / `make test` cost nothing once set up.
+# Installs what pprotect needs to build and test, and only what is missing,
+# so that `make`, `make run` and `make test` (which run it first) cost a
+# fraction of a second and print nothing once a machine is set up:
+#   - the Debian packages below (one dpkg-query for all of them);
+#   - the npm packages of containers/mcp and containers/tests/lint, pinned by
+#     their package-lock.json (npm ci when a lock is newer than its install);
+#   - the Debian roots the container tests boot (containers/tests/base_roots.bash,
+#     built once per machine under /var/cache/pprotect-tests).
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
   libboost1.81-dev libboost-filesystem1.81-dev
-  libsodium-dev libyaml-dev libyaml-cpp-dev
+  libsodium-dev libyaml-dev
   catch2 libcli11-dev nlohmann-json3-dev
   # Tests: terminals, PID 1 boxes, peers for the launcher benchmark, and the
   # tools the test scripts call that a minimal Debian (debootstrap minbase)
   # lacks: ps and pgrep (procps), col (bsdextrautils), groff for the man pages.
-  tmux util-linux busybox-static tini dumb-init hyperfine python3 procps bsdextrautils groff-base
+  tmux util-linux busybox-static tini dumb-init python3 procps bsdextrautils groff-base
+  # The formatting check of the sources (.clang-format).
+  clang-format
   # containers/ tests: YAML of the examples, unit checks, completions,
   # packaging (CPack's .deb needs file(1)).
   python3-yaml systemd zsh dpkg-dev file
@@ -28,9 +36,12 @@ if [ -n "${PPROTECT_DEPS_FUZZ:-}" ]; then
   packages+=(clang libclang-rt-14-dev)
 fi
 
+# One dpkg-query for every package: the names of those installed.
+installed=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${packages[@]}" 2>/dev/null |
+  awk '$1 == "ii" { print $2 }' || true)
 missing=()
 for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+  if ! grep -qxF "$p" <<<"$installed"; then
     missing+=("$p")
   fi
 done

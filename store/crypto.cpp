@@ -40,7 +40,8 @@ const unsigned char* bytes_of(std::string_view text) {
 }
 
 std::string hex_byte(unsigned char byte) {
-  return {'0', 'x', sys::hex_digit(byte >> 4U, sys::HexCase::upper), sys::hex_digit(byte, sys::HexCase::upper)};
+  return {'0', 'x', sys::hex_digit(byte >> 4U, sys::HexCase::upper),
+          sys::hex_digit(byte, sys::HexCase::upper)};
 }
 
 void put_u32_le(std::string& out, std::uint32_t value) {
@@ -187,7 +188,8 @@ Pwdkm decode_pwdkm(std::string_view text, std::string_view custodian) {
 }
 
 bool exceeds_reference_cost(const Pwdkm& record) {
-  return record.kind != KeyType::raw && (record.opslimit > k_hard_opslimit || record.memlimit > k_hard_memlimit);
+  return record.kind != KeyType::raw &&
+         (record.opslimit > k_hard_opslimit || record.memlimit > k_hard_memlimit);
 }
 
 bool is_raw_passphrase(std::string_view passphrase) {
@@ -249,8 +251,9 @@ sys::SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name, 
   const auto derive = [&] {
     // WARNING: the valet key goes in as the password, as the reference
     // does; never the passphrase itself.
-    result = crypto_pwhash(secret_key.data(), k_key_size, reinterpret_cast<const char*>(valet.data()),
-                           valet.size(), digest, record.opslimit, record.memlimit, crypto_pwhash_ALG_ARGON2ID13);
+    result =
+        crypto_pwhash(secret_key.data(), k_key_size, reinterpret_cast<const char*>(valet.data()),
+                      valet.size(), digest, record.opslimit, record.memlimit, crypto_pwhash_ALG_ARGON2ID13);
   };
   try {
     std::thread worker([&] {
@@ -304,7 +307,7 @@ std::string seal(std::string_view plaintext, std::string_view recipient_public_k
 }
 
 sys::SecureBuffer seal_open(std::string_view ciphertext, std::string_view public_key,
-                       const sys::SecureBuffer& secret_key, std::string_view what) {
+                            const sys::SecureBuffer& secret_key, std::string_view what) {
   if (ciphertext.size() < k_seal_overhead) {
     throw StoreError("truncated ciphertext in " + std::string(what));
   }
@@ -313,8 +316,9 @@ sys::SecureBuffer seal_open(std::string_view ciphertext, std::string_view public
   return plaintext;
 }
 
-void seal_open_into(std::string_view ciphertext, std::string_view public_key, const sys::SecureBuffer& secret_key,
-                    sys::SecureBuffer& plaintext, std::string_view what) {
+void seal_open_into(std::string_view ciphertext, std::string_view public_key,
+                    const sys::SecureBuffer& secret_key, sys::SecureBuffer& plaintext,
+                    std::string_view what) {
   ensure_sodium();
   if (ciphertext.size() < k_seal_overhead) {
     throw StoreError("truncated ciphertext in " + std::string(what));

@@ -64,7 +64,7 @@ std::string encode_pwdkm(const Pwdkm& record);
 // libsodium refuses the stored limits or runs out of memory.
 // WARNING: the result is the custodian's secret key; keep it in the buffer.
 [[nodiscard]] sys::SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name,
-                                             std::string_view passphrase);
+                                                  std::string_view passphrase);
 
 // True for "P" + 64 lowercase hex + "P".
 [[nodiscard]] bool is_raw_passphrase(std::string_view passphrase);
@@ -84,12 +84,12 @@ struct BoxKeypair {
 // crypto_box_seal_open; throws StoreError "cannot decrypt <what>" when the
 // ciphertext is too short or does not open with this keypair.
 [[nodiscard]] sys::SecureBuffer seal_open(std::string_view ciphertext, std::string_view public_key,
-                                     const sys::SecureBuffer& secret_key, std::string_view what);
+                                          const sys::SecureBuffer& secret_key, std::string_view what);
 
 // The same into a buffer of exactly ciphertext.size() - 48 bytes, so that
 // callers can allocate secure memory up front (see decrypt_domain).
-void seal_open_into(std::string_view ciphertext, std::string_view public_key, const sys::SecureBuffer& secret_key,
-                    sys::SecureBuffer& plaintext, std::string_view what);
+void seal_open_into(std::string_view ciphertext, std::string_view public_key,
+                    const sys::SecureBuffer& secret_key, sys::SecureBuffer& plaintext, std::string_view what);
 
 // Constant-time equality of two byte strings of any length.
 [[nodiscard]] bool equal_bytes(std::string_view a, std::string_view b);

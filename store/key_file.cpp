@@ -119,7 +119,8 @@ void validate_fields(const FileData& data) {
 }
 
 // Makes a sealed owner entry holding the domain's secret key.
-std::string owner_entry_for(const sys::SecureBuffer& domain_secret_key, std::string_view custodian_public_key) {
+std::string owner_entry_for(const sys::SecureBuffer& domain_secret_key,
+                            std::string_view custodian_public_key) {
   return crypto::encode_field(crypto::seal(domain_secret_key.view(), custodian_public_key));
 }
 
@@ -149,8 +150,8 @@ template <typename Map> std::string listed_names(const Map& known) {
 // The reference's wording for a missing key ("no domain of name X (known
 // domains are a, b)"), which scripts match on.
 template <typename Map> std::string no_such(std::string_view what, std::string_view name, const Map& known) {
-  return "no " + std::string(what) + " of name " + reference_name(name) + " (known " + std::string(what) + "s are " +
-         listed_names(known) + ")";
+  return "no " + std::string(what) + " of name " + reference_name(name) + " (known " + std::string(what) +
+         "s are " + listed_names(known) + ")";
 }
 
 const DomainData& find_domain(const FileData& data, std::string_view name) {
@@ -188,8 +189,9 @@ void check_unlocked(const FileData& data, const UnlockedCustodian& who) {
 // the one of the private key its owner entry holds.
 enum class PublicKeyCheck { required, skipped };
 
-sys::SecureBuffer domain_secret_key(const FileData& file, std::string_view domain_name, const UnlockedCustodian& who,
-                               PublicKeyCheck check = PublicKeyCheck::required) {
+sys::SecureBuffer domain_secret_key(const FileData& file, std::string_view domain_name,
+                                    const UnlockedCustodian& who,
+                                    PublicKeyCheck check = PublicKeyCheck::required) {
   const DomainData& data = find_domain(file, domain_name);
   const auto found = data.owners.find(who.name);
   if (found == data.owners.end()) {
@@ -206,7 +208,8 @@ sys::SecureBuffer domain_secret_key(const FileData& file, std::string_view domai
   // holds its private half, or to nobody. Whoever holds the real private
   // key is the first to be able to notice, so every such command checks.
   if (check == PublicKeyCheck::required &&
-      !crypto::equal_bytes(crypto::public_key_of(secret_key), decode_public_key(data.public_key, domain_name))) {
+      !crypto::equal_bytes(crypto::public_key_of(secret_key),
+                           decode_public_key(data.public_key, domain_name))) {
     throw StoreError("the public-key of domain " + quoted_name(domain_name) +
                      " is not the one of its private key (the file was altered): secrets added since are "
                      "sealed to another key; an owner can repair it with rotate-domain-keys");
@@ -217,7 +220,8 @@ sys::SecureBuffer domain_secret_key(const FileData& file, std::string_view domai
 // Opens every secret of the domain with its private key (on a few threads
 // for big domains). Throws StoreError naming the first secret that does
 // not open.
-SecretValues open_secrets(const FileData& file, std::string_view domain_name, const sys::SecureBuffer& domain_key);
+SecretValues open_secrets(const FileData& file, std::string_view domain_name,
+                          const sys::SecureBuffer& domain_key);
 
 // Gives a custodian a new passphrase and kind, re-sealing the key of every
 // domain it owns to its new public key. who was checked by the caller.
@@ -369,10 +373,12 @@ UnlockedCustodian KeyFile::unlock(std::string_view custodian, std::string_view p
   const crypto::Pwdkm record = crypto::decode_pwdkm(found->second, custodian);
   if (expensive == ExpensiveKdf::refuse && crypto::exceeds_reference_cost(record)) {
     // Checked before deriving: the derivation itself is the attack.
-    throw StoreError("key custodian " + quoted_name(custodian) + " asks for an Argon2id cost beyond the strongest "
-                     "pocket_protector writes (opslimit " + std::to_string(record.opslimit) + ", memlimit " +
-                     std::to_string(record.memlimit) + "; at most " + std::to_string(crypto::k_hard_opslimit) +
-                     " and " + std::to_string(crypto::k_hard_memlimit) +
+    throw StoreError("key custodian " + quoted_name(custodian) +
+                     " asks for an Argon2id cost beyond the strongest "
+                     "pocket_protector writes (opslimit " +
+                     std::to_string(record.opslimit) + ", memlimit " + std::to_string(record.memlimit) +
+                     "; at most " + std::to_string(crypto::k_hard_opslimit) + " and " +
+                     std::to_string(crypto::k_hard_memlimit) +
                      "): refusing; --allow-expensive-kdf accepts it");
   }
   sys::SecureBuffer secret_key = crypto::derive_secret_key(record, custodian, passphrase);
@@ -409,8 +415,8 @@ void KeyFile::remove_key_custodian(std::string_view name) {
   const std::vector<std::string> owned = domains_owned_by(name);
   for (const auto& domain_name : owned) {
     if (m_data.domains.at(domain_name).owners.size() == 1) {
-      throw StoreError("cannot delete last owner " + reference_name(key) + " from " + reference_name(domain_name) +
-                       " (secrets would be irretrievable)");
+      throw StoreError("cannot delete last owner " + reference_name(key) + " from " +
+                       reference_name(domain_name) + " (secrets would be irretrievable)");
     }
   }
   std::string entry =
@@ -496,12 +502,12 @@ void KeyFile::add_owner(std::string_view domain_name, std::string_view new_owner
 void KeyFile::remove_owner(std::string_view domain_name, std::string_view owner) {
   const DomainData& data = find_domain(m_data, domain_name);
   if (data.owners.count(std::string(owner)) == 0) {
-    throw StoreError(reference_name(owner) + " not an owner of " + reference_name(domain_name) + " (owners are " +
-                     listed_names(data.owners) + ")");
+    throw StoreError(reference_name(owner) + " not an owner of " + reference_name(domain_name) +
+                     " (owners are " + listed_names(data.owners) + ")");
   }
   if (data.owners.size() == 1) {
-    throw StoreError("cannot delete last owner " + reference_name(owner) + " from " + reference_name(domain_name) +
-                     " (secrets would be irretrievable)");
+    throw StoreError("cannot delete last owner " + reference_name(owner) + " from " +
+                     reference_name(domain_name) + " (secrets would be irretrievable)");
   }
   std::string entry =
       audit_entry(m_clock, "removed owner " + std::string(owner) + " from " + std::string(domain_name));
@@ -517,7 +523,8 @@ void KeyFile::rotate_domain_key(std::string_view domain_name, const UnlockedCust
   // sealed to the replaced key cannot be opened; they are named, to be
   // removed (or re-added) first, rather than dropped here.
   const sys::SecureBuffer domain_key = domain_secret_key(m_data, domain_name, owner, PublicKeyCheck::skipped);
-  if (!crypto::equal_bytes(crypto::public_key_of(domain_key), decode_public_key(current.public_key, domain_name))) {
+  if (!crypto::equal_bytes(crypto::public_key_of(domain_key),
+                           decode_public_key(current.public_key, domain_name))) {
     std::vector<std::string> sealed_elsewhere;
     const std::string public_key = crypto::public_key_of(domain_key);
     for (const auto& [name, b64] : current.secrets) {
@@ -530,8 +537,8 @@ void KeyFile::rotate_domain_key(std::string_view domain_name, const UnlockedCust
       }
     }
     if (!sealed_elsewhere.empty()) {
-      throw StoreError("cannot rotate domain " + quoted_name(domain_name) + ": its public-key was altered and " +
-                       join(sealed_elsewhere, ", ") +
+      throw StoreError("cannot rotate domain " + quoted_name(domain_name) +
+                       ": its public-key was altered and " + join(sealed_elsewhere, ", ") +
                        " were sealed to that key, which this domain cannot open; remove them with rm-secret "
                        "(and add them again after rotating)");
     }
@@ -614,7 +621,8 @@ SecretValues KeyFile::decrypt_domain(std::string_view domain_name, const Unlocke
 
 namespace {
 
-SecretValues open_secrets(const FileData& file, std::string_view domain_name, const sys::SecureBuffer& domain_key) {
+SecretValues open_secrets(const FileData& file, std::string_view domain_name,
+                          const sys::SecureBuffer& domain_key) {
   const DomainData& data = find_domain(file, domain_name);
   // Open with the public key derived from the domain key, which
   // domain_secret_key checked against the stored one (or rotation is

@@ -3,6 +3,10 @@
 // Each mutation appends the reference's audit entry (section 3 of
 // shared/docs/reference-behaviour.md).
 
+#include "store/key_type.hpp"
+#include "store/protected_yaml.hpp"
+#include "sys/secure_buffer.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -11,12 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/key_type.hpp"
-#include "store/protected_yaml.hpp"
-#include "sys/secure_buffer.hpp"
-
 namespace pprotect::store {
-
 
 // A raw custodian's generated passphrase: "P" + 64 lowercase hex + "P".
 sys::SecureBuffer generate_raw_passphrase();
@@ -26,7 +25,7 @@ sys::SecureBuffer generate_raw_passphrase();
 struct UnlockedCustodian {
   std::string name;
   sys::SecureBuffer secret_key; // 32 bytes
-  std::string public_key;  // 32 raw bytes
+  std::string public_key;       // 32 raw bytes
 };
 
 // Whether unlock accepts a custodian record whose stored Argon2id limits
@@ -99,9 +98,10 @@ public:
 
   // --- secrets ---
   // Secret names must match ^[A-Za-z][-_A-Za-z0-9]*$.
-  void add_secret(std::string_view domain, std::string_view name, std::string_view value);    // exists: error
-  void update_secret(std::string_view domain, std::string_view name, std::string_view value); // missing: error
-  void set_secret(std::string_view domain, std::string_view name, std::string_view value);    // either
+  void add_secret(std::string_view domain, std::string_view name, std::string_view value); // exists: error
+  void update_secret(std::string_view domain, std::string_view name,
+                     std::string_view value);                                              // missing: error
+  void set_secret(std::string_view domain, std::string_view name, std::string_view value); // either
   void remove_secret(std::string_view domain, std::string_view name);
 
   // Keeps the newest max_entries entries and prepends

@@ -1,8 +1,8 @@
 #include "store/protected_file.hpp"
 
 #include "store/errors.hpp"
-#include "sys/file_descriptor.hpp"
 #include "sys/directory.hpp"
+#include "sys/file_descriptor.hpp"
 #include "sys/full_io.hpp"
 #include "sys/input_file.hpp"
 #include "sys/signal_mask.hpp"
@@ -103,8 +103,8 @@ void write_all(int fd, const std::string& text, const std::filesystem::path& whe
 }
 
 std::string too_large(const std::filesystem::path& path) {
-  return path.string() + " is too large for a protected file (more than " + std::to_string(k_max_file_size >> 20U) +
-         " MiB)";
+  return path.string() + " is too large for a protected file (more than " +
+         std::to_string(k_max_file_size >> 20U) + " MiB)";
 }
 
 // What we write must load again.

@@ -1,11 +1,11 @@
 #pragma once
 // The protected file on disk: reads, and writes that never lose data.
 
+#include "store/key_file.hpp"
+
 #include <filesystem>
 #include <functional>
 #include <string>
-
-#include "store/key_file.hpp"
 
 namespace pprotect::store {
 

@@ -1,16 +1,16 @@
 #include "store/protected_yaml.hpp"
 
+#include "store/errors.hpp"
+#include "store/text.hpp"
+#include "store/yaml_emitter.hpp"
+#include "store/yaml_resolver.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <utility>
 #include <yaml.h>
-
-#include "store/errors.hpp"
-#include "store/text.hpp"
-#include "store/yaml_emitter.hpp"
-#include "store/yaml_resolver.hpp"
 
 // Parsing walks libyaml's event stream with the file's schema in hand: every
 // level of the structure is a known function, so nesting depth is bounded by
@@ -76,7 +76,6 @@ std::string_view event_kind(const yaml_event_t& event) {
   }
 }
 
-
 bool is_valid_secret_name(std::string_view name) {
   if (name.empty()) {
     return false;
@@ -137,8 +136,8 @@ private:
       fail(mark_of_offset(m_parser.problem_offset), "invalid text: " + what);
     }
     if (m_parser.context != nullptr) {
-      what += " (" + std::string(m_parser.context) + " at line " + std::to_string(m_parser.context_mark.line + 1) +
-              ")";
+      what += " (" + std::string(m_parser.context) + " at line " +
+              std::to_string(m_parser.context_mark.line + 1) + ")";
     }
     fail(m_parser.problem_mark, "malformed YAML: " + what);
   }
@@ -232,7 +231,8 @@ public:
                       !astral_in_double_quotes(key.style, key_text))) {
       return;
     }
-    compare(key.start, key.end, [&](YamlEmitter& out, std::size_t indent) { out.mapping_entry(indent, key_text); });
+    compare(key.start, key.end,
+            [&](YamlEmitter& out, std::size_t indent) { out.mapping_entry(indent, key_text); });
   }
 
   // An item of the audit log.
@@ -242,7 +242,8 @@ public:
                       !astral_in_double_quotes(item.data.scalar.style, text))) {
       return;
     }
-    compare(item.start_mark, end, [&](YamlEmitter& out, std::size_t indent) { out.sequence_item(indent, text); });
+    compare(item.start_mark, end,
+            [&](YamlEmitter& out, std::size_t indent) { out.sequence_item(indent, text); });
   }
 
 private:
@@ -275,8 +276,8 @@ private:
 
   static bool is_base64(std::string_view text) {
     for (const char c : text) {
-      if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-            c == '=')) {
+      if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+            c == '/' || c == '=')) {
         return false;
       }
     }
@@ -320,8 +321,7 @@ private:
   // entry, its line holds its indentation, or "- " (an item), "? " (an
   // explicit key) or ": " (the first key of an explicit key's value, which
   // stands where its indentation would).
-  template <typename Emit>
-  void compare(const yaml_mark_t& start, const yaml_mark_t& end, const Emit& emit) {
+  template <typename Emit> void compare(const yaml_mark_t& start, const yaml_mark_t& end, const Emit& emit) {
     const std::size_t start_byte = byte_offset(start);
     if (start_byte < start.column) {
       return;
@@ -385,7 +385,8 @@ private:
         }
       }
       ++m_cursor_bytes;
-      while (m_cursor_bytes < m_text.size() && (static_cast<unsigned char>(m_text[m_cursor_bytes]) & 0xC0) == 0x80) {
+      while (m_cursor_bytes < m_text.size() &&
+             (static_cast<unsigned char>(m_text[m_cursor_bytes]) & 0xC0) == 0x80) {
         ++m_cursor_bytes;
       }
       ++m_cursor_chars;
@@ -459,9 +460,11 @@ public:
   }
 
 private:
-  void check_unique(bool unique, const yaml_mark_t& mark, std::string_view key, std::string_view where) const {
+  void check_unique(bool unique, const yaml_mark_t& mark, std::string_view key,
+                    std::string_view where) const {
     if (!unique) {
-      m_events.fail(mark, "duplicate key " + quoted_name(key, k_max_quoted_name) + " in " + std::string(where));
+      m_events.fail(mark,
+                    "duplicate key " + quoted_name(key, k_max_quoted_name) + " in " + std::string(where));
     }
   }
 
@@ -497,7 +500,8 @@ private:
       return std::string(event_kind(event));
     }
     if (event.data.scalar.tag == nullptr && event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-      const std::string_view text(reinterpret_cast<const char*>(event.data.scalar.value), event.data.scalar.length);
+      const std::string_view text(reinterpret_cast<const char*>(event.data.scalar.value),
+                                  event.data.scalar.length);
       return std::string(plain_scalar_type_name(resolve_plain_scalar(text)));
     }
     return "a string";
@@ -590,8 +594,8 @@ private:
         const KeySpan field_where = key_span(field);
         const std::string field_name = read_key(field, where);
         if (field_name != "pwdkm") {
-          m_events.fail(field_mark, "unexpected key " + quoted_name(field_name, k_max_quoted_name) + " in " + where +
-                                        " (expected only 'pwdkm')");
+          m_events.fail(field_mark, "unexpected key " + quoted_name(field_name, k_max_quoted_name) + " in " +
+                                        where + " (expected only 'pwdkm')");
         }
         check_unique(!have_pwdkm, field_mark, field_name, where);
         have_pwdkm = true;
@@ -637,7 +641,8 @@ private:
       auto [it, inserted] = domain.secrets.try_emplace(key.substr(k_secret_prefix.size()));
       check_unique(inserted, key_mark, key, where);
       const yaml_event_t& value = m_events.next();
-      it->second = read_string(value, "secret " + quoted_name(it->first, k_max_quoted_name) + " of " + where, false);
+      it->second =
+          read_string(value, "secret " + quoted_name(it->first, k_max_quoted_name) + " of " + where, false);
       if (m_evidence != nullptr) {
         m_evidence->scalar_entry(key_where, key, value, it->second);
       }
@@ -675,8 +680,8 @@ private:
         have_owners = true;
         parse_owners(where, domain.owners);
       } else {
-        m_events.fail(key_mark, "unexpected key " + quoted_name(key, k_max_quoted_name) + " in " + meta_where +
-                                    " (expected 'owners' and 'public-key')");
+        m_events.fail(key_mark, "unexpected key " + quoted_name(key, k_max_quoted_name) + " in " +
+                                    meta_where + " (expected 'owners' and 'public-key')");
       }
     }
     if (!have_owners) {
@@ -703,7 +708,8 @@ private:
       auto [it, inserted] = owners.try_emplace(std::move(name));
       check_unique(inserted, key_mark, it->first, owners_where);
       const yaml_event_t& value = m_events.next();
-      it->second = read_string(value, "owner " + quoted_name(it->first, k_max_quoted_name) + " of " + where, false);
+      it->second =
+          read_string(value, "owner " + quoted_name(it->first, k_max_quoted_name) + " of " + where, false);
       if (m_evidence != nullptr) {
         m_evidence->scalar_entry(key_where, it->first, value, it->second);
       }
@@ -741,7 +747,8 @@ std::string emit_protected_yaml(const FileData& data, YamlLayout layout) {
     // overwrites it); refuse instead of writing a file that reads back
     // differently.
     if (name == "audit-log" || name == "key-custodians") {
-      throw StoreError("cannot write a domain named " + quoted_name(name, k_max_quoted_name) + ": the name is a section of the file");
+      throw StoreError("cannot write a domain named " + quoted_name(name, k_max_quoted_name) +
+                       ": the name is a section of the file");
     }
     out.mapping_entry(0, name);
     for (const auto& [secret, value] : domain.secrets) {

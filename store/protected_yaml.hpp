@@ -3,19 +3,19 @@
 // pocket_protector's ruamel.yaml emitter writes). Binary fields stay base64
 // strings here; store/key_file.hpp gives them meaning.
 
+#include "store/yaml_layout.hpp"
+
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "store/yaml_layout.hpp"
-
 namespace pprotect::store {
 
 struct DomainData {
   std::map<std::string, std::string> secrets; // name (without "secret-") -> base64
-  std::string public_key;                      // base64
-  std::map<std::string, std::string> owners;   // custodian name -> base64
+  std::string public_key;                     // base64
+  std::map<std::string, std::string> owners;  // custodian name -> base64
 };
 
 // std::map orders std::string keys bytewise, which for UTF-8 is code point

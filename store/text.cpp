@@ -13,7 +13,9 @@ void append_escaped_byte(std::string& out, unsigned char byte) {
   out += sys::hex_digit(byte);
 }
 
-bool is_c0_control(unsigned char byte) { return byte < 0x20 || byte == 0x7F; }
+bool is_c0_control(unsigned char byte) {
+  return byte < 0x20 || byte == 0x7F;
+}
 
 } // namespace
 

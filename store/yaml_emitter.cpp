@@ -1,13 +1,13 @@
 #include "store/yaml_emitter.hpp"
 
-#include <array>
-#include <cstdint>
-
 #include "store/errors.hpp"
-#include "sys/hex.hpp"
-#include "sys/utf8.hpp"
 #include "store/text.hpp"
 #include "store/yaml_resolver.hpp"
+#include "sys/hex.hpp"
+#include "sys/utf8.hpp"
+
+#include <array>
+#include <cstdint>
 
 // The decisions below follow ruamel.yaml's Emitter (analyze_scalar,
 // choose_scalar_style, write_plain / write_single_quoted /
@@ -43,7 +43,9 @@ namespace {
 // to 0.19.1.
 constexpr std::size_t k_key_tag_length = 5;
 
-bool is_break(char32_t ch) { return ch == U'\n' || ch == 0x85 || ch == 0x2028 || ch == 0x2029; }
+bool is_break(char32_t ch) {
+  return ch == U'\n' || ch == 0x85 || ch == 0x2028 || ch == 0x2029;
+}
 
 bool is_blank_or_break(char32_t ch) {
   return ch == U'\0' || ch == U' ' || ch == U'\t' || ch == U'\r' || is_break(ch);
@@ -94,7 +96,8 @@ bool double_quoted_fold_needs_backslash(std::u32string_view text, std::size_t st
     }
   }
   const std::u32string_view next_word = text.substr(end, space_pos - end);
-  if (next_word.find(U'"') != std::u32string_view::npos || next_word.find(U'\'') != std::u32string_view::npos) {
+  if (next_word.find(U'"') != std::u32string_view::npos ||
+      next_word.find(U'\'') != std::u32string_view::npos) {
     return true;
   }
   if (space_pos + 1 >= text.size()) {
@@ -554,7 +557,9 @@ void YamlEmitter::scalar_entry(std::size_t indent, std::string_view key, std::st
   }
 }
 
-void YamlEmitter::mapping_entry(std::size_t indent, std::string_view key) { write_key(indent, key); }
+void YamlEmitter::mapping_entry(std::size_t indent, std::string_view key) {
+  write_key(indent, key);
+}
 
 void YamlEmitter::empty_flow_entry(std::size_t indent, std::string_view key, std::string_view flow) {
   write_key(indent, key);

@@ -11,11 +11,11 @@
 // key broken across lines, a fold that loses a space), the emitter throws
 // StoreError instead: the reference's own output would be damaged there.
 
+#include "store/yaml_layout.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
-
-#include "store/yaml_layout.hpp"
 
 namespace pprotect::store {
 

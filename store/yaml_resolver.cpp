@@ -53,15 +53,23 @@ private:
   std::size_t m_pos = 0;
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_digit_or_underscore(char c) { return is_digit(c) || c == '_'; }
-bool is_sign(char c) { return c == '-' || c == '+'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_digit_or_underscore(char c) {
+  return is_digit(c) || c == '_';
+}
+bool is_sign(char c) {
+  return c == '-' || c == '+';
+}
 
 bool is_bool(std::string_view t) {
   return t == "true" || t == "True" || t == "TRUE" || t == "false" || t == "False" || t == "FALSE";
 }
 
-bool is_null(std::string_view t) { return t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL"; }
+bool is_null(std::string_view t) {
+  return t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL";
+}
 
 // [-+]?0b[0-1_]+ | [-+]?0o?[0-7_]+ | [-+]?[0-9_]+ | [-+]?0x[0-9a-fA-F_]+
 bool is_int(std::string_view t) {
@@ -73,8 +81,8 @@ bool is_int(std::string_view t) {
     return true;
   }
   c.reset(body);
-  if (c.accept_word("0o") && c.accept_run([](char ch) { return (ch >= '0' && ch <= '7') || ch == '_'; }) > 0 &&
-      c.at_end()) {
+  if (c.accept_word("0o") &&
+      c.accept_run([](char ch) { return (ch >= '0' && ch <= '7') || ch == '_'; }) > 0 && c.at_end()) {
     return true;
   }
   c.reset(body);
@@ -84,7 +92,8 @@ bool is_int(std::string_view t) {
   c.reset(body);
   return c.accept_word("0x") && c.accept_run([](char ch) {
     return is_digit(ch) || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F') || ch == '_';
-  }) > 0 && c.at_end();
+  }) > 0 &&
+         c.at_end();
 }
 
 // [eE][-+]?[0-9]+ (sign_required: [eE][-+][0-9]+)
@@ -157,7 +166,8 @@ bool is_timestamp(std::string_view t) {
   if (!digits(c, 1, 2) || !c.accept('-') || !digits(c, 1, 2)) {
     return false;
   }
-  if (!c.accept('T') && !c.accept('t') && c.accept_run([](char ch) { return ch == ' ' || ch == '\t'; }) == 0) {
+  if (!c.accept('T') && !c.accept('t') &&
+      c.accept_run([](char ch) { return ch == ' ' || ch == '\t'; }) == 0) {
     return false;
   }
   if (!digits(c, 1, 2) || !c.accept(':') || !digits(c, 2, 2) || !c.accept(':') || !digits(c, 2, 2)) {

@@ -54,43 +54,43 @@ extern "C" void restore_terminal_then_chain(int signal_number, siginfo_t* info, 
 } // namespace
 
 EchoOff::EchoOff(int fd) {
-    if (::isatty(fd) != 1 || ::tcgetattr(fd, &g_saved_mode) != 0) {
-      return;
+  if (::isatty(fd) != 1 || ::tcgetattr(fd, &g_saved_mode) != 0) {
+    return;
+  }
+  g_quiet_mode = g_saved_mode;
+  g_quiet_mode.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHOE | ECHOK | ECHONL);
+  g_echo_fd = fd;
+  for (std::size_t i = 0; i < k_fatal_signals.size(); ++i) {
+    struct sigaction current {};
+    g_installed[i] = false;
+    if (::sigaction(k_fatal_signals[i], nullptr, &current) != 0 ||
+        ((current.sa_flags & SA_SIGINFO) == 0 && current.sa_handler == SIG_IGN)) {
+      continue;
     }
-    g_quiet_mode = g_saved_mode;
-    g_quiet_mode.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHOE | ECHOK | ECHONL);
-    g_echo_fd = fd;
-    for (std::size_t i = 0; i < k_fatal_signals.size(); ++i) {
-      struct sigaction current {};
-      g_installed[i] = false;
-      if (::sigaction(k_fatal_signals[i], nullptr, &current) != 0 ||
-          ((current.sa_flags & SA_SIGINFO) == 0 && current.sa_handler == SIG_IGN)) {
-        continue;
-      }
-      struct sigaction ours {};
-      ours.sa_sigaction = restore_terminal_then_chain;
-      ours.sa_flags = SA_SIGINFO | (current.sa_flags & SA_RESTART);
-      ours.sa_mask = current.sa_mask;
-      if (::sigaction(k_fatal_signals[i], &ours, &g_previous_actions[i]) == 0) {
-        g_installed[i] = true;
-      }
+    struct sigaction ours {};
+    ours.sa_sigaction = restore_terminal_then_chain;
+    ours.sa_flags = SA_SIGINFO | (current.sa_flags & SA_RESTART);
+    ours.sa_mask = current.sa_mask;
+    if (::sigaction(k_fatal_signals[i], &ours, &g_previous_actions[i]) == 0) {
+      g_installed[i] = true;
     }
-    if (::tcsetattr(fd, TCSAFLUSH, &g_quiet_mode) == 0) {
-      m_fd = fd;
-    }
+  }
+  if (::tcsetattr(fd, TCSAFLUSH, &g_quiet_mode) == 0) {
+    m_fd = fd;
+  }
 }
 
 EchoOff::~EchoOff() {
-    if (m_fd >= 0) {
-      ::tcsetattr(m_fd, TCSAFLUSH, &g_saved_mode);
+  if (m_fd >= 0) {
+    ::tcsetattr(m_fd, TCSAFLUSH, &g_saved_mode);
+  }
+  g_echo_fd = -1;
+  for (std::size_t i = 0; i < k_fatal_signals.size(); ++i) {
+    if (g_installed[i]) {
+      ::sigaction(k_fatal_signals[i], &g_previous_actions[i], nullptr);
+      g_installed[i] = false;
     }
-    g_echo_fd = -1;
-    for (std::size_t i = 0; i < k_fatal_signals.size(); ++i) {
-      if (g_installed[i]) {
-        ::sigaction(k_fatal_signals[i], &g_previous_actions[i], nullptr);
-        g_installed[i] = false;
-      }
-    }
+  }
 }
 
 } // namespace pprotect::sys

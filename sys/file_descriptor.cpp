@@ -11,6 +11,8 @@ void FileDescriptor::reset() {
   }
 }
 
-int FileDescriptor::close_fd(int fd) { return ::close(fd); }
+int FileDescriptor::close_fd(int fd) {
+  return ::close(fd);
+}
 
 } // namespace pprotect::sys

@@ -37,7 +37,9 @@ const char* refusal(const struct stat& status, bool anonymous_pipe, InputKind ki
   return "a device, not a regular file";
 }
 
-bool on_pipefs(long type) { return type == k_pipefs_magic; }
+bool on_pipefs(long type) {
+  return type == k_pipefs_magic;
+}
 
 } // namespace
 

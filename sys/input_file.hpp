@@ -2,10 +2,10 @@
 // Opening a file given on the command line for reading, without ever
 // waiting on it.
 
+#include "sys/file_descriptor.hpp"
+
 #include <stdexcept>
 #include <string>
-
-#include "sys/file_descriptor.hpp"
 
 namespace pprotect::sys {
 
@@ -28,12 +28,12 @@ private:
 // socket and a block device are always refused: opening a FIFO waits until a
 // writer appears, which may be never.
 enum class InputKind {
-  regular_file,    // the protected file
-  file_or_pipe,    // passphrases: also an anonymous pipe (a shell's <(...), a
-                   // pipe on /dev/stdin), which never waits on open: its
-                   // writer is already there
-  file_or_stream,  // secret values: also a character device (/dev/null,
-                   // /dev/tty to paste a PEM key and end it with Ctrl-D)
+  regular_file,   // the protected file
+  file_or_pipe,   // passphrases: also an anonymous pipe (a shell's <(...), a
+                  // pipe on /dev/stdin), which never waits on open: its
+                  // writer is already there
+  file_or_stream, // secret values: also a character device (/dev/null,
+                  // /dev/tty to paste a PEM key and end it with Ctrl-D)
 };
 
 // Opens path read-only and close-on-exec, following symlinks, if it is of an

@@ -18,7 +18,9 @@ void grow(SecureBuffer& buffer, std::size_t used, std::size_t max_size) {
   buffer = std::move(bigger);
 }
 
-[[noreturn]] void fail(int error) { throw std::system_error(error, std::generic_category()); }
+[[noreturn]] void fail(int error) {
+  throw std::system_error(error, std::generic_category());
+}
 
 } // namespace
 
@@ -50,7 +52,8 @@ SecureBuffer read_secret(int fd, std::size_t max_size) {
   return SecureBuffer::copy_of(data.view().substr(0, used));
 }
 
-std::optional<SecureBuffer> read_secret_line(int fd, std::size_t max_size, const std::function<bool()>& interrupted) {
+std::optional<SecureBuffer> read_secret_line(int fd, std::size_t max_size,
+                                             const std::function<bool()>& interrupted) {
   SecureBuffer line(std::min<std::size_t>(256, max_size + 1));
   std::size_t used = 0;
   bool got_any = false;

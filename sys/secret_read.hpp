@@ -3,11 +3,11 @@
 // WARNING: never read a secret through std::string, an ifstream or stdio:
 // their buffers are plain heap memory, freed unwiped.
 
+#include "sys/secure_buffer.hpp"
+
 #include <cstddef>
 #include <functional>
 #include <optional>
-
-#include "sys/secure_buffer.hpp"
 
 namespace pprotect::sys {
 

@@ -82,7 +82,9 @@ void SecureBuffer::release() {
   m_size = 0;
 }
 
-SecureBuffer::~SecureBuffer() { release(); }
+SecureBuffer::~SecureBuffer() {
+  release();
+}
 
 SecureBuffer::SecureBuffer(SecureBuffer&& other) noexcept
     : m_data(std::exchange(other.m_data, nullptr)), m_size(std::exchange(other.m_size, 0)),
@@ -99,7 +101,8 @@ SecureBuffer& SecureBuffer::operator=(SecureBuffer&& other) noexcept {
 }
 
 std::string_view SecureBuffer::view() const {
-  return m_data == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(m_data), m_size);
+  return m_data == nullptr ? std::string_view()
+                           : std::string_view(reinterpret_cast<const char*>(m_data), m_size);
 }
 
 bool SecureBuffer::equals(std::string_view other) const {

@@ -3,7 +3,6 @@
 // fixtures and their passphrases, and running code in a child process.
 
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,7 +18,8 @@ namespace pprotect::tests {
 // tests/fixtures/raw.expected.json: the raw custodian owning domain "ci"
 // (secret DEPLOY_TOKEN), and the fast one owning "dev" and "prod".
 inline constexpr const char* k_raw_user = "ci@example.com";
-inline constexpr const char* k_raw_passphrase = "P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P";
+inline constexpr const char* k_raw_passphrase =
+    "P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P";
 inline constexpr const char* k_raw_token = "tok-0123456789abcdef";
 inline constexpr const char* k_fast_user = "alice@example.com";
 inline constexpr const char* k_fast_passphrase = "alice passphrase";
@@ -44,8 +44,8 @@ public:
   ~TempDir() {
     std::error_code ignored;
     // A test may have taken the write permission away.
-    std::filesystem::permissions(m_path, std::filesystem::perms::owner_all, std::filesystem::perm_options::add,
-                                 ignored);
+    std::filesystem::permissions(m_path, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ignored);
     std::filesystem::remove_all(m_path, ignored);
   }
   TempDir(const TempDir&) = delete;

@@ -1,16 +1,15 @@
-#include <catch2/catch.hpp>
-
-#include <string>
-#include <vector>
-
 #include "launcher/admin/command_line.hpp"
 #include "policy/usage_error.hpp"
 
-using pprotect::policy::UsageError;
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+using pprotect::admin::command_names;
 using pprotect::admin::help_text;
 using pprotect::admin::parse_command_line;
-using pprotect::admin::command_names;
 using pprotect::admin::suggest_subcommand;
+using pprotect::policy::UsageError;
 
 using Args = std::vector<std::string>;
 
@@ -35,7 +34,8 @@ TEST_CASE("Underscored subcommand names are accepted as the reference accepts th
 }
 
 TEST_CASE("exec takes the command after --, flags included") {
-  const auto options = parse_command_line(Args{"exec", "--domain", "prod", "--", "env", "-i", "--domain", "x"});
+  const auto options =
+      parse_command_line(Args{"exec", "--domain", "prod", "--", "env", "-i", "--domain", "x"});
   CHECK(options.subcommand == "exec");
   REQUIRE(options.domain);
   CHECK(*options.domain == "prod");
@@ -43,7 +43,8 @@ TEST_CASE("exec takes the command after --, flags included") {
 }
 
 TEST_CASE("decrypt-domain takes its domain as an argument, flags on either side") {
-  const auto options = parse_command_line(Args{"decrypt-domain", "dev", "--secret", "A", "--output-format", "env"});
+  const auto options =
+      parse_command_line(Args{"decrypt-domain", "dev", "--secret", "A", "--output-format", "env"});
   CHECK(options.positionals == Args{"dev"});
   REQUIRE(options.secret);
   CHECK(*options.secret == "A");

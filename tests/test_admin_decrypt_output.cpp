@@ -1,11 +1,10 @@
-#include <catch2/catch.hpp>
-
-#include <sstream>
-#include <string>
-
 #include "launcher/admin/decrypt_output.hpp"
 #include "policy/credentials.hpp"
 #include "store/errors.hpp"
+
+#include <catch2/catch.hpp>
+#include <sstream>
+#include <string>
 
 using namespace pprotect;
 using admin::OutputFormat;
@@ -37,7 +36,9 @@ TEST_CASE("JSON output matches json.dumps(indent=2, sort_keys=True) byte for byt
                             "  \"b\": \"caf\\u00e9 \\ud83d\\ude00\",\n  \"empty\": \"\"\n}\n");
 }
 
-TEST_CASE("An empty domain prints {}") { CHECK(json_of({}) == "{}\n"); }
+TEST_CASE("An empty domain prints {}") {
+  CHECK(json_of({}) == "{}\n");
+}
 
 TEST_CASE("A value that is not UTF-8 is an error, not mangled output") {
   std::ostringstream out;
@@ -70,8 +71,9 @@ TEST_CASE("env and shell formats print sorted assignments") {
 TEST_CASE("A name that is not a shell identifier fails before anything is printed") {
   const auto secrets = values({{"a", "1"}, {"db-url", "x"}});
   std::ostringstream out;
-  REQUIRE_THROWS_WITH(admin::write_assignments(out, secrets, OutputFormat::env),
-                      "'db-url' is not a valid shell identifier; cannot safely represent in env/shell format");
+  REQUIRE_THROWS_WITH(
+      admin::write_assignments(out, secrets, OutputFormat::env),
+      "'db-url' is not a valid shell identifier; cannot safely represent in env/shell format");
   CHECK(out.str().empty());
 }
 

@@ -1,13 +1,11 @@
-#include <catch2/catch.hpp>
+#include "launcher/admin/stdin_prompter.hpp"
+#include "store/errors.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <iostream>
 #include <string>
-
 #include <unistd.h>
-
-#include "launcher/admin/stdin_prompter.hpp"
-#include "store/errors.hpp"
 
 using pprotect::admin::StdinPrompter;
 

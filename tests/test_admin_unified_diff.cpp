@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "launcher/admin/unified_diff.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include "launcher/admin/unified_diff.hpp"
 
 using pprotect::admin::Color;
 using pprotect::admin::confirm_diff_text;
@@ -22,10 +21,13 @@ TEST_CASE("Hunks and context match difflib.unified_diff") {
 }
 
 TEST_CASE("A removed last line gives an empty range") {
-  CHECK(unified_diff("x\n", "", "p.old", "p.new") == Lines{"--- p.old\n", "+++ p.new\n", "@@ -1 +0,0 @@\n", "-x"});
+  CHECK(unified_diff("x\n", "", "p.old", "p.new") ==
+        Lines{"--- p.old\n", "+++ p.new\n", "@@ -1 +0,0 @@\n", "-x"});
 }
 
-TEST_CASE("Equal texts give no diff") { CHECK(unified_diff("a\nb\n", "a\nb\n", "p.old", "p.new").empty()); }
+TEST_CASE("Equal texts give no diff") {
+  CHECK(unified_diff("a\nb\n", "a\nb\n", "p.old", "p.new").empty());
+}
 
 TEST_CASE("Colors wrap removed lines in red and added lines in green") {
   const auto lines = unified_diff("x\n", "y\n", "p.old", "p.new", Color::yes);
@@ -38,5 +40,6 @@ TEST_CASE("Colors wrap removed lines in red and added lines in green") {
 }
 
 TEST_CASE("The --confirm text is laid out as the reference prints it") {
-  CHECK(confirm_diff_text({"--- a\n", "+++ b\n", "-x"}) == "Changes to be written:\n\n--- a\n\n+++ b\n\n-x\n\n");
+  CHECK(confirm_diff_text({"--- a\n", "+++ b\n", "-x"}) ==
+        "Changes to be written:\n\n--- a\n\n+++ b\n\n-x\n\n");
 }

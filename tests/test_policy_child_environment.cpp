@@ -1,17 +1,16 @@
-#include <catch2/catch.hpp>
+#include "policy/child_environment.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include "policy/child_environment.hpp"
 
 using pprotect::policy::ChildEnvironment;
 using pprotect::policy::ChildEnvironmentOptions;
 using pprotect::policy::Environment;
 using pprotect::store::SecretValues;
-using pprotect::sys::SecureBuffer;
 using pprotect::store::StoreError;
+using pprotect::sys::SecureBuffer;
 
 namespace {
 
@@ -51,24 +50,26 @@ const Environment k_parent({"PATH=/usr/bin", "HOME=/root", "EDITOR=vi", "PPROTEC
 TEST_CASE("Everything is inherited but the credential variables, then the secrets are added") {
   ChildEnvironmentOptions options;
   options.env_prefix = "APP";
-  CHECK(compose(k_parent, secrets_of({{"DEPLOY_TOKEN", "tok"}}), options) ==
-        std::vector<std::string>{"PATH=/usr/bin", "HOME=/root", "EDITOR=vi", "TERM=xterm", "DEPLOY_TOKEN=tok"});
+  CHECK(
+      compose(k_parent, secrets_of({{"DEPLOY_TOKEN", "tok"}}), options) ==
+      std::vector<std::string>{"PATH=/usr/bin", "HOME=/root", "EDITOR=vi", "TERM=xterm", "DEPLOY_TOKEN=tok"});
 }
 
-TEST_CASE("The default prefix's variables are dropped even with a custom prefix, the custom ones only with it") {
+TEST_CASE(
+    "The default prefix's variables are dropped even with a custom prefix, the custom ones only with it") {
   const auto child = compose(k_parent, {});
   CHECK(child == std::vector<std::string>{"PATH=/usr/bin", "HOME=/root", "EDITOR=vi", "APP_USER=x",
                                           "APP_PASSPHRASE=y", "TERM=xterm"});
 }
 
 TEST_CASE("Without passthrough only PATH HOME TERM LANG USER SHELL LOGNAME stay") {
-  const Environment parent({"PATH=/bin", "HOME=/h", "TERM=t", "LANG=C", "USER=u", "SHELL=/bin/sh", "LOGNAME=l",
-                            "EDITOR=vi", "PPROTECT_PASSPHRASE=p", "LC_ALL=C"});
+  const Environment parent({"PATH=/bin", "HOME=/h", "TERM=t", "LANG=C", "USER=u", "SHELL=/bin/sh",
+                            "LOGNAME=l", "EDITOR=vi", "PPROTECT_PASSPHRASE=p", "LC_ALL=C"});
   ChildEnvironmentOptions options;
   options.passthrough = false;
   CHECK(compose(parent, secrets_of({{"A", "1"}}), options) ==
-        std::vector<std::string>{"PATH=/bin", "HOME=/h", "TERM=t", "LANG=C", "USER=u", "SHELL=/bin/sh", "LOGNAME=l",
-                                 "A=1"});
+        std::vector<std::string>{"PATH=/bin", "HOME=/h", "TERM=t", "LANG=C", "USER=u", "SHELL=/bin/sh",
+                                 "LOGNAME=l", "A=1"});
 }
 
 TEST_CASE("A secret may itself be named PPROTECT_* and wins over an inherited variable") {
@@ -77,7 +78,8 @@ TEST_CASE("A secret may itself be named PPROTECT_* and wins over an inherited va
         std::vector<std::string>{"EDITOR=emacs", "PPROTECT_USER=svc"});
 }
 
-TEST_CASE("Option --uppercase maps every non-alphanumeric character to _ then upper-cases, and --prefix prepends P_") {
+TEST_CASE("Option --uppercase maps every non-alphanumeric character to _ then upper-cases, and --prefix "
+          "prepends P_") {
   ChildEnvironmentOptions options;
   options.uppercase = true;
   CHECK(compose({}, secrets_of({{"db-url", "u"}, {"api_Key2", "k"}}), options) ==
@@ -111,7 +113,8 @@ TEST_CASE("A name that is not a valid variable name is refused") {
   ChildEnvironmentOptions options;
   options.prefix = "A=B";
   CHECK_THROWS_WITH(compose({}, secrets_of({{"TOKEN", "v"}}), options),
-                    Catch::Contains("secret TOKEN") && Catch::Contains("not a valid environment variable name"));
+                    Catch::Contains("secret TOKEN") &&
+                        Catch::Contains("not a valid environment variable name"));
   options.prefix = "1";
   CHECK_THROWS_AS(compose({}, secrets_of({{"TOKEN", "v"}}), options), StoreError);
   options.prefix = "has space";
@@ -141,8 +144,8 @@ TEST_CASE("A value longer than Linux passes in one variable is refused, naming t
   // "BIG=" + value + NUL: 131072 bytes is the most execve takes.
   CHECK_NOTHROW(compose({}, secrets_of({{"BIG", std::string(131072 - 5, 'x')}})));
   CHECK_THROWS_WITH(compose({}, secrets_of({{"BIG", std::string(131072 - 4, 'x')}})),
-                    Catch::Contains("secret BIG") && Catch::Contains("128 KiB") && Catch::Contains("--only") &&
-                        !Catch::Contains("xxxx"));
+                    Catch::Contains("secret BIG") && Catch::Contains("128 KiB") &&
+                        Catch::Contains("--only") && !Catch::Contains("xxxx"));
   ChildEnvironmentOptions only;
   only.only = {"SMALL"};
   CHECK(compose({}, secrets_of({{"BIG", std::string(200000, 'x')}, {"SMALL", "s"}}), only) ==
@@ -169,15 +172,41 @@ TEST_CASE("Dynamic-loader variables are refused unless explicitly allowed") {
 }
 
 TEST_CASE("Variables that choose programs or load code are refused unless named one by one") {
-  for (const char* name :
-       {"PATH", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS4", "PROMPT_COMMAND", "IFS", "CDPATH", "PYTHONPATH",
-        "PYTHONSTARTUP", "PYTHONHOME", "PERL5LIB", "PERL5OPT", "RUBYOPT", "RUBYLIB", "NODE_OPTIONS", "NODE_PATH",
-        "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "GIT_CONFIG_KEY_0",
-        "GIT_CONFIG_VALUE_0", "GIT_DIR", "ZDOTDIR", "LESSOPEN", "SSH_ASKPASS", "HOME", "LUA_INIT_5_4"}) {
+  for (const char* name : {"PATH",
+                           "BASH_ENV",
+                           "ENV",
+                           "SHELLOPTS",
+                           "BASHOPTS",
+                           "PS4",
+                           "PROMPT_COMMAND",
+                           "IFS",
+                           "CDPATH",
+                           "PYTHONPATH",
+                           "PYTHONSTARTUP",
+                           "PYTHONHOME",
+                           "PERL5LIB",
+                           "PERL5OPT",
+                           "RUBYOPT",
+                           "RUBYLIB",
+                           "NODE_OPTIONS",
+                           "NODE_PATH",
+                           "JAVA_TOOL_OPTIONS",
+                           "_JAVA_OPTIONS",
+                           "GIT_SSH_COMMAND",
+                           "GIT_EXEC_PATH",
+                           "GIT_CONFIG_KEY_0",
+                           "GIT_CONFIG_VALUE_0",
+                           "GIT_DIR",
+                           "ZDOTDIR",
+                           "LESSOPEN",
+                           "SSH_ASKPASS",
+                           "HOME",
+                           "LUA_INIT_5_4"}) {
     INFO(name);
     CHECK_THROWS_WITH(compose({}, secrets_of({{name, "/tmp/evil"}})),
                       Catch::Contains(std::string("secret ") + name) &&
-                          Catch::Contains(std::string("--allow-exec-variables ") + name) && !Catch::Contains("evil"));
+                          Catch::Contains(std::string("--allow-exec-variables ") + name) &&
+                          !Catch::Contains("evil"));
   }
   // Exported bash functions, which only an any-name environment can carry.
   ChildEnvironmentOptions any;
@@ -216,7 +245,8 @@ TEST_CASE("An inherited exec variable is left alone: only secrets are policed") 
 }
 
 TEST_CASE("An inherited loader variable is left alone: only secrets are policed") {
-  CHECK(compose(Environment({"LD_LIBRARY_PATH=/opt/lib"}), {}) == std::vector<std::string>{"LD_LIBRARY_PATH=/opt/lib"});
+  CHECK(compose(Environment({"LD_LIBRARY_PATH=/opt/lib"}), {}) ==
+        std::vector<std::string>{"LD_LIBRARY_PATH=/opt/lib"});
 }
 
 TEST_CASE("Entries live in secure buffers, NUL-terminated, and empty values survive") {

@@ -1,5 +1,7 @@
-#include <catch2/catch.hpp>
+#include "policy/credentials.hpp"
+#include "tests/support.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -8,9 +10,6 @@
 #include <string>
 #include <unistd.h>
 #include <vector>
-
-#include "policy/credentials.hpp"
-#include "tests/support.hpp"
 
 using pprotect::policy::CredentialOptions;
 using pprotect::policy::CredentialResolutionError;
@@ -163,7 +162,8 @@ TEST_CASE("A relative passphrase file is named by its absolute path") {
   CHECK(creds.passphrase_source == "passphrase file: " + (dir.path() / "pass").string());
 }
 
-TEST_CASE("Option --passphrase-credential reads $CREDENTIALS_DIRECTORY/NAME and says clearly when it cannot") {
+TEST_CASE(
+    "Option --passphrase-credential reads $CREDENTIALS_DIRECTORY/NAME and says clearly when it cannot") {
   TempDir dir;
   dir.write("pprotect-passphrase", "s3cret\n");
   FakePrompter prompter;
@@ -172,19 +172,22 @@ TEST_CASE("Option --passphrase-credential reads $CREDENTIALS_DIRECTORY/NAME and 
   options.passphrase_credential = "pprotect-passphrase";
 
   SECTION("present") {
-    const auto creds = resolve(options, Environment({"CREDENTIALS_DIRECTORY=" + dir.path().string()}), prompter);
+    const auto creds =
+        resolve(options, Environment({"CREDENTIALS_DIRECTORY=" + dir.path().string()}), prompter);
     CHECK(creds.passphrase.view() == "s3cret");
   }
   SECTION("no credentials directory") {
-    CHECK_THROWS_AS(resolve(options, Environment({"PPROTECT_PASSPHRASE=p"}), prompter), CredentialResolutionError);
+    CHECK_THROWS_AS(resolve(options, Environment({"PPROTECT_PASSPHRASE=p"}), prompter),
+                    CredentialResolutionError);
     CHECK_THROWS_WITH(resolve(options, Environment{}, prompter),
                       Catch::Contains("$CREDENTIALS_DIRECTORY is not set") &&
                           Catch::Contains("LoadCredential=pprotect-passphrase"));
   }
   SECTION("no such credential") {
     options.passphrase_credential = "other";
-    CHECK_THROWS_WITH(resolve(options, Environment({"CREDENTIALS_DIRECTORY=" + dir.path().string()}), prompter),
-                      Catch::Contains("No such file or directory") && Catch::Contains("other"));
+    CHECK_THROWS_WITH(
+        resolve(options, Environment({"CREDENTIALS_DIRECTORY=" + dir.path().string()}), prompter),
+        Catch::Contains("No such file or directory") && Catch::Contains("other"));
   }
   SECTION("a name that leaves the directory") {
     options.passphrase_credential = "../pprotect-passphrase";
@@ -239,7 +242,8 @@ TEST_CASE("The environment prefix: --env-prefix, else PPROTECT_ENV_PREFIX, else 
 
 TEST_CASE("A variable set to the empty string is still the chosen source") {
   FakePrompter prompter;
-  const auto creds = resolve(CredentialOptions{}, Environment({"PPROTECT_USER=", "PPROTECT_PASSPHRASE="}), prompter);
+  const auto creds =
+      resolve(CredentialOptions{}, Environment({"PPROTECT_USER=", "PPROTECT_PASSPHRASE="}), prompter);
   CHECK(creds.user.empty());
   CHECK(creds.passphrase.empty());
   CHECK(prompter.asked.empty());
@@ -303,9 +307,10 @@ TEST_CASE("Without a prompt, a missing credential fails at once naming the sourc
   SECTION("no terminal") {
     prompter.is_available = false;
     options.env_prefix = "APP";
-    CHECK_THROWS_WITH(resolve(options, Environment({"APP_USER=u"}), prompter),
-                      "Cannot get credentials for /srv/protected.yaml: no passphrase (tried --passphrase-file, "
-                      "--passphrase-credential, env var: APP_PASSPHRASE); no terminal to prompt on");
+    CHECK_THROWS_WITH(
+        resolve(options, Environment({"APP_USER=u"}), prompter),
+        "Cannot get credentials for /srv/protected.yaml: no passphrase (tried --passphrase-file, "
+        "--passphrase-credential, env var: APP_PASSPHRASE); no terminal to prompt on");
   }
   CHECK(prompter.asked.empty());
   CHECK(prompter.said.empty());
@@ -325,19 +330,23 @@ TEST_CASE("The bad-credentials message is the reference's, with its empty-value 
   creds.user_source = "argument";
   creds.passphrase_source = "passphrase file: /run/p";
   CHECK(pprotect::policy::invalid_credentials_message(creds) ==
-        "Invalid user email (from argument) or passphrase (from passphrase file: /run/p). Check credentials and try "
+        "Invalid user email (from argument) or passphrase (from passphrase file: /run/p). Check credentials "
+        "and try "
         "again.");
   creds.user = "";
   CHECK(pprotect::policy::invalid_credentials_message(creds) ==
-        "Invalid user email (from argument) or passphrase (from passphrase file: /run/p). Check credentials and try "
+        "Invalid user email (from argument) or passphrase (from passphrase file: /run/p). Check credentials "
+        "and try "
         "again. (Warning: Empty user ID.)");
   creds.passphrase = SecureBuffer::copy_of("");
   CHECK(pprotect::policy::invalid_credentials_message(creds) ==
-        "Invalid user email (from argument) or passphrase (from passphrase file: /run/p). Check credentials and try "
+        "Invalid user email (from argument) or passphrase (from passphrase file: /run/p). Check credentials "
+        "and try "
         "again. (Warning: Empty user ID and passphrase.)");
   creds.user = "u";
   CHECK(pprotect::policy::invalid_credentials_message(creds) ==
-        "Invalid user email (from argument) or passphrase (from passphrase file: /run/p). Check credentials and try "
+        "Invalid user email (from argument) or passphrase (from passphrase file: /run/p). Check credentials "
+        "and try "
         "again. (Warning: Empty passphrase.)");
 }
 
@@ -374,7 +383,8 @@ TEST_CASE("A wrong passphrase fails with the reference's message naming both sou
   const auto pass = dir.write("pass", "Pwrong\n");
   options.passphrase_file = pass;
   // The right passphrase sits in the environment and at the prompt: neither is used.
-  const Environment env({"PPROTECT_USER=ci@example.com", std::string("PPROTECT_PASSPHRASE=") + k_raw_passphrase});
+  const Environment env(
+      {"PPROTECT_USER=ci@example.com", std::string("PPROTECT_PASSPHRASE=") + k_raw_passphrase});
   const auto creds = resolve(options, env, prompter);
   CHECK_THROWS_AS(pprotect::policy::unlock(file, creds), pprotect::store::CredentialError);
   CHECK_THROWS_WITH(pprotect::policy::unlock(file, creds),
@@ -386,8 +396,10 @@ TEST_CASE("A wrong passphrase fails with the reference's message naming both sou
 TEST_CASE("An unknown user gets the same message, with the empty-value warning") {
   const auto file = raw_fixture();
   FakePrompter prompter;
-  const auto creds = resolve(CredentialOptions{}, Environment({"PPROTECT_USER=", "PPROTECT_PASSPHRASE="}), prompter);
-  CHECK_THROWS_WITH(pprotect::policy::unlock(file, creds),
-                    "Invalid user email (from env var: PPROTECT_USER) or passphrase (from env var: "
-                    "PPROTECT_PASSPHRASE). Check credentials and try again. (Warning: Empty user ID and passphrase.)");
+  const auto creds =
+      resolve(CredentialOptions{}, Environment({"PPROTECT_USER=", "PPROTECT_PASSPHRASE="}), prompter);
+  CHECK_THROWS_WITH(
+      pprotect::policy::unlock(file, creds),
+      "Invalid user email (from env var: PPROTECT_USER) or passphrase (from env var: "
+      "PPROTECT_PASSPHRASE). Check credentials and try again. (Warning: Empty user ID and passphrase.)");
 }

@@ -1,18 +1,16 @@
-#include <catch2/catch.hpp>
+#include "policy/tty_prompter.hpp"
+#include "tests/support.hpp"
 
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <string>
-
 #include <fcntl.h>
 #include <poll.h>
+#include <string>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include "policy/tty_prompter.hpp"
-#include "tests/support.hpp"
 
 using pprotect::policy::TtyPrompter;
 
@@ -61,7 +59,9 @@ public:
     }
     return m_screen;
   }
-  void type(std::string_view text) const { REQUIRE(::write(m_master, text.data(), text.size()) == ssize_t(text.size())); }
+  void type(std::string_view text) const {
+    REQUIRE(::write(m_master, text.data(), text.size()) == ssize_t(text.size()));
+  }
   bool echo_is_on() const {
     struct termios mode {};
     REQUIRE(::tcgetattr(m_master, &mode) == 0);
@@ -70,7 +70,9 @@ public:
 
 private:
   bool read_some() {
-    struct pollfd pfd {m_master, POLLIN, 0};
+    struct pollfd pfd {
+      m_master, POLLIN, 0
+    };
     if (::poll(&pfd, 1, 10000) <= 0) {
       return false;
     }
@@ -177,7 +179,9 @@ TEST_CASE("A terminating signal during a secret prompt restores echo before the 
 }
 
 namespace {
-extern "C" void exit_seven(int /*signal*/) { ::_exit(7); }
+extern "C" void exit_seven(int /*signal*/) {
+  ::_exit(7);
+}
 } // namespace
 
 TEST_CASE("A signal handler of the program's own still runs, after echo is restored") {

@@ -1,9 +1,8 @@
 #include "store/crypto.hpp"
 #include "store/errors.hpp"
+#include "tests/support.hpp"
 
 #include <catch2/catch.hpp>
-
-#include "tests/support.hpp"
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -13,8 +12,8 @@
 
 namespace crypto = pprotect::store::crypto;
 using pprotect::store::KeyType;
-using pprotect::sys::SecureBuffer;
 using pprotect::store::StoreError;
+using pprotect::sys::SecureBuffer;
 
 namespace {
 

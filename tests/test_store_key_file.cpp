@@ -1,10 +1,9 @@
 #include "store/crypto.hpp"
 #include "store/errors.hpp"
 #include "store/key_file.hpp"
+#include "tests/support.hpp"
 
 #include <catch2/catch.hpp>
-
-#include "tests/support.hpp"
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -16,9 +15,9 @@
 using pprotect::store::CredentialError;
 using pprotect::store::KeyFile;
 using pprotect::store::KeyType;
-using pprotect::sys::SecureBuffer;
 using pprotect::store::StoreError;
 using pprotect::store::UnlockedCustodian;
+using pprotect::sys::SecureBuffer;
 namespace crypto = pprotect::store::crypto;
 
 namespace {
@@ -225,22 +224,25 @@ KeyFile file_with_limits(std::uint32_t opslimit, std::uint32_t memlimit, bool de
   record.salt = std::string(crypto::k_salt_size, 's');
   record.public_key = std::string(crypto::k_key_size, 'k');
   if (derive_public_key) {
-    record.public_key = crypto::public_key_of(crypto::derive_secret_key(record, "mallory@example.com", "mallory pass"));
+    record.public_key =
+        crypto::public_key_of(crypto::derive_secret_key(record, "mallory@example.com", "mallory pass"));
   }
   pprotect::store::FileData data = base.data();
   data.custodians["mallory@example.com"] = crypto::encode_pwdkm(record);
-  return KeyFile::parse(pprotect::store::emit_protected_yaml(data, pprotect::store::YamlLayout::c), "hostile.yaml", fixed_clock());
+  return KeyFile::parse(pprotect::store::emit_protected_yaml(data, pprotect::store::YamlLayout::c),
+                        "hostile.yaml", fixed_clock());
 }
 
 } // namespace
 
-TEST_CASE("A custodian record asking for more Argon2id cost than the reference writes is refused before deriving") {
+TEST_CASE(
+    "A custodian record asking for more Argon2id cost than the reference writes is refused before deriving") {
   struct Limits {
     std::uint32_t opslimit;
     std::uint32_t memlimit;
   };
-  for (const Limits limits : {Limits{0xFFFFFFFFU, 67108864U}, Limits{2U, 0xFFFFFFFFU}, Limits{5U, 8192U * 1024U},
-                              Limits{4U, 268435456U + 1024U}}) {
+  for (const Limits limits : {Limits{0xFFFFFFFFU, 67108864U}, Limits{2U, 0xFFFFFFFFU},
+                              Limits{5U, 8192U * 1024U}, Limits{4U, 268435456U + 1024U}}) {
     CAPTURE(limits.opslimit, limits.memlimit);
     const KeyFile file = file_with_limits(limits.opslimit, limits.memlimit, false);
     const auto before = crypto::argon2_derivation_count();
@@ -366,12 +368,12 @@ TEST_CASE("Error messages never hold a secret value") {
     return std::string();
   };
   const std::vector<std::function<void()>> failing = {
-      [&] { file.add_secret("prod", "db-pass", value); },         // exists
-      [&] { file.update_secret("prod", "missing", value); },      // missing secret
-      [&] { file.add_secret("prod", "1bad name", value); },       // invalid name
-      [&] { file.set_secret("no-such-domain", "x", value); },     // missing domain
+      [&] { file.add_secret("prod", "db-pass", value); },     // exists
+      [&] { file.update_secret("prod", "missing", value); },  // missing secret
+      [&] { file.add_secret("prod", "1bad name", value); },   // invalid name
+      [&] { file.set_secret("no-such-domain", "x", value); }, // missing domain
       [&] { file.add_secret("no-such-domain", "x", value); },
-      [&] { file.add_key_custodian("", value, KeyType::fast); },  // a passphrase, not a secret, but same rule
+      [&] { file.add_key_custodian("", value, KeyType::fast); }, // a passphrase, not a secret, but same rule
       [&] { file.add_key_custodian(k_alice, value, KeyType::fast); },
   };
   for (const auto& operation : failing) {
@@ -568,7 +570,8 @@ KeyFile with_replaced_public_key(crypto::BoxKeypair& attacker) {
   attacker = crypto::generate_box_keypair();
   pprotect::store::FileData data = sample_file().data();
   data.domains.at("prod").public_key = crypto::encode_field(attacker.public_key);
-  return KeyFile::parse(pprotect::store::emit_protected_yaml(data, pprotect::store::YamlLayout::c), "tampered.yaml", fixed_clock());
+  return KeyFile::parse(pprotect::store::emit_protected_yaml(data, pprotect::store::YamlLayout::c),
+                        "tampered.yaml", fixed_clock());
 }
 
 } // namespace
@@ -599,7 +602,8 @@ TEST_CASE("Rotating the domain key repairs a replaced public key") {
   CHECK(decrypted(file, "prod", alice).at("later") == "sealed to the real key");
 }
 
-TEST_CASE("A secret sealed to a replaced public key is named when rotating, and rotation works once it is gone") {
+TEST_CASE(
+    "A secret sealed to a replaced public key is named when rotating, and rotation works once it is gone") {
   crypto::BoxKeypair attacker;
   KeyFile file = with_replaced_public_key(attacker);
   const auto alice = file.unlock(k_alice, k_alice_pass);
@@ -819,8 +823,8 @@ TEST_CASE("Replaying a fixture's history writes the reference's audit log and la
     check_replay(folder + "quoting", [](KeyFile& file) {
       file.add_key_custodian(k_alice, "alice passphrase", KeyType::fast);
       for (const std::string domain :
-           {"staging: us", "no", "42", "on", "o'brien", "café", "a#b", "@at", "`tick", "3.14", "False", "*star",
-            "x: \"y\"", "back\\slash",
+           {"staging: us", "no", "42", "on", "o'brien", "café", "a#b", "@at", "`tick", "3.14", "False",
+            "*star", "x: \"y\"", "back\\slash",
             "an-extremely-long-domain-name-used-to-push-the-audit-log-entry-past-one-hundred-columns"}) {
         file.add_domain(domain, k_alice);
       }

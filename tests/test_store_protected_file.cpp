@@ -5,11 +5,11 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -317,7 +317,8 @@ TEST_CASE("A writer killed by a signal leaves a whole file and no temp file") {
   }
 }
 
-TEST_CASE("A writer killed by SIGKILL leaves a temp file with the file's mode, which the next writer removes") {
+TEST_CASE(
+    "A writer killed by SIGKILL leaves a temp file with the file's mode, which the next writer removes") {
   TempDir dir;
   const fs::path path = make_file(dir);
   ::chmod(path.c_str(), 0640);
@@ -364,8 +365,9 @@ TEST_CASE("A temp file a live writer holds is not removed") {
   REQUIRE(::flock(fd, LOCK_EX) == 0);
   CHECK(pprotect::store::modify_key_file(path, [](KeyFile& file) { file.add_secret("prod", "x", "v"); }));
   ::close(fd);
-  CHECK(entries_of(dir.path()) == std::vector<std::string>{"protected.yaml", "protected.yaml.pprotect-tmp-0000beef",
-                                                          "protected.yaml.pprotect-tmp-notmine"});
+  CHECK(entries_of(dir.path()) == std::vector<std::string>{"protected.yaml",
+                                                           "protected.yaml.pprotect-tmp-0000beef",
+                                                           "protected.yaml.pprotect-tmp-notmine"});
 }
 
 TEST_CASE("A symlinked protected file stays a symlink") {

@@ -1,8 +1,9 @@
-#include <catch2/catch.hpp>
-
-#include "tests/support.hpp"
+#include "store/errors.hpp"
+#include "store/protected_yaml.hpp"
 #include "tests/fuzz/protected_yaml_property.hpp"
+#include "tests/support.hpp"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <optional>
 #include <random>
@@ -10,23 +11,20 @@
 #include <string>
 #include <vector>
 
-#include "store/errors.hpp"
-#include "store/protected_yaml.hpp"
-
 using pprotect::store::emit_protected_yaml;
 using pprotect::store::FileData;
 using pprotect::store::parse_protected_yaml;
 using pprotect::store::StoreError;
-using pprotect::store::YamlLayout;
 using pprotect::store::yaml_layout_name;
+using pprotect::store::YamlLayout;
+
+namespace {} // namespace
 
 namespace {
 
-} // namespace
-
-namespace {
-
-std::string read_data(const std::string& name) { return pprotect::tests::read_fixture("../data/yaml/" + name); }
+std::string read_data(const std::string& name) {
+  return pprotect::tests::read_fixture("../data/yaml/" + name);
+}
 
 // The message parse_protected_yaml throws for `text`, or "" when it loads.
 std::string parse_error(const std::string& text) {
@@ -115,10 +113,10 @@ std::optional<YamlLayout> newest_layout_writing(const FileData& data, const std:
   return std::nullopt;
 }
 
-
 } // namespace
 
-TEST_CASE("Every reference fixture of every layout is re-emitted byte for byte in the layout it is detected as") {
+TEST_CASE(
+    "Every reference fixture of every layout is re-emitted byte for byte in the layout it is detected as") {
   struct Fixture {
     std::string name;
     YamlLayout layout;
@@ -162,7 +160,8 @@ namespace {
 // A file whose domain "d" holds one secret written as `secret_line` (the
 // line or lines after "d:\n").
 std::string with_secret_text(const std::string& secret_lines) {
-  return "d:\n" + secret_lines + "  meta:\n    public-key: k\n    owners:\n      o: e\nkey-custodians: {}\naudit-log: []\n";
+  return "d:\n" + secret_lines +
+         "  meta:\n    public-key: k\n    owners:\n      o: e\nkey-custodians: {}\naudit-log: []\n";
 }
 
 // A file whose only audit entry is written as `entry_lines`.
@@ -170,7 +169,9 @@ std::string with_entry_text(const std::string& entry_lines) {
   return "key-custodians: {}\naudit-log:\n" + entry_lines;
 }
 
-std::string layout_of(const std::string& text) { return std::string(yaml_layout_name(detected_layout(text))); }
+std::string layout_of(const std::string& text) {
+  return std::string(yaml_layout_name(detected_layout(text)));
+}
 
 } // namespace
 
@@ -192,19 +193,21 @@ TEST_CASE("A word on its own line after 'key: ' and its trailing space tells the
   // 92 characters: only c moves it.
   CHECK(layout_of(with_secret_text("  secret-x: \n    " + std::string(92, 'A') + "\n")) == "c");
   // Without the trailing space it is no layout's: it says nothing.
-  CHECK(layout_of(with_secret_text("  secret-x:\n    " + std::string(101, 'A') + "\n") +
-                  "# and then\n") == "c");
+  CHECK(layout_of(with_secret_text("  secret-x:\n    " + std::string(101, 'A') + "\n") + "# and then\n") ==
+        "c");
 }
 
 TEST_CASE("The width at which plain text folds tells layout c from the others") {
   // The reference-behaviour.md example: folded once past column 100, as a and b fold.
   const std::string folded_late =
-      "- 2026-11-28T17:32:49Z -- created domain a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a\n"
+      "- 2026-11-28T17:32:49Z -- created domain a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b "
+      "a\n"
       "  b a b a b a b a b a b a b a b a b a b a b a b a b a b a b  with owner alice@example.com\n";
   CHECK(layout_of(with_entry_text(folded_late)) == "b");
   // Layout c folds before the word that would pass column 100, leaving a space.
   const std::string folded_early =
-      "- 2026-11-28T17:32:49Z -- created domain a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b \n"
+      "- 2026-11-28T17:32:49Z -- created domain a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b "
+      "\n"
       "  a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b  with owner alice@example.com\n";
   CHECK(layout_of(with_entry_text(folded_early)) == "c");
   // A line that reaches column 100 exactly folds at the next space in c only.
@@ -216,11 +219,13 @@ TEST_CASE("Double-quoted folds and astral characters tell layout a from the othe
   // Layout a ends a fold in "\" and starts the next line with "\ "; b and c
   // drop the space and let the line break stand for it.
   const std::string with_backslash =
-      "- \"2026-11-28T17:32:49Z -- created domain it's: w w w w w w w w w w w w w w w w w w w w w w w w w w w\\\n"
+      "- \"2026-11-28T17:32:49Z -- created domain it's: w w w w w w w w w w w w w w w w w w w w w w w w w w "
+      "w\\\n"
       "  \\ w w w w w w w w w w w w w w w w w w w w w w w  with owner alice@example.com\"\n";
   CHECK(layout_of(with_entry_text(with_backslash)) == "a");
   const std::string without_backslash =
-      "- \"2026-11-28T17:32:49Z -- created domain it's: w w w w w w w w w w w w w w w w w w w w w w w w w w w\n"
+      "- \"2026-11-28T17:32:49Z -- created domain it's: w w w w w w w w w w w w w w w w w w w w w w w w w w "
+      "w\n"
       "  w w w w w w w w w w w w w w w w w w w w w w w  with owner alice@example.com\"\n";
   CHECK(layout_of(with_entry_text(without_backslash)) == "c");
   // Layout a escapes characters beyond U+FFFF in double quotes, even in a short line.
@@ -230,13 +235,16 @@ TEST_CASE("Double-quoted folds and astral characters tell layout a from the othe
 
 TEST_CASE("Lines no layout writes say nothing, and the first entry that tells decides") {
   // A fold indented by four: no layout writes it, whatever its line lengths.
-  CHECK(layout_of(with_entry_text(
-            "- 2026-11-28T17:32:49Z -- created domain a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a\n"
-            "    b a b a b a b a b a b a b a b a b a b a b a b a b a b a b  with owner alice@example.com\n")) == "c");
+  CHECK(
+      layout_of(with_entry_text(
+          "- 2026-11-28T17:32:49Z -- created domain a b a b a b a b a b a b a b a b a b a b a b a b a b a b "
+          "a b a\n"
+          "    b a b a b a b a b a b a b a b a b a b a b a b a b a b a b  with owner alice@example.com\n")) ==
+      "c");
   // An entry only layout a writes, then one only layout c writes.
-  const std::string mixed = "d:\n  secret-x: " + std::string(101, 'A') + "\n  secret-y: \n    " +
-                            std::string(92, 'A') +
-                            "\n  meta:\n    public-key: k\n    owners:\n      o: e\nkey-custodians: {}\naudit-log: []\n";
+  const std::string mixed =
+      "d:\n  secret-x: " + std::string(101, 'A') + "\n  secret-y: \n    " + std::string(92, 'A') +
+      "\n  meta:\n    public-key: k\n    owners:\n      o: e\nkey-custodians: {}\naudit-log: []\n";
   CHECK(layout_of(mixed) == "a");
 }
 
@@ -251,13 +259,16 @@ TEST_CASE("Each layout places a long value as its ruamel.yaml does") {
   const std::string tail = "key-custodians: {}\naudit-log: []\n";
   CHECK(emit_protected_yaml(data, YamlLayout::a) == "ci:\n  secret-DEPLOY_TOKEN: " + token +
                                                         "\n  meta:\n    public-key: k\n    owners:\n"
-                                                        "      ci@example.com: " + owner + "\n" + tail);
+                                                        "      ci@example.com: " +
+                                                        owner + "\n" + tail);
   CHECK(emit_protected_yaml(data, YamlLayout::b) == "ci:\n  secret-DEPLOY_TOKEN: " + token +
                                                         "\n  meta:\n    public-key: k\n    owners:\n"
-                                                        "      ci@example.com: \n        " + owner + "\n" + tail);
+                                                        "      ci@example.com: \n        " +
+                                                        owner + "\n" + tail);
   CHECK(emit_protected_yaml(data, YamlLayout::c) == "ci:\n  secret-DEPLOY_TOKEN: \n    " + token +
                                                         "\n  meta:\n    public-key: k\n    owners:\n"
-                                                        "      ci@example.com: \n        " + owner + "\n" + tail);
+                                                        "      ci@example.com: \n        " +
+                                                        owner + "\n" + tail);
 }
 
 TEST_CASE("Layout c folds plain text before a word that would pass column 100, and at column 100") {
@@ -267,9 +278,12 @@ TEST_CASE("Layout c folds plain text before a word that would pass column 100, a
   CHECK(emit_protected_yaml(data, YamlLayout::b) == with_entry_text("- " + std::string(98, 'x') + " y\n"));
   CHECK(emit_protected_yaml(data, YamlLayout::c) == with_entry_text("- " + std::string(98, 'x') + "\n  y\n"));
   data.audit_log = {"a " + std::string(101, 'q') + " b"};
-  CHECK(emit_protected_yaml(data, YamlLayout::a) == with_entry_text("- a " + std::string(101, 'q') + "\n  b\n"));
-  CHECK(emit_protected_yaml(data, YamlLayout::b) == with_entry_text("- a \n  " + std::string(101, 'q') + "\n  b\n"));
-  CHECK(emit_protected_yaml(data, YamlLayout::c) == with_entry_text("- a \n  " + std::string(101, 'q') + "\n  b\n"));
+  CHECK(emit_protected_yaml(data, YamlLayout::a) ==
+        with_entry_text("- a " + std::string(101, 'q') + "\n  b\n"));
+  CHECK(emit_protected_yaml(data, YamlLayout::b) ==
+        with_entry_text("- a \n  " + std::string(101, 'q') + "\n  b\n"));
+  CHECK(emit_protected_yaml(data, YamlLayout::c) ==
+        with_entry_text("- a \n  " + std::string(101, 'q') + "\n  b\n"));
 }
 
 TEST_CASE("Layouts b and c write characters beyond U+FFFF as they are inside double quotes") {
@@ -285,22 +299,27 @@ TEST_CASE("What a layout's ruamel.yaml would write unreadably is refused, naming
   FileData long_key;
   const std::string name = "word " + std::string(101, 'q');
   long_key.custodians[name] = "p";
-  CHECK(emitted_or_refusal(long_key, YamlLayout::a) == "key-custodians:\n  " + name + ":\n    pwdkm: p\naudit-log: []\n");
+  CHECK(emitted_or_refusal(long_key, YamlLayout::a) ==
+        "key-custodians:\n  " + name + ":\n    pwdkm: p\naudit-log: []\n");
   CHECK(emitted_or_refusal(long_key, YamlLayout::b) ==
-        "refused: cannot write the name 'word qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq...' in layout b: "
-        "ruamel.yaml 0.17.22 to 0.18.12 would write it so that it does not read back (write the file in layout a)");
+        "refused: cannot write the name 'word qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq...' in "
+        "layout b: "
+        "ruamel.yaml 0.17.22 to 0.18.12 would write it so that it does not read back (write the file in "
+        "layout a)");
   CHECK(emitted_or_refusal(long_key, YamlLayout::c).rfind("refused: cannot write the name 'word q", 0) == 0);
   // c moves a word after two spaces: the line break would read back as one space.
   FileData spaces;
   spaces.audit_log.push_back(std::string(95, 'x') + "  yyyyyyyy");
   CHECK(emitted_or_refusal(spaces, YamlLayout::a) == with_entry_text("- " + spaces.audit_log[0] + "\n"));
   CHECK(emitted_or_refusal(spaces, YamlLayout::c) ==
-        "refused: cannot write an audit-log entry in layout c: ruamel.yaml 0.18.13 and later would write it so that it "
+        "refused: cannot write an audit-log entry in layout c: ruamel.yaml 0.18.13 and later would write it "
+        "so that it "
         "does not read back (write the file in layout a)");
 }
 
 TEST_CASE("Fixtures load with their domains, secrets, owners, custodians and log") {
-  const FileData data = parse_protected_yaml(pprotect::tests::read_fixture("multi-owner.yaml"), "multi-owner.yaml");
+  const FileData data =
+      parse_protected_yaml(pprotect::tests::read_fixture("multi-owner.yaml"), "multi-owner.yaml");
   REQUIRE(data.domains.size() == 2);
   const auto& prod = data.domains.at("prod");
   CHECK(prod.secrets.size() == 4);
@@ -311,16 +330,19 @@ TEST_CASE("Fixtures load with their domains, secrets, owners, custodians and log
   CHECK(data.audit_log.size() == 15);
   CHECK(data.audit_log.front() == "2026-11-28T17:32:44Z -- created");
 
-  const FileData quoting = parse_protected_yaml(pprotect::tests::read_fixture("quoting.yaml"), "quoting.yaml");
-  for (const char* name : {"*star", "3.14", "42", "@at", "False", "`tick", "a#b", "back\\slash", "caf\xc3\xa9", "no",
-                           "o'brien", "on", "staging: us", "x: \"y\""}) {
+  const FileData quoting =
+      parse_protected_yaml(pprotect::tests::read_fixture("quoting.yaml"), "quoting.yaml");
+  for (const char* name : {"*star", "3.14", "42", "@at", "False", "`tick", "a#b", "back\\slash",
+                           "caf\xc3\xa9", "no", "o'brien", "on", "staging: us", "x: \"y\""}) {
     INFO(name);
     CHECK(quoting.domains.count(name) == 1);
   }
 }
 
-TEST_CASE("A hand-edited file with flow style, comments, other indentation and quoted keys loads as the original") {
-  const FileData original = parse_protected_yaml(pprotect::tests::read_fixture("multi-owner.yaml"), "multi-owner.yaml");
+TEST_CASE(
+    "A hand-edited file with flow style, comments, other indentation and quoted keys loads as the original") {
+  const FileData original =
+      parse_protected_yaml(pprotect::tests::read_fixture("multi-owner.yaml"), "multi-owner.yaml");
   const FileData edited = parse_protected_yaml(read_data("multi-owner-hand-edited.yaml"), "hand-edited.yaml");
   CHECK(same_content(original, edited));
   CHECK(emit_protected_yaml(edited, YamlLayout::a) == pprotect::tests::read_fixture("multi-owner.yaml"));
@@ -339,9 +361,10 @@ TEST_CASE("A layout a file with long values moved to their own line loads as the
     for (std::string line; std::getline(lines, line);) {
       const std::size_t indent = line.find_first_not_of(' ');
       const std::size_t colon = line.find(": ");
-      if (line.size() > 100 && indent != std::string::npos && line[indent] != '-' && colon != std::string::npos &&
-          line.find(' ', colon + 2) == std::string::npos) {
-        moved_text += line.substr(0, colon) + ": \n" + std::string(indent + 2, ' ') + line.substr(colon + 2) + "\n";
+      if (line.size() > 100 && indent != std::string::npos && line[indent] != '-' &&
+          colon != std::string::npos && line.find(' ', colon + 2) == std::string::npos) {
+        moved_text +=
+            line.substr(0, colon) + ": \n" + std::string(indent + 2, ' ') + line.substr(colon + 2) + "\n";
         ++moved;
       } else {
         moved_text += line + "\n";
@@ -366,34 +389,43 @@ TEST_CASE("Empty sections are written in flow style and load back") {
 }
 
 TEST_CASE("Strings that would read back as another type are single-quoted") {
-  for (const char* text : {"42", "-1", "+1", "0o17", "0b1", "0x1F", "1_000", "3.14", "1e3", ".inf", "-.inf", ".nan",
-                           "False", "true", "TRUE", "~", "null", "NULL", "Null", "", "2001-01-01",
-                           "2001-01-01T10:00:00Z", "<<", "="}) {
+  for (const char* text : {"42",         "-1",
+                           "+1",         "0o17",
+                           "0b1",        "0x1F",
+                           "1_000",      "3.14",
+                           "1e3",        ".inf",
+                           "-.inf",      ".nan",
+                           "False",      "true",
+                           "TRUE",       "~",
+                           "null",       "NULL",
+                           "Null",       "",
+                           "2001-01-01", "2001-01-01T10:00:00Z",
+                           "<<",         "="}) {
     INFO(text);
     CHECK(emitted_entry(text) == "- '" + std::string(text) + "'\n");
   }
 }
 
 TEST_CASE("YAML 1.1 booleans, sexagesimals and near-numbers stay plain") {
-  for (const char* text : {"yes", "no", "on", "off", "Yes", "y", "12:30", "1.2.3", "1e", "0xg", "nULL", "2001-01-1",
-                           "v1.2"}) {
+  for (const char* text :
+       {"yes", "no", "on", "off", "Yes", "y", "12:30", "1.2.3", "1e", "0xg", "nULL", "2001-01-1", "v1.2"}) {
     INFO(text);
     CHECK(emitted_entry(text) == "- " + std::string(text) + "\n");
   }
 }
 
 TEST_CASE("Leading indicators, leading or trailing spaces, ': ', ' #' and a trailing ':' force quotes") {
-  for (const char* text : {"*star", "@at", "`tick", "#x", "!x", "%x", "&x", "|x", ">x", "[x", "]x", "{x", "}x", ",x",
-                           "- x", "? x", ": x", " x", "x ", "staging: us", "a #b", "a:", "---", "...", "--- x",
-                           "\"quoted\""}) {
+  for (const char* text : {"*star", "@at",         "`tick", "#x", "!x",  "%x",  "&x",    "|x",        ">x",
+                           "[x",    "]x",          "{x",    "}x", ",x",  "- x", "? x",   ": x",       " x",
+                           "x ",    "staging: us", "a #b",  "a:", "---", "...", "--- x", "\"quoted\""}) {
     INFO(text);
     CHECK(emitted_entry(text) == "- '" + std::string(text) + "'\n");
   }
 }
 
 TEST_CASE("Indicators that YAML allows inside plain text stay plain") {
-  for (const char* text : {"-x", "?x", ":x", "x,y", "a#b", "o'brien", "back\\slash", "caf\xc3\xa9", "a:b", "x[y]",
-                           "\xe4\xb8\xad\xe6\x96\x87", "\xf0\x9f\x98\x80"}) {
+  for (const char* text : {"-x", "?x", ":x", "x,y", "a#b", "o'brien", "back\\slash", "caf\xc3\xa9", "a:b",
+                           "x[y]", "\xe4\xb8\xad\xe6\x96\x87", "\xf0\x9f\x98\x80"}) {
     INFO(text);
     CHECK(emitted_entry(text) == "- " + std::string(text) + "\n");
   }
@@ -411,12 +443,13 @@ TEST_CASE("Control characters and special code points are double-quoted with YAM
   CHECK(emitted_entry("x\x7f") == "- \"x\\x7F\"\n");
   CHECK(emitted_entry(std::string("a\0b", 3)) == "- \"a\\0b\"\n");
   CHECK(emitted_entry("\x07\x08\x0b\x0c\r\x1b\x01") == "- \"\\a\\b\\v\\f\\r\\e\\x01\"\n");
-  CHECK(emitted_entry("a\xc2\xa0") == "- a\xc2\xa0\n");                   // U+00A0 is printable: plain
-  CHECK(emitted_entry("'x\xc2\xa0") == "- \"'x\xc2\xa0\"\n");            // and in double quotes (allow_unicode)
-  CHECK(emitted_entry("\xef\xbb\xbf") == "- \"\\uFEFF\"\n");          // BOM
-  CHECK(emitted_entry("\xef\xbf\xbe") == "- \"\\uFFFE\"\n");          // non-character
-  CHECK(emitted_entry("'x \xf0\x9f\x98\x80") == "- \"'x \\U0001F600\"\n"); // astral: escaped in double quotes only
-  CHECK(emitted_entry("'x \xc3\xa9") == "- \"'x \xc3\xa9\"\n");     // BMP: written as is
+  CHECK(emitted_entry("a\xc2\xa0") == "- a\xc2\xa0\n");       // U+00A0 is printable: plain
+  CHECK(emitted_entry("'x\xc2\xa0") == "- \"'x\xc2\xa0\"\n"); // and in double quotes (allow_unicode)
+  CHECK(emitted_entry("\xef\xbb\xbf") == "- \"\\uFEFF\"\n");  // BOM
+  CHECK(emitted_entry("\xef\xbf\xbe") == "- \"\\uFFFE\"\n");  // non-character
+  CHECK(emitted_entry("'x \xf0\x9f\x98\x80") ==
+        "- \"'x \\U0001F600\"\n");                              // astral: escaped in double quotes only
+  CHECK(emitted_entry("'x \xc3\xa9") == "- \"'x \xc3\xa9\"\n"); // BMP: written as is
   CHECK(emitted_entry("\\\"\t") == "- \"\\\\\\\"\\t\"\n");
 }
 
@@ -427,11 +460,12 @@ TEST_CASE("Multi-line text is double-quoted with newline escapes") {
 }
 
 TEST_CASE("Long plain text folds at a space once past column 100, indented two more than its item") {
-  const std::string entry =
-      "2026-11-28T17:32:49Z -- created domain a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a "
-      "b a b a b a b a b a b a b a b a b a b a b a b  with owner alice@example.com";
+  const std::string entry = "2026-11-28T17:32:49Z -- created domain a b a b a b a b a b a b a b a b a b a b "
+                            "a b a b a b a b a b a b a b a b a "
+                            "b a b a b a b a b a b a b a b a b a b a b a b  with owner alice@example.com";
   CHECK(emitted_entry(entry) ==
-        "- 2026-11-28T17:32:49Z -- created domain a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a\n"
+        "- 2026-11-28T17:32:49Z -- created domain a b a b a b a b a b a b a b a b a b a b a b a b a b a b a "
+        "b a\n"
         "  b a b a b a b a b a b a b a b a b a b a b a b a b a b a b  with owner alice@example.com\n");
 }
 
@@ -442,7 +476,8 @@ TEST_CASE("Long double-quoted text folds with a trailing backslash and an escape
   }
   entry += " with owner alice@example.com";
   CHECK(emitted_entry(entry) ==
-        "- \"2026-11-28T17:32:49Z -- created domain it's: w w w w w w w w w w w w w w w w w w w w w w w w w w w\\\n"
+        "- \"2026-11-28T17:32:49Z -- created domain it's: w w w w w w w w w w w w w w w w w w w w w w w w w "
+        "w w\\\n"
         "  \\ w w w w w w w w w w w w w w w w w w w w w w w  with owner alice@example.com\"\n");
 }
 
@@ -453,7 +488,8 @@ TEST_CASE("Long single-quoted text folds at a single space") {
   }
   entry += "end";
   const std::string out = emitted_entry(entry);
-  CHECK(out == "- '@word word word word word word word word word word word word word word word word word word word word\n"
+  CHECK(out == "- '@word word word word word word word word word word word word word word word word word "
+               "word word word\n"
                "  word word word word word word word word word word end'\n");
 }
 
@@ -475,9 +511,9 @@ TEST_CASE("Mapping keys are never folded, and long ones are written as explicit 
     spaced += "word ";
   }
   spaced += "end"; // 123 characters with spaces: folded like a value
-  CHECK(emitted_domain_key(spaced) ==
-        "? word word word word word word word word word word word word word word word word word word word word\n"
-        "  word word word word end\n: ");
+  CHECK(emitted_domain_key(spaced) == "? word word word word word word word word word word word word word "
+                                      "word word word word word word word\n"
+                                      "  word word word word end\n: ");
   const std::string with_spaces_simple = spaced.substr(5); // 118 characters
   CHECK(emitted_domain_key(with_spaces_simple) == with_spaces_simple + ":\n  ");
 }
@@ -486,7 +522,8 @@ TEST_CASE("An explicit key's value follows on the ': ' line") {
   FileData data;
   const std::string name(130, 'n');
   data.custodians[name] = "p";
-  CHECK(emit_protected_yaml(data, YamlLayout::a) == "key-custodians:\n  ? " + name + "\n  : pwdkm: p\naudit-log: []\n");
+  CHECK(emit_protected_yaml(data, YamlLayout::a) ==
+        "key-custodians:\n  ? " + name + "\n  : pwdkm: p\naudit-log: []\n");
   CHECK(same_content(parse_protected_yaml(emit_protected_yaml(data, YamlLayout::a), "p.yaml"), data));
 }
 
@@ -503,12 +540,15 @@ TEST_CASE("Text that is not valid UTF-8 is refused by the emitter") {
 }
 
 TEST_CASE("Schema errors name the file, line, column and what was expected") {
-  CHECK(parse_error("") == "p.yaml:1:1: expected a mapping with 'key-custodians' and 'audit-log', found an empty file");
+  CHECK(parse_error("") ==
+        "p.yaml:1:1: expected a mapping with 'key-custodians' and 'audit-log', found an empty file");
   CHECK(parse_error("# only a comment\n") ==
         "p.yaml:2:1: expected a mapping with 'key-custodians' and 'audit-log', found an empty file");
   CHECK(parse_error("- a\n") == "p.yaml:1:1: expected a mapping for the top level, found a sequence");
-  CHECK(parse_error("key-custodians: {}\n") == "p.yaml:1:1: expected an 'audit-log' key in the top-level mapping");
-  CHECK(parse_error("audit-log: []\n") == "p.yaml:1:1: expected a 'key-custodians' key in the top-level mapping");
+  CHECK(parse_error("key-custodians: {}\n") ==
+        "p.yaml:1:1: expected an 'audit-log' key in the top-level mapping");
+  CHECK(parse_error("audit-log: []\n") ==
+        "p.yaml:1:1: expected a 'key-custodians' key in the top-level mapping");
   CHECK(parse_error("audit-log: x\nkey-custodians: {}\n") ==
         "p.yaml:1:12: expected a sequence for 'audit-log', found a string");
   CHECK(parse_error("audit-log: []\nkey-custodians:\n") ==
@@ -525,7 +565,8 @@ TEST_CASE("Schema errors name the file, line, column and what was expected") {
         "p.yaml:1:7: expected a mapping for domain 'prod', found a sequence");
   CHECK(parse_error(with_domain("  secret-a: x\n")) == "p.yaml:2:3: expected a 'meta' key in domain 'd'");
   CHECK(parse_error(with_domain("  secret-1a: x\n  meta: {}\n")) ==
-        "p.yaml:2:3: unexpected key 'secret-1a' in domain 'd' (expected 'meta' or 'secret-<name>', name matching "
+        "p.yaml:2:3: unexpected key 'secret-1a' in domain 'd' (expected 'meta' or 'secret-<name>', name "
+        "matching "
         "[A-Za-z][-_A-Za-z0-9]*)");
   CHECK(parse_error(with_domain("  other: x\n")) ==
         "p.yaml:2:3: unexpected key 'other' in domain 'd' (expected 'meta' or 'secret-<name>', name matching "
@@ -546,15 +587,19 @@ TEST_CASE("Schema errors name the file, line, column and what was expected") {
 
 TEST_CASE("Plain scalars that YAML reads as other types are refused, with a hint to quote them") {
   CHECK(parse_error("42:\n  meta: {owners: {a: b}, public-key: k}\nkey-custodians: {}\naudit-log: []\n") ==
-        "p.yaml:1:1: expected a string for a key in the top level, found an int 42 (quote it to make it a string)");
+        "p.yaml:1:1: expected a string for a key in the top level, found an int 42 (quote it to make it a "
+        "string)");
   CHECK(parse_error("audit-log: [true]\nkey-custodians: {}\n") ==
-        "p.yaml:1:13: expected a string for an 'audit-log' entry, found a boolean (quote it to make it a string)");
+        "p.yaml:1:13: expected a string for an 'audit-log' entry, found a boolean (quote it to make it a "
+        "string)");
   CHECK(parse_error("audit-log: [2001-01-01]\nkey-custodians: {}\n") ==
-        "p.yaml:1:13: expected a string for an 'audit-log' entry, found a timestamp (quote it to make it a string)");
+        "p.yaml:1:13: expected a string for an 'audit-log' entry, found a timestamp (quote it to make it a "
+        "string)");
   CHECK(parse_error("audit-log: []\nkey-custodians:\n  a: {pwdkm: }\n") ==
         "p.yaml:3:14: expected a string for 'pwdkm' of key custodian 'a', found null");
   CHECK(parse_error("audit-log: []\nkey-custodians:\n  a: {pwdkm: 1.5}\n") ==
-        "p.yaml:3:14: expected a string for 'pwdkm' of key custodian 'a', found a float (quote it to make it a string)");
+        "p.yaml:3:14: expected a string for 'pwdkm' of key custodian 'a', found a float (quote it to make it "
+        "a string)");
   // Quoted, tagged !!str or YAML 1.1-only booleans: strings.
   const FileData data = parse_protected_yaml(
       "'42':\n  meta: {owners: {\"False\": !!str 1}, public-key: ! 2001-01-01}\nkey-custodians: {}\n"
@@ -579,7 +624,8 @@ TEST_CASE("Duplicate keys are refused at every level, naming the key") {
         "p.yaml:3:17: duplicate key 'pwdkm' in key custodian 'a'");
   CHECK(parse_error(with_domain("  secret-x: a\n  secret-x: b\n  meta: {owners: {a: b}, public-key: k}\n")) ==
         "p.yaml:3:3: duplicate key 'secret-x' in domain 'd'");
-  CHECK(parse_error(with_domain("  meta: {owners: {a: b}, public-key: k}\n  meta: {owners: {a: b}, public-key: k}\n")) ==
+  CHECK(parse_error(with_domain(
+            "  meta: {owners: {a: b}, public-key: k}\n  meta: {owners: {a: b}, public-key: k}\n")) ==
         "p.yaml:3:3: duplicate key 'meta' in domain 'd'");
   CHECK(parse_error(with_domain("  meta: {owners: {a: b}, public-key: k, public-key: k}\n")) ==
         "p.yaml:2:41: duplicate key 'public-key' in 'meta' of domain 'd'");
@@ -589,12 +635,14 @@ TEST_CASE("Duplicate keys are refused at every level, naming the key") {
 
 TEST_CASE("Malformed YAML reports libyaml's problem at its position") {
   CHECK(parse_error("audit-log: [a\nkey-custodians: {}\n") ==
-        "p.yaml:2:15: malformed YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 1)");
-  CHECK(parse_error("audit-log: ['a]\n") ==
-        "p.yaml:2:1: malformed YAML: found unexpected end of stream (while scanning a quoted scalar at line 1)");
-  CHECK(parse_error("audit-log: []\nkey-custodians: {}\n\tx: y\n") ==
-        "p.yaml:3:1: malformed YAML: found character that cannot start any token (while scanning for the next "
-        "token at line 3)");
+        "p.yaml:2:15: malformed YAML: did not find expected ',' or ']' (while parsing a flow sequence at "
+        "line 1)");
+  CHECK(parse_error("audit-log: ['a]\n") == "p.yaml:2:1: malformed YAML: found unexpected end of stream "
+                                            "(while scanning a quoted scalar at line 1)");
+  CHECK(
+      parse_error("audit-log: []\nkey-custodians: {}\n\tx: y\n") ==
+      "p.yaml:3:1: malformed YAML: found character that cannot start any token (while scanning for the next "
+      "token at line 3)");
   CHECK(parse_error("audit-log: []\nkey-custodians: {}\n---\naudit-log: []\n") ==
         "p.yaml:3:1: expected a single document, found another document");
   CHECK(parse_error("audit-log: []\nkey-custodians: {}\n# caf\xc3\xa9 \xff\n") ==
@@ -607,11 +655,13 @@ TEST_CASE("Aliases are refused, anchors alone are harmless, unknown tags are ref
   const FileData data = parse_protected_yaml("audit-log: [&x a]\nkey-custodians: &y {}\n", "p.yaml");
   CHECK(data.audit_log == std::vector<std::string>{"a"});
   CHECK(parse_error("audit-log: [!!int 1]\nkey-custodians: {}\n") ==
-        "p.yaml:1:13: unsupported tag 'tag:yaml.org,2002:int' for an 'audit-log' entry (only strings are allowed)");
+        "p.yaml:1:13: unsupported tag 'tag:yaml.org,2002:int' for an 'audit-log' entry (only strings are "
+        "allowed)");
   CHECK(parse_error("audit-log: []\nkey-custodians: !!set {}\n") ==
         "p.yaml:2:17: unsupported tag 'tag:yaml.org,2002:set'");
   CHECK(parse_error("audit-log: []\nkey-custodians: {}\n<<: {a: b}\n") ==
-        "p.yaml:3:1: expected a string for a key in the top level, found a merge key << (quote it to make it a string)");
+        "p.yaml:3:1: expected a string for a key in the top level, found a merge key << (quote it to make it "
+        "a string)");
 }
 
 TEST_CASE("A domain named like a section is refused by the emitter") {
@@ -624,9 +674,10 @@ TEST_CASE("A domain named like a section is refused by the emitter") {
 }
 
 TEST_CASE("A raw line break character in quotes reads as the reference reads it") {
-  const FileData data = parse_protected_yaml(
-      "audit-log: ['a\xc2\x85  b', 'a\xe2\x80\xa8  b']\nkey-custodians: {}\n", "p.yaml");
-  CHECK(data.audit_log == std::vector<std::string>{"a b", "a\xe2\x80\xa8" "b"});
+  const FileData data =
+      parse_protected_yaml("audit-log: ['a\xc2\x85  b', 'a\xe2\x80\xa8  b']\nkey-custodians: {}\n", "p.yaml");
+  CHECK(data.audit_log == std::vector<std::string>{"a b", "a\xe2\x80\xa8"
+                                                          "b"});
 }
 
 TEST_CASE("A plain '=' loads as a string, as the reference loads it") {
@@ -644,9 +695,12 @@ TEST_CASE("Windows line endings, a byte order mark and a %YAML directive are acc
     }
     crlf += c;
   }
-  const FileData original = parse_protected_yaml(pprotect::tests::read_fixture("multi-owner.yaml"), "multi-owner.yaml");
+  const FileData original =
+      parse_protected_yaml(pprotect::tests::read_fixture("multi-owner.yaml"), "multi-owner.yaml");
   CHECK(same_content(parse_protected_yaml("\xef\xbb\xbf" + crlf, "crlf.yaml"), original));
-  CHECK(same_content(parse_protected_yaml("%YAML 1.1\n---\n" + pprotect::tests::read_fixture("multi-owner.yaml"), "d.yaml"), original));
+  CHECK(same_content(
+      parse_protected_yaml("%YAML 1.1\n---\n" + pprotect::tests::read_fixture("multi-owner.yaml"), "d.yaml"),
+      original));
 }
 
 TEST_CASE("Domain names the reference's schema refuses by accident load") {
@@ -664,7 +718,8 @@ TEST_CASE("Hostile input is refused or handled without a crash") {
   SECTION("deep flow nesting stops at the first unexpected level") {
     const std::string deep = "audit-log: " + std::string(200000, '[') + "\n";
     CHECK(parse_error(deep) == "p.yaml:1:13: expected a string for an 'audit-log' entry, found a sequence");
-    CHECK(parse_error(std::string(200000, '[')) == "p.yaml:1:1: expected a mapping for the top level, found a sequence");
+    CHECK(parse_error(std::string(200000, '[')) ==
+          "p.yaml:1:1: expected a mapping for the top level, found a sequence");
     CHECK(parse_error(std::string(200000, '{')).rfind("p.yaml:1:2: expected a string key", 0) == 0);
   }
   SECTION("deep block nesting") {
@@ -717,8 +772,7 @@ TEST_CASE("Names in messages are shortened on a character boundary and control c
 }
 
 TEST_CASE("Error messages never quote a value, only names") {
-  const std::string message =
-      parse_error("audit-log: []\nkey-custodians:\n  a: {pwdkm: [s3cr3t-value]}\n");
+  const std::string message = parse_error("audit-log: []\nkey-custodians:\n  a: {pwdkm: [s3cr3t-value]}\n");
   CHECK(message.find("s3cr3t") == std::string::npos);
   const std::string typed = parse_error("audit-log: [12345678]\nkey-custodians: {}\n");
   CHECK(typed.find("12345678") == std::string::npos);
@@ -801,7 +855,8 @@ constexpr GoldenRelease k_golden_releases[] = {
     {"ruamel-0.17.21", YamlLayout::a}, {"ruamel-0.18.10", YamlLayout::b}, {"ruamel-0.19.1", YamlLayout::c}};
 
 std::vector<GoldenCase> golden_cases(const GoldenRelease& release) {
-  return read_golden_cases(std::string(PPROTECT_FIXTURES) + "/../data/yaml/" + release.folder + "/emitter_cases.txt");
+  return read_golden_cases(std::string(PPROTECT_FIXTURES) + "/../data/yaml/" + release.folder +
+                           "/emitter_cases.txt");
 }
 
 std::vector<std::string> golden_files(const GoldenRelease& release) {
@@ -834,7 +889,8 @@ std::vector<std::string> golden_files(const GoldenRelease& release) {
 // file. Text with U+0085 (NEL) is written as the reference writes it, a raw
 // line break inside single quotes which every reader folds into a space
 // (unless a fold would damage it further).
-TEST_CASE("Emitting matches each layout's reference emitter on the golden cases, or refuses what does not read back") {
+TEST_CASE("Emitting matches each layout's reference emitter on the golden cases, or refuses what does not "
+          "read back") {
   for (const auto& release : k_golden_releases) {
     INFO(release.folder);
     const auto cases = golden_cases(release);
@@ -938,10 +994,14 @@ TEST_CASE("Mutated fixtures are either refused with a StoreError or load, re-emi
     seeds.push_back(pprotect::tests::read_fixture(name));
   }
   seeds.push_back(read_data("multi-owner-hand-edited.yaml"));
-  static const std::vector<std::string> k_tokens = {"[", "]", "{", "}", ":", " ", "\n", "- ", "? ", "&a ", "*a",
-                                                    "!!str ", "!x ", "'", "\"", "#", "\t", "\\", "---\n", "...\n",
-                                                    "|", ">", "\xff", "\xc3", std::string(1, '\0'), "<<: ", "42",
-                                                    "~", ",", "\r", "\xe2\x80\xa8"};
+  static const std::vector<std::string> k_tokens = {
+      "[",           "]",      "{",    "}",     ":",
+      " ",           "\n",     "- ",   "? ",    "&a ",
+      "*a",          "!!str ", "!x ",  "'",     "\"",
+      "#",           "\t",     "\\",   "---\n", "...\n",
+      "|",           ">",      "\xff", "\xc3",  std::string(1, '\0'),
+      "<<: ",        "42",     "~",    ",",     "\r",
+      "\xe2\x80\xa8"};
   std::mt19937 rng(20261128); // fixed: a failure must be reproducible
   std::size_t loaded = 0;
   for (int iteration = 0; iteration < 20000; ++iteration) {

@@ -34,7 +34,9 @@ TEST_CASE("terminal_safe escapes C0, DEL and C1 controls and keeps everything el
   CHECK(terminal_safe("\x1b]0;pwned\x07") == "\\x1b]0;pwned\\x07");
   CHECK(terminal_safe("a\nb\rc\x7f") == "a\\x0ab\\x0dc\\x7f");
   // U+009B (CSI) as UTF-8 is escaped; U+00A0 and CJK are not.
-  CHECK(terminal_safe("x\xc2\x9b" "2J") == "x\\xc2\\x9b" "2J");
+  CHECK(terminal_safe("x\xc2\x9b"
+                      "2J") == "x\\xc2\\x9b"
+                               "2J");
   CHECK(terminal_safe("\xc2\xa0\xe6\xbc\xa2") == "\xc2\xa0\xe6\xbc\xa2");
   // A lone 0xC2 at the end, or before a non-C1 byte, stays.
   CHECK(terminal_safe("\xc2") == "\xc2");

@@ -1,12 +1,11 @@
 // supervise() on plain commands: exit statuses, command look-up, deadlines.
 #include "launcher/supervisor/supervisor.hpp"
+#include "sys/exit_status.hpp"
 
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <string>
 #include <vector>
-
-#include "sys/exit_status.hpp"
 
 using namespace pprotect::supervisor;
 

@@ -1,12 +1,11 @@
 #include "sys/directory.hpp"
+#include "sys/file_descriptor.hpp"
+#include "tests/support.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <fstream>
-
-#include "sys/file_descriptor.hpp"
-#include "tests/support.hpp"
 
 TEST_CASE("directory_entries lists the names, without . and .., twice alike") {
   const pprotect::tests::TempDir dir;

@@ -1,4 +1,6 @@
 #include "sys/echo_off.hpp"
+#include "sys/file_descriptor.hpp"
+#include "tests/support.hpp"
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -7,9 +9,6 @@
 #include <string>
 #include <termios.h>
 #include <unistd.h>
-
-#include "sys/file_descriptor.hpp"
-#include "tests/support.hpp"
 
 using pprotect::sys::EchoOff;
 using pprotect::sys::FileDescriptor;
@@ -77,7 +76,9 @@ TEST_CASE("A signal that ends the process with echo off leaves the terminal echo
 
 namespace {
 volatile sig_atomic_t g_handled = 0;
-extern "C" void note(int /*signal*/) { g_handled = 1; }
+extern "C" void note(int /*signal*/) {
+  g_handled = 1;
+}
 } // namespace
 
 TEST_CASE("A handled signal runs its handler, and echo is off again after it") {

@@ -1,3 +1,4 @@
+#include "sys/file_descriptor.hpp"
 #include "sys/full_io.hpp"
 
 #include <catch2/catch.hpp>
@@ -5,8 +6,6 @@
 #include <csignal>
 #include <string>
 #include <unistd.h>
-
-#include "sys/file_descriptor.hpp"
 
 using pprotect::sys::FileDescriptor;
 

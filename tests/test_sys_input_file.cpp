@@ -1,4 +1,5 @@
 #include "sys/input_file.hpp"
+#include "tests/support.hpp"
 
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -8,8 +9,6 @@
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "tests/support.hpp"
 
 using pprotect::sys::InputFileError;
 using pprotect::sys::InputKind;

@@ -1,3 +1,4 @@
+#include "sys/full_io.hpp"
 #include "sys/secret_read.hpp"
 
 #include <catch2/catch.hpp>
@@ -7,8 +8,6 @@
 #include <string>
 #include <system_error>
 #include <unistd.h>
-
-#include "sys/full_io.hpp"
 
 using pprotect::sys::LineInterrupted;
 using pprotect::sys::read_secret;
@@ -69,7 +68,9 @@ TEST_CASE("read_secret_line refuses a line longer than its bound") {
 
 namespace {
 volatile sig_atomic_t g_alarmed = 0;
-extern "C" void on_alarm(int /*signal*/) { g_alarmed = 1; }
+extern "C" void on_alarm(int /*signal*/) {
+  g_alarmed = 1;
+}
 } // namespace
 
 TEST_CASE("A signal that asks to stop interrupts read_secret_line") {

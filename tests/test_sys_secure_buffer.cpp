@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
 #include "sys/secure_buffer.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 using pprotect::sys::SecureBuffer;
 

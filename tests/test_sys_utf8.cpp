@@ -21,8 +21,8 @@ TEST_CASE("Code points of every length decode, and advance past themselves") {
 }
 
 TEST_CASE("Strict UTF-8: overlongs, surrogates, past U+10FFFF and cut sequences are invalid") {
-  for (const char* bad : {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3", "\xe6\xbc", "\xff",
-                          "\x80", "a\xc3(b"}) {
+  for (const char* bad : {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3", "\xe6\xbc",
+                          "\xff", "\x80", "a\xc3(b"}) {
     INFO(bad);
     CHECK_FALSE(is_valid_utf8(bad));
     CHECK_FALSE(decode_utf8(bad));

@@ -1,17 +1,16 @@
 #include "launcher/admin/command_line.hpp"
 
-#include <algorithm>
-#include <array>
-#include <iostream>
-#include <set>
-
-#include <CLI/CLI.hpp>
-
 #include "launcher/admin/command_table.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
 #include "store/text.hpp"
 #include "store/yaml_layout.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <iostream>
+#include <set>
 
 namespace pprotect::admin {
 
@@ -20,10 +19,22 @@ using store::join;
 namespace {
 
 // Flags that take a value, so the subcommand scan can skip their values.
-const std::set<std::string_view> k_value_flags = {
-    "--file",         "--user",   "-u",     "--passphrase-file", "--passphrase-credential", "--new-passphrase-file",
-    "--key-type",     "--domain", "--secret", "--owner",         "--value-file",            "--output-format",
-    "--prefix",       "--env-prefix", "--allow-exec-variables", "--yaml-layout"};
+const std::set<std::string_view> k_value_flags = {"--file",
+                                                  "--user",
+                                                  "-u",
+                                                  "--passphrase-file",
+                                                  "--passphrase-credential",
+                                                  "--new-passphrase-file",
+                                                  "--key-type",
+                                                  "--domain",
+                                                  "--secret",
+                                                  "--owner",
+                                                  "--value-file",
+                                                  "--output-format",
+                                                  "--prefix",
+                                                  "--env-prefix",
+                                                  "--allow-exec-variables",
+                                                  "--yaml-layout"};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -262,7 +273,8 @@ std::string help_text(std::string_view subcommand) {
   if (subcommand.empty() || info == nullptr) {
     return root_help();
   }
-  std::string out = "Usage: pprotect " + std::string(info->name) + " [FLAGS]" + std::string(info->usage_args) + "\n\n";
+  std::string out =
+      "Usage: pprotect " + std::string(info->name) + " [FLAGS]" + std::string(info->usage_args) + "\n\n";
   for (const auto& line : wrap(info->summary, 76)) {
     out += "  " + line + "\n";
   }
@@ -366,8 +378,8 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
     if (!flag.empty() && dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) {
       const std::string values = flag_values(args, flag);
       if (values.find(", ") != std::string::npos) {
-        throw policy::UsageError(where, "more than one value was passed for flag \"" + python_flag_name(flag) +
-                                          "\": " + values);
+        throw policy::UsageError(where, "more than one value was passed for flag \"" +
+                                            python_flag_name(flag) + "\": " + values);
       }
       throw policy::UsageError(where, "expected argument for flag " + python_flag_name(flag));
     }
@@ -405,19 +417,19 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
       const std::string name = option->get_name();
       if (std::find(info->flags.begin(), info->flags.end(), name) == info->flags.end()) {
         throw policy::UsageError(where, "unknown flag \"" + typed_flag(args, *option) +
-                                          "\", choose from: " + flag_choices(info));
+                                            "\", choose from: " + flag_choices(info));
       }
     }
   }
   if (options.yaml_layout && !store::parse_yaml_layout(*options.yaml_layout)) {
-    throw policy::UsageError(where, "--yaml-layout must be one of: a, b, c (got " + store::python_repr(*options.yaml_layout) +
-                                      ")");
+    throw policy::UsageError(where, "--yaml-layout must be one of: a, b, c (got " +
+                                        store::python_repr(*options.yaml_layout) + ")");
   }
   const bool takes_domain_argument = sub_name == "decrypt-domain" || sub_name == "list-domain-secrets";
   if (takes_domain_argument) {
     if (options.positionals.size() > 1) {
       throw policy::UsageError(where, "too many arguments, expected 1 argument, got " +
-                                        std::to_string(options.positionals.size()));
+                                          std::to_string(options.positionals.size()));
     }
     if (options.positionals.empty() && !options.domain) {
       throw policy::UsageError(where, "too few arguments, expected 1 argument, got 0");

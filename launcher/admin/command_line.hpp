@@ -37,7 +37,7 @@ struct CliOptions {
   bool yes = false;
   std::optional<std::string> env_prefix;
   std::vector<std::string> allow_exec_variables; // exec: --allow-exec-variables A,B
-  std::optional<std::string> yaml_layout; // "a", "b" or "c", checked by the parser
+  std::optional<std::string> yaml_layout;        // "a", "b" or "c", checked by the parser
 
   std::vector<std::string> positionals; // DOMAIN of decrypt-domain, list-domain-secrets
   std::vector<std::string> command;     // exec: argv after --

@@ -1,9 +1,9 @@
 #include "launcher/admin/command_table.hpp"
 
+#include "launcher/admin/commands.hpp"
+
 #include <algorithm>
 #include <string>
-
-#include "launcher/admin/commands.hpp"
 
 namespace pprotect::admin {
 
@@ -11,11 +11,12 @@ namespace {
 
 // The flags every command accepts and shows.
 const std::vector<std::string_view> k_common_flags = {"--help", "--file", "--confirm"};
-const std::vector<std::string_view> k_credential_flags = {"--non-interactive", "--ignore-env", "--user",
-                                                          "--passphrase-file", "--passphrase-credential",
-                                                          "--env-prefix", "--allow-expensive-kdf"};
+const std::vector<std::string_view> k_credential_flags = {
+    "--non-interactive", "--ignore-env",         "--user", "--passphrase-file", "--passphrase-credential",
+    "--env-prefix",      "--allow-expensive-kdf"};
 
-std::vector<std::string_view> with(std::vector<std::string_view> base, std::initializer_list<std::string_view> more) {
+std::vector<std::string_view> with(std::vector<std::string_view> base,
+                                   std::initializer_list<std::string_view> more) {
   base.insert(base.end(), more.begin(), more.end());
   return base;
 }
@@ -76,13 +77,17 @@ const std::vector<FlagInfo>& flag_infos() {
       {"--no-passthrough", "--no-passthrough",
        "exec with clean env: secrets + PATH/HOME/TERM/LANG/USER/SHELL/LOGNAME only"},
       {"--allow-exec-variables", "--allow-exec-variables NAME[,NAME...]",
-       "exec only, DANGEROUS: let secrets set these variables, which decide which programs run or what code they "
-       "load (PATH, BASH_ENV, IFS, PYTHONPATH, NODE_OPTIONS, LD_PRELOAD, GIT_SSH_COMMAND, ...), each named one by "
+       "exec only, DANGEROUS: let secrets set these variables, which decide which programs run or what code "
+       "they "
+       "load (PATH, BASH_ENV, IFS, PYTHONPATH, NODE_OPTIONS, LD_PRELOAD, GIT_SSH_COMMAND, ...), each named "
+       "one by "
        "one. pocket_protector passes them; pprotect refuses them by default, as anyone may add a secret. The "
        "command is always looked up in pprotect's own PATH"},
       {"--yaml-layout", "--yaml-layout LAYOUT",
-       "write the file in this layout: a (as ruamel.yaml 0.17.21 and earlier writes it), b (0.17.22 to 0.18.12) "
-       "or c (0.18.13 and later); default: $PPROTECT_YAML_LAYOUT, else the layout the file is in (c for a new "
+       "write the file in this layout: a (as ruamel.yaml 0.17.21 and earlier writes it), b (0.17.22 to "
+       "0.18.12) "
+       "or c (0.18.13 and later); default: $PPROTECT_YAML_LAYOUT, else the layout the file is in (c for a "
+       "new "
        "file)"},
   };
   return flags;
@@ -91,66 +96,107 @@ const std::vector<FlagInfo>& flag_infos() {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"init", "", "create a new protected",
-       "Creates FILE (it must not exist) with one key custodian. Asks \"User email: \" (or -u) and the passphrase "
-       "twice (or --passphrase-file); with --key-type raw a key is generated and shown once. On any failure no "
+       "Creates FILE (it must not exist) with one key custodian. Asks \"User email: \" (or -u) and the "
+       "passphrase "
+       "twice (or --passphrase-file); with --key-type raw a key is generated and shown once. On any failure "
+       "no "
        "file is left behind.",
        "", writes(with(k_common_flags, {"--user", "--passphrase-file", "--key-type"})), run_init},
       {"version", "", "print the PocketProtector version and exit", "", "", {"--help"}, run_version},
-      {"list-audit-log", "", "print a list of actions from the audit log, one per line", "", "",
-       {"--help", "--file"}, run_list_audit_log},
+      {"list-audit-log",
+       "",
+       "print a list of actions from the audit log, one per line",
+       "",
+       "",
+       {"--help", "--file"},
+       run_list_audit_log},
       {"reformat", "", "rewrite the protected file in a chosen YAML layout, content and audit log unchanged",
-       "Writes FILE again in the layout --yaml-layout (or $PPROTECT_YAML_LAYOUT) names, so a team whose members "
-       "run pocket_protector with different ruamel.yaml releases can settle on one: a = ruamel.yaml 0.17.21 and "
-       "earlier, b = 0.17.22 to 0.18.12, c = 0.18.13 and later (what pip installs today). Without either, the "
-       "file is written in the layout it is in, which tidies a hand-edited file. Needs no credentials; secrets, "
-       "keys and the audit log stay as they are (no entry is added), and the write is the usual locked, atomic "
+       "Writes FILE again in the layout --yaml-layout (or $PPROTECT_YAML_LAYOUT) names, so a team whose "
+       "members "
+       "run pocket_protector with different ruamel.yaml releases can settle on one: a = ruamel.yaml 0.17.21 "
+       "and "
+       "earlier, b = 0.17.22 to 0.18.12, c = 0.18.13 and later (what pip installs today). Without either, "
+       "the "
+       "file is written in the layout it is in, which tidies a hand-edited file. Needs no credentials; "
+       "secrets, "
+       "keys and the audit log stay as they are (no entry is added), and the write is the usual locked, "
+       "atomic "
        "one.",
        "", writes(k_common_flags), run_reformat},
       {"add-key-custodian", "Access Management", "add a new key custodian to the protected",
-       "Asks \"User email: \" (or -u) and the passphrase twice (or --passphrase-file); with --key-type raw a key "
+       "Asks \"User email: \" (or -u) and the passphrase twice (or --passphrase-file); with --key-type raw a "
+       "key "
        "is generated and shown once and must be confirmed with YES.",
-       "", writes(with(k_common_flags, {"--user", "--passphrase-file", "--key-type"})), run_add_key_custodian},
+       "", writes(with(k_common_flags, {"--user", "--passphrase-file", "--key-type"})),
+       run_add_key_custodian},
       {"list-user-secrets", "Access Management",
-       "display domains and secrets accessible to the authenticated user", "", "", with_credentials({}), run_list_user_secrets},
+       "display domains and secrets accessible to the authenticated user", "", "", with_credentials({}),
+       run_list_user_secrets},
       {"set-key-custodian-passphrase", "Access Management", "update a key custodian passphrase",
-       "Asks \"User email: \" (or -u), the current passphrase (or --passphrase-file) and the new one twice (or "
+       "Asks \"User email: \" (or -u), the current passphrase (or --passphrase-file) and the new one twice "
+       "(or "
        "--new-passphrase-file). Credential environment variables are not used.",
-       "", writes(with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type",
-                                        "--allow-expensive-kdf"})), run_set_key_custodian_passphrase},
+       "",
+       writes(with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type",
+                                    "--allow-expensive-kdf"})),
+       run_set_key_custodian_passphrase},
       {"rekey-custodian", "Access Management",
        "change a custodian key type (hard/fast/raw) and passphrase, re-encrypting all owned domains",
        "Asks \"User email: \" (or -u) and the current passphrase (or --passphrase-file), then the new "
-       "passphrase twice (or --new-passphrase-file) for hard/fast, or generates and shows a raw key that must be "
+       "passphrase twice (or --new-passphrase-file) for hard/fast, or generates and shows a raw key that "
+       "must be "
        "confirmed with YES.",
-       "", writes(with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type",
-                                        "--allow-expensive-kdf"})), run_rekey_custodian},
+       "",
+       writes(with(k_common_flags, {"--user", "--passphrase-file", "--new-passphrase-file", "--key-type",
+                                    "--allow-expensive-kdf"})),
+       run_rekey_custodian},
       {"add-domain", "Domain Management", "add a new domain to the protected",
        "The acting user becomes its first owner. Asks \"Domain name: \" unless --domain is given.", "",
        writes(with_credentials({"--domain"})), run_add_domain},
       {"add-owner", "Domain Management", "add a key custodian to the owner list of a specific domain",
        "Asks \"Domain name: \" and \"New owner email: \" unless --domain and --owner are given.", "",
        writes(with_credentials({"--domain", "--owner"})), run_add_owner},
-      {"list-domains", "Domain Management", "print a list of domain names, if any", "", "", {"--help", "--file"}, run_list_domains},
+      {"list-domains",
+       "Domain Management",
+       "print a list of domain names, if any",
+       "",
+       "",
+       {"--help", "--file"},
+       run_list_domains},
       {"rotate-domain-keys", "Domain Management", "rotate the internal encryption keys for a given domain",
-       "Asks \"Domain name: \" unless --domain is given.", "", writes(with_credentials({"--domain"})), run_rotate_domain_keys},
+       "Asks \"Domain name: \" unless --domain is given.", "", writes(with_credentials({"--domain"})),
+       run_rotate_domain_keys},
       {"migrate-owner", "Domain Management", "grant a custodian ownership of all domains you own",
-       "Asks \"New owner email: \" unless --owner is given, then \"Proceed? [y/N] \" unless --yes is given.", "",
-       writes(with_credentials({"--owner", "--yes"})), run_migrate_owner},
+       "Asks \"New owner email: \" unless --owner is given, then \"Proceed? [y/N] \" unless --yes is given.",
+       "", writes(with_credentials({"--owner", "--yes"})), run_migrate_owner},
       {"rm-owner", "Domain Management", "remove a key custodian from the owner list of a domain",
-       "Asks \"Domain name: \" and \"Owner email: \" unless --domain and --owner are given. The last owner cannot "
+       "Asks \"Domain name: \" and \"Owner email: \" unless --domain and --owner are given. The last owner "
+       "cannot "
        "be removed.",
        "", writes(with(k_common_flags, {"--domain", "--owner"})), run_rm_owner},
       {"rm-domain", "Domain Management", "remove a domain and all of its keys from the protected",
-       "Asks \"Domain name: \" unless --domain is given.", "", writes(with(k_common_flags, {"--domain"})), run_rm_domain},
+       "Asks \"Domain name: \" unless --domain is given.", "", writes(with(k_common_flags, {"--domain"})),
+       run_rm_domain},
       {"add-secret", "Secret Management", "add a secret to a domain",
        "Asks \"Domain name: \", \"Secret name: \" and \"Secret value: \" unless --domain, --secret and "
-       "--value-file are given. The prompt reads one line; use --value-file for multi-line values such as PEM "
+       "--value-file are given. The prompt reads one line; use --value-file for multi-line values such as "
+       "PEM "
        "keys (bytes kept exactly). Fails when the secret exists.",
        "", writes(with(k_common_flags, {"--domain", "--secret", "--value-file"})), run_add_secret},
-      {"list-domain-secrets", "Secret Management", "print a list of secret names for a given domain", "",
-       " DOMAIN", {"--help", "--file", "--domain"}, run_list_domain_secrets},
-      {"list-all-secrets", "Secret Management",
-       "print a list of all secret names, along with the domains that define each", "", "", {"--help", "--file"}, run_list_all_secrets},
+      {"list-domain-secrets",
+       "Secret Management",
+       "print a list of secret names for a given domain",
+       "",
+       " DOMAIN",
+       {"--help", "--file", "--domain"},
+       run_list_domain_secrets},
+      {"list-all-secrets",
+       "Secret Management",
+       "print a list of all secret names, along with the domains that define each",
+       "",
+       "",
+       {"--help", "--file"},
+       run_list_all_secrets},
       {"update-secret", "Secret Management", "update a secret value in a domain",
        "Like add-secret, but the secret must exist.", "",
        writes(with(k_common_flags, {"--domain", "--secret", "--value-file"})), run_update_secret},
@@ -162,11 +208,14 @@ const std::vector<Command>& commands() {
        "JSON by default (sorted keys, non-ASCII as \\uXXXX); env prints NAME='value' lines and shell export "
        "lines, quoted for a POSIX shell. --secret NAME alone prints the raw value.",
        " DOMAIN", with_credentials({"--domain", "--output-format", "--secret"}), run_decrypt_domain},
-      {"exec", "Secret Access", "run a command with decrypted domain secrets injected as environment variables",
+      {"exec", "Secret Access",
+       "run a command with decrypted domain secrets injected as environment variables",
        "Runs COMMAND under supervision (signals forwarded, exit status passed through) with the domain's "
        "secrets added to the environment and the credential variables removed.",
        " -- COMMAND [ARGS...]",
-       with_credentials({"--domain", "--prefix", "--uppercase", "--no-passthrough", "--allow-exec-variables"}), run_exec},
+       with_credentials(
+           {"--domain", "--prefix", "--uppercase", "--no-passthrough", "--allow-exec-variables"}),
+       run_exec},
   };
   return table;
 }

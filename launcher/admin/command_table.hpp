@@ -12,9 +12,9 @@ struct Session;
 
 struct Command {
   std::string_view name;
-  std::string_view group;    // "" for the ungrouped ones listed first
-  std::string_view summary;  // the reference's one-line doc
-  std::string_view details;  // what pprotect adds: flags for prompted values
+  std::string_view group;   // "" for the ungrouped ones listed first
+  std::string_view summary; // the reference's one-line doc
+  std::string_view details; // what pprotect adds: flags for prompted values
   std::string_view usage_args;
   std::vector<std::string_view> flags; // flags it takes, in help order
   int (*run)(Session& session);        // returns the exit status

@@ -1,13 +1,13 @@
 // Access management: key custodians and what they own.
-#include <filesystem>
-#include <optional>
-#include <string>
-
 #include "launcher/admin/commands.hpp"
 #include "launcher/admin/session.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
 #include "store/text.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
 
 namespace pprotect::admin {
 
@@ -86,13 +86,15 @@ int run_set_key_custodian_passphrase(Session& session) {
   const auto type = key_type_option(session.options, store::KeyType::hard);
   const store::UnlockedCustodian who = own_custodian(session, file);
   if (session.options.key_type && type != file.key_type_of(who.name)) {
-    throw policy::UsageError("set-key-custodian-passphrase keeps the key type; use rekey-custodian --key-type " +
-                             *session.options.key_type + " to change it");
+    throw policy::UsageError(
+        "set-key-custodian-passphrase keeps the key type; use rekey-custodian --key-type " +
+        *session.options.key_type + " to change it");
   }
   if (type == store::KeyType::raw) {
     throw policy::UsageError("a raw key cannot be chosen; use rekey-custodian --key-type raw for a new one");
   }
-  const sys::SecureBuffer passphrase = new_passphrase(session, session.options.new_passphrase_file, "New passphrase: ");
+  const sys::SecureBuffer passphrase =
+      new_passphrase(session, session.options.new_passphrase_file, "New passphrase: ");
   return modify(session, [&](store::KeyFile& f) { f.set_key_custodian_passphrase(who, passphrase.view()); });
 }
 
@@ -123,7 +125,8 @@ int run_list_user_secrets(Session& session) {
   }
   for (const auto& domain : owned) {
     const auto secrets = file.secret_names(domain);
-    say(listed(domain) + ": " + (secrets.empty() ? std::string("(no secrets)") : join(listed(secrets), ", ")));
+    say(listed(domain) + ": " +
+        (secrets.empty() ? std::string("(no secrets)") : join(listed(secrets), ", ")));
   }
   return 0;
 }

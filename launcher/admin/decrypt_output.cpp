@@ -1,23 +1,23 @@
 #include "launcher/admin/decrypt_output.hpp"
 
+#include "policy/credentials.hpp"
+#include "store/errors.hpp"
+#include "sys/hex.hpp"
+#include "sys/utf8.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <sstream>
 
-#include "policy/credentials.hpp"
-#include "store/errors.hpp"
-#include "sys/hex.hpp"
-#include "sys/utf8.hpp"
-
 namespace pprotect::admin {
 
 namespace {
 
 void write_u_escape(std::ostream& out, char32_t unit) {
-  out << "\\u" << sys::hex_digit(unit >> 12U) << sys::hex_digit(unit >> 8U)
-      << sys::hex_digit(unit >> 4U) << sys::hex_digit(unit);
+  out << "\\u" << sys::hex_digit(unit >> 12U) << sys::hex_digit(unit >> 8U) << sys::hex_digit(unit >> 4U)
+      << sys::hex_digit(unit);
 }
 
 bool is_shell_safe(char c) {
@@ -42,7 +42,6 @@ OutputFormat parse_output_format(std::string_view name) {
   }
   throw policy::UsageError("--output-format must be one of: json, env, shell");
 }
-
 
 void write_json_string(std::ostream& out, std::string_view text) {
   // Validate first so a bad value never produces half a literal.
@@ -95,8 +94,10 @@ void write_json(std::ostream& out, const store::SecretValues& secrets) {
   // `> secrets.json` must never be left with half a document.
   for (const auto& [name, value] : secrets) {
     if (!sys::is_valid_utf8(value.view())) {
-      throw store::StoreError("secret " + store::python_repr(name) + " is not valid UTF-8, which JSON cannot carry; use "
-                              "--secret " + name + " for its raw bytes");
+      throw store::StoreError("secret " + store::python_repr(name) +
+                              " is not valid UTF-8, which JSON cannot carry; use "
+                              "--secret " +
+                              name + " for its raw bytes");
     }
   }
   if (secrets.empty()) {
@@ -165,8 +166,9 @@ bool is_shell_identifier(std::string_view name) {
 void write_assignments(std::ostream& out, const store::SecretValues& secrets, OutputFormat format) {
   for (const auto& [name, value] : secrets) {
     if (!is_shell_identifier(name)) {
-      throw store::StoreError(store::python_repr(name) +
-                              " is not a valid shell identifier; cannot safely represent in env/shell format");
+      throw store::StoreError(
+          store::python_repr(name) +
+          " is not a valid shell identifier; cannot safely represent in env/shell format");
     }
     if (value.view().find('\0') != std::string_view::npos) {
       throw store::StoreError("secret " + store::python_repr(name) +

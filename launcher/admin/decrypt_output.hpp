@@ -5,12 +5,12 @@
 // WARNING: every function here writes plaintext secrets; hand them the
 // real output stream only, never a log.
 
+#include "store/key_file.hpp"
+#include "store/text.hpp"
+
 #include <ostream>
 #include <string>
 #include <string_view>
-
-#include "store/key_file.hpp"
-#include "store/text.hpp"
 
 namespace pprotect::admin {
 
@@ -43,6 +43,5 @@ bool is_shell_identifier(std::string_view name);
 // is not a shell identifier or a value holds a NUL byte (a shell variable
 // cannot, and cutting it would silently change the secret).
 void write_assignments(std::ostream& out, const store::SecretValues& secrets, OutputFormat format);
-
 
 } // namespace pprotect::admin

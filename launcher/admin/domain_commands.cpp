@@ -1,10 +1,10 @@
 // Domain management: domains, their owners and keys.
-#include <string>
-
 #include "launcher/admin/commands.hpp"
 #include "launcher/admin/session.hpp"
 #include "store/errors.hpp"
 #include "store/text.hpp"
+
+#include <string>
 
 namespace pprotect::admin {
 

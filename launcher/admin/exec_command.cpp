@@ -1,14 +1,14 @@
 // exec: the reference's command, run through the launcher's main job (the
 // same code as pprotect-run), so the child is supervised.
-#include <optional>
-#include <string>
-
 #include "launcher/admin/commands.hpp"
 #include "launcher/admin/session.hpp"
 #include "launcher/run_command.hpp"
 #include "launcher/supervisor/signals.hpp"
 #include "policy/usage_error.hpp"
 #include "sys/signal_mask.hpp"
+
+#include <optional>
+#include <string>
 
 namespace pprotect::admin {
 
@@ -19,7 +19,8 @@ namespace {
 // this prompter lets signals through only while it waits for an answer.
 class SignalsOpenPrompter : public policy::Prompter {
 public:
-  SignalsOpenPrompter(StdinPrompter& inner, const supervisor::StartupSignals& signals) : m_inner(inner), m_signals(signals) {}
+  SignalsOpenPrompter(StdinPrompter& inner, const supervisor::StartupSignals& signals)
+      : m_inner(inner), m_signals(signals) {}
   bool available() const override { return m_inner.available(); }
   void say(std::string_view message) override { m_inner.say(message); }
   std::optional<std::string> ask_line(std::string_view label) override {
@@ -34,7 +35,8 @@ public:
 private:
   class Unblocked {
   public:
-    explicit Unblocked(const supervisor::StartupSignals& signals) : m_scope(SIG_SETMASK, signals.original_mask()) {}
+    explicit Unblocked(const supervisor::StartupSignals& signals)
+        : m_scope(SIG_SETMASK, signals.original_mask()) {}
 
   private:
     sys::SignalMaskScope m_scope;
@@ -51,7 +53,8 @@ int run_exec(Session& session) {
     throw policy::UsageError("--domain is required for exec");
   }
   if (session.options.command.empty()) {
-    throw policy::UsageError("exec requires a command after -- (e.g. pprotect exec --domain prod -- ./myapp)");
+    throw policy::UsageError(
+        "exec requires a command after -- (e.g. pprotect exec --domain prod -- ./myapp)");
   }
   // A missing domain is named as the reference names it ("no domain of name
   // X (known domains are ...)"), before any prompt, as pprotect-run does.

@@ -1,10 +1,5 @@
 #include "launcher/admin/pprotect_main.hpp"
 
-#include <iostream>
-#include <new>
-#include <string>
-#include <vector>
-
 #include "launcher/admin/command_line.hpp"
 #include "launcher/admin/command_table.hpp"
 #include "launcher/admin/session.hpp"
@@ -12,6 +7,11 @@
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
 #include "sys/exit_status.hpp"
+
+#include <iostream>
+#include <new>
+#include <string>
+#include <vector>
 
 namespace pprotect::admin {
 

@@ -1,16 +1,16 @@
 // Secret management and access: values in, names and values out.
-#include <iostream>
-#include <map>
-#include <optional>
-#include <set>
-#include <string>
-
 #include "launcher/admin/commands.hpp"
 #include "launcher/admin/decrypt_output.hpp"
 #include "launcher/admin/session.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
 #include "store/text.hpp"
+
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
 
 #ifndef PPROTECT_VERSION
 #define PPROTECT_VERSION "0.0.0"
@@ -64,9 +64,13 @@ int add_or_update_secret(Session& session, bool update) {
 
 } // namespace
 
-int run_add_secret(Session& session) { return add_or_update_secret(session, false); }
+int run_add_secret(Session& session) {
+  return add_or_update_secret(session, false);
+}
 
-int run_update_secret(Session& session) { return add_or_update_secret(session, true); }
+int run_update_secret(Session& session) {
+  return add_or_update_secret(session, true);
+}
 
 int run_rm_secret(Session& session) {
   require_file(session);
@@ -82,7 +86,8 @@ int run_list_domain_secrets(Session& session) {
   const store::KeyFile file = load(session);
   const auto names = file.secret_names(domain);
   if (names.empty()) {
-    say_err("(No secrets in domain " + store::python_repr(domain) + " of protected at " + session.path.string() + ")");
+    say_err("(No secrets in domain " + store::python_repr(domain) + " of protected at " +
+            session.path.string() + ")");
     return 0;
   }
   say(join(listed(names), "\n"));
@@ -137,8 +142,8 @@ int run_decrypt_domain(Session& session) {
   if (session.options.secret) {
     const auto found = secrets.find(*session.options.secret);
     if (found == secrets.end()) {
-      throw store::StoreError("secret " + store::python_repr(*session.options.secret) + " not found in domain " +
-                              store::python_repr(domain));
+      throw store::StoreError("secret " + store::python_repr(*session.options.secret) +
+                              " not found in domain " + store::python_repr(domain));
     }
     store::SecretValues only;
     only.emplace(found->first, std::move(found->second));

@@ -1,16 +1,16 @@
 #include "launcher/admin/session.hpp"
 
+#include "launcher/admin/unified_diff.hpp"
+#include "policy/usage_error.hpp"
+#include "store/errors.hpp"
+#include "store/text.hpp"
+
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "launcher/admin/unified_diff.hpp"
-#include "policy/usage_error.hpp"
-#include "store/errors.hpp"
-#include "store/text.hpp"
 
 namespace pprotect::admin {
 
@@ -45,7 +45,9 @@ Session::Session(const CliOptions& command_line)
       path(fs::absolute(command_line.file.empty() ? std::string("protected.yaml") : command_line.file)
                .lexically_normal()) {}
 
-bool answered_yes(std::string_view answer) { return lowercase(answer).rfind('y', 0) == 0; }
+bool answered_yes(std::string_view answer) {
+  return lowercase(answer).rfind('y', 0) == 0;
+}
 
 void say(std::string_view line) {
   std::cout << line << '\n';
@@ -71,7 +73,9 @@ std::vector<std::string> listed(std::vector<std::string> lines) {
   return lines;
 }
 
-std::string listed(std::string line) { return std::move(listed(std::vector<std::string>{std::move(line)}).front()); }
+std::string listed(std::string line) {
+  return std::move(listed(std::vector<std::string>{std::move(line)}).front());
+}
 
 std::string ask(Session& session, std::string_view label) {
   auto answer = session.prompter.ask_line(label);
@@ -107,7 +111,8 @@ void require_file(const Session& session) {
   if (error == ENOENT) {
     throw store::FileNotFoundError("Protected file not found: " + session.path.string());
   }
-  throw store::StoreError("cannot read the protected file " + session.path.string() + ": " + std::strerror(error));
+  throw store::StoreError("cannot read the protected file " + session.path.string() + ": " +
+                          std::strerror(error));
 }
 
 void require_writable(const Session& session) {
@@ -141,8 +146,8 @@ policy::CredentialOptions credential_options(const CliOptions& options) {
 // reference's order, checked with one key derivation.
 store::UnlockedCustodian acting_custodian(Session& session, const store::KeyFile& file) {
   EndOfInputEndsPrompter prompter(session.prompter);
-  const policy::Credentials credentials =
-      policy::resolve_credentials(credential_options(session.options), session.env, prompter, session.path.string());
+  const policy::Credentials credentials = policy::resolve_credentials(
+      credential_options(session.options), session.env, prompter, session.path.string());
   return policy::unlock(file, credentials);
 }
 
@@ -157,7 +162,8 @@ store::UnlockedCustodian own_custodian(Session& session, const store::KeyFile& f
     credentials.user = ask(session, "User email: ");
   }
   if (session.options.passphrase_file) {
-    credentials.passphrase = policy::read_passphrase_file(fs::absolute(*session.options.passphrase_file).lexically_normal());
+    credentials.passphrase =
+        policy::read_passphrase_file(fs::absolute(*session.options.passphrase_file).lexically_normal());
     credentials.passphrase_source =
         "passphrase file: " + fs::absolute(*session.options.passphrase_file).lexically_normal().string();
   } else {
@@ -172,7 +178,8 @@ store::UnlockedCustodian own_custodian(Session& session, const store::KeyFile& f
   return policy::unlock(file, credentials);
 }
 
-sys::SecureBuffer new_passphrase(Session& session, const std::optional<std::string>& file, std::string_view label) {
+sys::SecureBuffer new_passphrase(Session& session, const std::optional<std::string>& file,
+                                 std::string_view label) {
   if (file) {
     return policy::read_passphrase_file(fs::absolute(*file).lexically_normal());
   }
@@ -227,7 +234,8 @@ std::optional<store::YamlLayout> requested_layout(const Session& session) {
   }
   const auto layout = store::parse_yaml_layout(*variable);
   if (!layout) {
-    throw policy::UsageError("PPROTECT_YAML_LAYOUT must be one of: a, b, c (got " + store::python_repr(*variable) + ")");
+    throw policy::UsageError("PPROTECT_YAML_LAYOUT must be one of: a, b, c (got " +
+                             store::python_repr(*variable) + ")");
   }
   return layout;
 }

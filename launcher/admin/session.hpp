@@ -3,13 +3,6 @@
 // the prompts and the environment; and the steps commands share (prompts,
 // loading, credentials, the locked write).
 
-#include <filesystem>
-#include <functional>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
 #include "launcher/admin/command_line.hpp"
 #include "launcher/admin/stdin_prompter.hpp"
 #include "policy/credentials.hpp"
@@ -18,6 +11,13 @@
 #include "store/protected_file.hpp"
 #include "store/yaml_layout.hpp"
 #include "sys/secure_buffer.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace pprotect::admin {
 
@@ -99,7 +99,8 @@ store::UnlockedCustodian own_custodian(Session& session, const store::KeyFile& f
 policy::CredentialOptions credential_options(const CliOptions& options);
 
 // A new passphrase from the file, else asked twice.
-sys::SecureBuffer new_passphrase(Session& session, const std::optional<std::string>& file, std::string_view label);
+sys::SecureBuffer new_passphrase(Session& session, const std::optional<std::string>& file,
+                                 std::string_view label);
 // Shows a generated raw key and asks for YES; false when not confirmed.
 bool show_raw_key_and_confirm(Session& session, const sys::SecureBuffer& passphrase);
 

@@ -1,23 +1,21 @@
 #include "launcher/admin/stdin_prompter.hpp"
 
-#include <cctype>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <iostream>
-
-#include <csignal>
-
-#include <fcntl.h>
-#include <system_error>
-#include <unistd.h>
-
 #include "store/errors.hpp"
 #include "store/protected_file.hpp"
-#include "sys/file_descriptor.hpp"
 #include "sys/echo_off.hpp"
+#include "sys/file_descriptor.hpp"
 #include "sys/input_file.hpp"
 #include "sys/secret_read.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <iostream>
+#include <system_error>
+#include <unistd.h>
 
 namespace pprotect::admin {
 
@@ -25,7 +23,9 @@ namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
-extern "C" void note_interrupt(int /*signal*/) { g_interrupted = 1; }
+extern "C" void note_interrupt(int /*signal*/) {
+  g_interrupted = 1;
+}
 
 // While a prompt waits, SIGINT only interrupts the read (no SA_RESTART), so
 // the prompt can unwind and EchoOff can give the terminal its echo back.
@@ -68,7 +68,8 @@ std::optional<sys::SecureBuffer> read_line_fd0() {
   } catch (const sys::LineInterrupted&) {
     throw PromptInterrupted{};
   } catch (const std::system_error& error) {
-    throw store::StoreError(std::string(std::strerror(error.code().value())) + " while reading standard input");
+    throw store::StoreError(std::string(std::strerror(error.code().value())) +
+                            " while reading standard input");
   }
 }
 
@@ -149,7 +150,9 @@ std::optional<sys::SecureBuffer> StdinPrompter::ask_new_secret(std::string_view 
   return first;
 }
 
-sys::SecureBuffer read_all_stdin() { return read_all_fd(STDIN_FILENO, "standard input"); }
+sys::SecureBuffer read_all_stdin() {
+  return read_all_fd(STDIN_FILENO, "standard input");
+}
 
 sys::SecureBuffer read_secret_file(const std::string& path, sys::InputKind kind) {
   sys::FileDescriptor fd;
@@ -157,7 +160,8 @@ sys::SecureBuffer read_secret_file(const std::string& path, sys::InputKind kind)
     fd = sys::open_input_file(path, kind);
   } catch (const sys::InputFileError& error) {
     if (error.error() != 0) {
-      throw store::StoreError(std::string(std::strerror(error.error())) + " while reading file at \"" + path + "\"");
+      throw store::StoreError(std::string(std::strerror(error.error())) + " while reading file at \"" + path +
+                              "\"");
     }
     throw store::StoreError("Cannot read file at \"" + path + "\": it is " + error.reason());
   }

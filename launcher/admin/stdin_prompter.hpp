@@ -4,13 +4,13 @@
 // can be piped), passphrases without echo when standard input is a
 // terminal.
 
+#include "policy/credentials.hpp"
+#include "sys/input_file.hpp"
+#include "sys/secure_buffer.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "policy/credentials.hpp"
-#include "sys/secure_buffer.hpp"
-#include "sys/input_file.hpp"
 
 namespace pprotect::admin {
 

@@ -47,7 +47,8 @@ struct Opcode {
 // times are not used to start a match (they can still extend one).
 class SequenceMatcher {
 public:
-  SequenceMatcher(const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) : m_a(a), m_b(b) {
+  SequenceMatcher(const std::vector<std::string_view>& a, const std::vector<std::string_view>& b)
+      : m_a(a), m_b(b) {
     for (std::size_t j = 0; j < m_b.size(); ++j) {
       m_b2j[m_b[j]].push_back(j);
     }
@@ -110,7 +111,8 @@ private:
       --best.b;
       ++best.size;
     }
-    while (best.a + best.size < ahi && best.b + best.size < bhi && m_a[best.a + best.size] == m_b[best.b + best.size]) {
+    while (best.a + best.size < ahi && best.b + best.size < bhi &&
+           m_a[best.a + best.size] == m_b[best.b + best.size]) {
       ++best.size;
     }
     return best;
@@ -118,7 +120,8 @@ private:
 
   std::vector<Match> matching_blocks() const {
     std::vector<Match> found;
-    std::vector<std::tuple<std::size_t, std::size_t, std::size_t, std::size_t>> stack{{0, m_a.size(), 0, m_b.size()}};
+    std::vector<std::tuple<std::size_t, std::size_t, std::size_t, std::size_t>> stack{
+        {0, m_a.size(), 0, m_b.size()}};
     while (!stack.empty()) {
       const auto [alo, ahi, blo, bhi] = stack.back();
       stack.pop_back();
@@ -133,8 +136,9 @@ private:
         }
       }
     }
-    std::sort(found.begin(), found.end(),
-              [](const Match& x, const Match& y) { return std::tie(x.a, x.b, x.size) < std::tie(y.a, y.b, y.size); });
+    std::sort(found.begin(), found.end(), [](const Match& x, const Match& y) {
+      return std::tie(x.a, x.b, x.size) < std::tie(y.a, y.b, y.size);
+    });
     std::vector<Match> merged;
     Match current{0, 0, 0};
     for (const Match& m : found) {
@@ -217,8 +221,8 @@ constexpr std::string_view k_reset = "\x1b[0m";
 
 } // namespace
 
-std::vector<std::string> unified_diff(std::string_view before, std::string_view after, std::string_view from_name,
-                                      std::string_view to_name, Color color) {
+std::vector<std::string> unified_diff(std::string_view before, std::string_view after,
+                                      std::string_view from_name, std::string_view to_name, Color color) {
   const auto a = split_lines(before);
   const auto b = split_lines(after);
   const SequenceMatcher matcher(a, b);
@@ -232,7 +236,8 @@ std::vector<std::string> unified_diff(std::string_view before, std::string_view 
     }
     const Opcode& first = group.front();
     const Opcode& last = group.back();
-    lines.push_back("@@ -" + format_range(first.i1, last.i2) + " +" + format_range(first.j1, last.j2) + " @@\n");
+    lines.push_back("@@ -" + format_range(first.i1, last.i2) + " +" + format_range(first.j1, last.j2) +
+                    " @@\n");
     for (const Opcode& c : group) {
       if (c.tag == Tag::equal) {
         for (std::size_t i = c.i1; i < c.i2; ++i) {

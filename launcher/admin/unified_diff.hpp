@@ -16,8 +16,9 @@ enum class Color { no, yes };
 // content lines do not. With Color::yes, lines starting with '-' are
 // wrapped in red and '+' in green (ANSI), as the reference does on a
 // terminal. Empty when the texts are equal.
-std::vector<std::string> unified_diff(std::string_view before, std::string_view after, std::string_view from_name,
-                                      std::string_view to_name, Color color = Color::no);
+std::vector<std::string> unified_diff(std::string_view before, std::string_view after,
+                                      std::string_view from_name, std::string_view to_name,
+                                      Color color = Color::no);
 
 // The text the reference prints for --confirm: "Changes to be written:\n\n"
 // then the diff lines joined with "\n", then "\n\n".

@@ -1,5 +1,10 @@
 #include "launcher/supervisor/descendants.hpp"
 
+#include "launcher/supervisor/signals.hpp"
+#include "sys/directory.hpp"
+#include "sys/file_descriptor.hpp"
+#include "sys/full_io.hpp"
+
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -13,11 +18,6 @@
 #include <unistd.h>
 #include <utility>
 
-#include "launcher/supervisor/signals.hpp"
-#include "sys/directory.hpp"
-#include "sys/file_descriptor.hpp"
-#include "sys/full_io.hpp"
-
 namespace pprotect::supervisor {
 
 namespace {
@@ -30,7 +30,8 @@ template <typename Number> bool parse_decimal(std::string_view text, Number& val
 // The parent of a live process, from "pid (comm) S ppid ..." in its stat
 // file; comm may hold anything, so the fields are read after the last ')'.
 bool live_parent_of(pid_t pid, pid_t& parent) {
-  const sys::FileDescriptor fd(::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
+  const sys::FileDescriptor fd(
+      ::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
   std::string stat;
   if (!fd.valid() || sys::read_all(fd.get(), stat, 4096) != 0) {
     return false;

@@ -1,10 +1,10 @@
 #include "launcher/supervisor/diagnostics.hpp"
 
+#include "sys/full_io.hpp"
+
 #include <cerrno>
 #include <string>
 #include <unistd.h>
-
-#include "sys/full_io.hpp"
 
 namespace pprotect::supervisor {
 
@@ -20,9 +20,13 @@ void print_line(std::string_view infix, std::string_view message) {
 
 } // namespace
 
-void print_launcher_error(std::string_view message) { print_line(": error: ", message); }
+void print_launcher_error(std::string_view message) {
+  print_line(": error: ", message);
+}
 
-void print_warning(std::string_view message) { print_line(": warning: ", message); }
+void print_warning(std::string_view message) {
+  print_line(": warning: ", message);
+}
 
 void print_notice(Quiet quiet, std::string_view message) {
   if (quiet == Quiet::no) {

@@ -1,12 +1,12 @@
 #include "launcher/supervisor/signals.hpp"
 
+#include "launcher/supervisor/diagnostics.hpp"
+
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <string>
 #include <unistd.h>
-
-#include "launcher/supervisor/diagnostics.hpp"
 
 namespace pprotect::supervisor {
 
@@ -16,7 +16,9 @@ namespace {
 // kernel does not (secrets live in memory only), nothing to hand it to.
 // A prompt with echo off restores the terminal first (its own handler runs
 // before this one, see policy::TtyPrompter).
-extern "C" void exit_for_stop_request(int signal_number) { _exit(128 + signal_number); }
+extern "C" void exit_for_stop_request(int signal_number) {
+  _exit(128 + signal_number);
+}
 
 } // namespace
 
@@ -150,9 +152,10 @@ namespace {
 
 void warn_unsent(int error, pid_t target, int signal_number) {
   if (error != ESRCH) {
-    print_warning("cannot send signal " + std::to_string(signal_number) + " to " +
-                  (target < 0 ? "process group " + std::to_string(-target) : "process " + std::to_string(target)) +
-                  ": " + std::strerror(error));
+    print_warning(
+        "cannot send signal " + std::to_string(signal_number) + " to " +
+        (target < 0 ? "process group " + std::to_string(-target) : "process " + std::to_string(target)) +
+        ": " + std::strerror(error));
   }
 }
 

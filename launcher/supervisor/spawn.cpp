@@ -1,5 +1,9 @@
 #include "launcher/supervisor/spawn.hpp"
 
+#include "launcher/supervisor/diagnostics.hpp"
+#include "launcher/supervisor/hardening.hpp"
+#include "sys/exit_status.hpp"
+
 #include <algorithm>
 #include <boost/process/v2/posix/vfork_launcher.hpp>
 #include <boost/process/v2/process.hpp>
@@ -11,10 +15,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "launcher/supervisor/diagnostics.hpp"
-#include "launcher/supervisor/hardening.hpp"
-#include "sys/exit_status.hpp"
 
 namespace pprotect::supervisor {
 

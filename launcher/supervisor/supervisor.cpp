@@ -1,5 +1,11 @@
 #include "launcher/supervisor/supervisor.hpp"
 
+#include "launcher/supervisor/descendants.hpp"
+#include "launcher/supervisor/diagnostics.hpp"
+#include "launcher/supervisor/memory.hpp"
+#include "launcher/supervisor/spawn.hpp"
+#include "sys/exit_status.hpp"
+
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -13,12 +19,6 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include "launcher/supervisor/descendants.hpp"
-#include "launcher/supervisor/diagnostics.hpp"
-#include "launcher/supervisor/memory.hpp"
-#include "launcher/supervisor/spawn.hpp"
-#include "sys/exit_status.hpp"
 
 namespace pprotect::supervisor {
 
@@ -287,7 +287,8 @@ private:
 int supervise(const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
               const StartupSignals& signals, const ChildStarted& on_started) {
   ChildPlan plan;
-  if (int code = prepare_plan(plan, argv, envp, options.parent_death_signal, signals.original_mask()); code != 0) {
+  if (int code = prepare_plan(plan, argv, envp, options.parent_death_signal, signals.original_mask());
+      code != 0) {
     return code;
   }
   // As PID 1 orphans come to us anyway; elsewhere ask for them, so that the
@@ -360,7 +361,8 @@ int supervise(const std::vector<std::string>& argv, char** envp, const Superviso
 int exec_command(const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
                  const StartupSignals& signals) {
   ChildPlan plan;
-  if (int code = prepare_plan(plan, argv, envp, options.parent_death_signal, signals.original_mask()); code != 0) {
+  if (int code = prepare_plan(plan, argv, envp, options.parent_death_signal, signals.original_mask());
+      code != 0) {
     return code;
   }
   plan.exec_in_place = true;

@@ -3,14 +3,14 @@
 // status. A leaf: it knows nothing of the protected file or of credentials,
 // only of a command, an environment and how to watch over them.
 
+#include "launcher/supervisor/signals.hpp"
+
 #include <csignal>
 #include <functional>
 #include <optional>
 #include <signal.h>
 #include <string>
 #include <vector>
-
-#include "launcher/supervisor/signals.hpp"
 
 namespace pprotect::supervisor {
 

@@ -12,17 +12,17 @@
 //   0 public-key of ci   1 ci's owner entry   2 secret DEPLOY_TOKEN
 //   3 pwdkm of ci@example.com   4 an extra secret X<n>
 
+#include "store/crypto.hpp"
+#include "store/errors.hpp"
+#include "store/key_file.hpp"
+#include "store/protected_yaml.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <string_view>
-
-#include "store/crypto.hpp"
-#include "store/errors.hpp"
-#include "store/key_file.hpp"
-#include "store/protected_yaml.hpp"
 
 namespace pprotect::fuzz {
 
@@ -39,7 +39,8 @@ inline const store::FileData& raw_fixture() {
 inline std::string check_decrypt_domain(std::string_view input) {
   using store::StoreError;
   static constexpr std::string_view k_user = "ci@example.com";
-  static constexpr std::string_view k_passphrase = "P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P";
+  static constexpr std::string_view k_passphrase =
+      "P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P";
   store::FileData data = raw_fixture();
   store::DomainData& ci = data.domains.at("ci");
   bool token_replaced = false;
@@ -72,7 +73,8 @@ inline std::string check_decrypt_domain(std::string_view input) {
     }
   }
   try {
-    const store::KeyFile file = store::KeyFile::parse(store::emit_protected_yaml(data, store::YamlLayout::a), "fuzzed.yaml");
+    const store::KeyFile file =
+        store::KeyFile::parse(store::emit_protected_yaml(data, store::YamlLayout::a), "fuzzed.yaml");
     // A fast record with big limits is refused by the cost cap or takes
     // seconds: not what this target is for.
     const auto record = store::crypto::decode_pwdkm(data.custodians.at(std::string(k_user)), k_user);
@@ -82,7 +84,10 @@ inline std::string check_decrypt_domain(std::string_view input) {
     const auto who = file.unlock(k_user, k_passphrase);
     const auto values = file.decrypt_domain("ci", who);
     if (values.size() != ci.secrets.size()) {
-      return std::string("decrypted ").append(std::to_string(values.size())).append(" of ").append(std::to_string(ci.secrets.size()));
+      return std::string("decrypted ")
+          .append(std::to_string(values.size()))
+          .append(" of ")
+          .append(std::to_string(ci.secrets.size()));
     }
     if (!token_replaced && !key_replaced && values.at("DEPLOY_TOKEN").view() != "tok-0123456789abcdef") {
       return "an untouched secret decrypted to another value";

@@ -4,13 +4,13 @@
 // sanitizer report, or a broken property aborts.
 //   make fuzz FUZZ_TARGET=fuzz_decrypt_domain
 
+#include "tests/fuzz/decrypt_domain_property.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
-
-#include "tests/fuzz/decrypt_domain_property.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string broken =

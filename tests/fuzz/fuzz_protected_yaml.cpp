@@ -6,13 +6,13 @@
 // Without clang, fuzz_replay.cpp runs the corpus through the same function
 // (ctest "fuzz: protected_yaml corpus").
 
+#include "tests/fuzz/protected_yaml_property.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
-
-#include "tests/fuzz/protected_yaml_property.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto verdict =

@@ -7,11 +7,11 @@
 // domain it owns decrypts or is refused with a StoreError (a raw key costs one
 // SHA-512, so the fuzzer reaches the ciphertexts too).
 
-#include <string>
-#include <string_view>
-
 #include "store/errors.hpp"
 #include "store/key_file.hpp"
+
+#include <string>
+#include <string_view>
 
 namespace pprotect::fuzz {
 
