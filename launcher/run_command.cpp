@@ -3,7 +3,7 @@
 #include "launcher/supervisor/hardening.hpp"
 #include "store/errors.hpp"
 #include "store/protected_file.hpp"
-#include "store/text.hpp"
+#include "sys/printable.hpp"
 
 #include <cstring>
 #include <malloc.h>
@@ -66,7 +66,7 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
     // key derivation.
     const store::KeyFile key_file = store::load_key_file(request.file);
     if (!key_file.has_domain(request.domain)) {
-      throw store::StoreError("no domain named " + store::quoted_name(request.domain) + " in " +
+      throw store::StoreError("no domain named " + sys::quoted_name(request.domain) + " in " +
                               request.file.string());
     }
     const policy::Credentials credentials =

@@ -1,7 +1,7 @@
 #include "policy/child_environment.hpp"
 
 #include "store/errors.hpp"
-#include "store/text.hpp"
+#include "sys/printable.hpp"
 
 #include <algorithm>
 #include <array>
@@ -166,7 +166,7 @@ ChildEnvironment compose_child_environment(const Environment& parent, const stor
     const std::string variable = transformed_name(secret_name, options);
     if (!(options.allow_any_name ? is_any_name(variable) : is_portable_name(variable))) {
       throw store::StoreError(
-          "secret " + secret_name + ": " + store::quoted_name(variable) +
+          "secret " + secret_name + ": " + sys::quoted_name(variable) +
           " is not a valid environment variable name" +
           (options.allow_any_name ? "" : " (use --uppercase, --only or --allow-any-name)"));
     }

@@ -1,8 +1,8 @@
 #include "policy/credentials.hpp"
 
-#include "store/text.hpp"
 #include "sys/file_descriptor.hpp"
 #include "sys/input_file.hpp"
+#include "sys/printable.hpp"
 #include "sys/secret_read.hpp"
 
 #include <cerrno>
@@ -178,10 +178,10 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
     if (options.non_interactive || !prompter.available()) {
       std::vector<std::string> missing;
       if (!user) {
-        missing.push_back("no user (tried " + store::join(user_tried, ", ") + ")");
+        missing.push_back("no user (tried " + sys::join(user_tried, ", ") + ")");
       }
       if (!passphrase) {
-        missing.push_back("no passphrase (tried " + store::join(passphrase_tried, ", ") + ")");
+        missing.push_back("no passphrase (tried " + sys::join(passphrase_tried, ", ") + ")");
       }
       const char* why =
           options.non_interactive ? "--non-interactive forbids a prompt" : "no terminal to prompt on";

@@ -10,13 +10,18 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
   mapfile -t files < <(find sys store policy launcher tests bench -name '*.cpp' -o -name '*.hpp')
 fi
+# Files deleted in the work tree but not yet in the index are gone.
+existing=()
+for file in "${files[@]}"; do
+  [[ -f $file ]] && existing+=("$file")
+done
+files=("${existing[@]}")
 if [[ ${1:-} == --fix ]]; then
   clang-format -i "${files[@]}"
   exit 0
 fi
 drifted=()
 for file in "${files[@]}"; do
-  [[ -f $file ]] || continue
   clang-format --dry-run --Werror "$file" >/dev/null 2>&1 || drifted+=("$file")
 done
 if ((${#drifted[@]} > 0)); then

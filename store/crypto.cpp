@@ -1,8 +1,8 @@
 #include "store/crypto.hpp"
 
 #include "store/errors.hpp"
-#include "store/text.hpp"
 #include "sys/hex.hpp"
+#include "sys/printable.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -147,7 +147,7 @@ std::string encode_pwdkm(const Pwdkm& record) {
 }
 
 Pwdkm decode_pwdkm(std::string_view text, std::string_view custodian) {
-  const std::string what = "pwdkm of key custodian " + quoted_name(custodian);
+  const std::string what = "pwdkm of key custodian " + sys::quoted_name(custodian);
   const std::string raw = base64_decode(text, what);
   if (raw.empty()) {
     throw StoreError("empty value in " + what);
@@ -208,7 +208,7 @@ Pwdkm new_pwdkm(KeyType kind, std::string_view name, std::string_view passphrase
   ensure_sodium();
   if (kind == KeyType::raw && !is_raw_passphrase(passphrase)) {
     throw StoreError("a raw-key passphrase must be P followed by 64 lowercase hex digits and P (custodian " +
-                     quoted_name(name) + ")");
+                     sys::quoted_name(name) + ")");
   }
   Pwdkm record;
   record.kind = kind;
@@ -267,7 +267,7 @@ sys::SecureBuffer derive_secret_key(const Pwdkm& record, std::string_view name, 
     derive(); // no thread to be had: here, then
   }
   if (result != 0) {
-    throw StoreError("cannot derive the key of custodian " + quoted_name(name) + " (opslimit " +
+    throw StoreError("cannot derive the key of custodian " + sys::quoted_name(name) + " (opslimit " +
                      std::to_string(record.opslimit) + ", memlimit " + std::to_string(record.memlimit) +
                      "): invalid limits or out of memory");
   }

@@ -2,8 +2,9 @@
 
 #include "store/crypto.hpp"
 #include "store/errors.hpp"
-#include "store/text.hpp"
+#include "store/reference_wording.hpp"
 #include "sys/hex.hpp"
+#include "sys/printable.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -25,15 +26,15 @@ constexpr std::size_t k_max_threads = 4;
 constexpr std::size_t k_secrets_per_thread = 64;
 
 std::string secret_what(std::string_view domain, std::string_view secret) {
-  return "secret " + quoted_name(secret) + " of domain " + quoted_name(domain);
+  return "secret " + sys::quoted_name(secret) + " of domain " + sys::quoted_name(domain);
 }
 
 std::string owner_what(std::string_view domain, std::string_view owner) {
-  return "owner entry of " + quoted_name(owner) + " in domain " + quoted_name(domain);
+  return "owner entry of " + sys::quoted_name(owner) + " in domain " + sys::quoted_name(domain);
 }
 
 std::string public_key_what(std::string_view domain) {
-  return "public-key of domain " + quoted_name(domain);
+  return "public-key of domain " + sys::quoted_name(domain);
 }
 
 std::int64_t system_clock_seconds() {
@@ -52,7 +53,7 @@ bool is_valid_secret_name(std::string_view name) {
 
 void check_secret_name(std::string_view name) {
   if (!is_valid_secret_name(name)) {
-    throw StoreError("invalid secret name " + quoted_name(name) +
+    throw StoreError("invalid secret name " + sys::quoted_name(name) +
                      ": it must start with a letter and hold only ASCII letters, digits, '-' and '_'");
   }
 }
@@ -65,7 +66,7 @@ void check_secret_name(std::string_view name) {
 void check_name_text(std::string_view kind, std::string_view name) {
   for (const std::string_view line_break : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9"}) {
     if (name.find(line_break) != std::string_view::npos) {
-      throw StoreError(std::string(kind) + " name " + quoted_name(name) +
+      throw StoreError(std::string(kind) + " name " + sys::quoted_name(name) +
                        " holds a Unicode line break (NEL, LS or PS), which would not read back the same");
     }
   }
@@ -110,8 +111,8 @@ void validate_fields(const FileData& data) {
     }
     for (const auto& [secret, value] : domain.secrets) {
       if (!is_valid_secret_name(secret)) {
-        throw StoreError("invalid secret name " + quoted_name(secret) + " in domain " +
-                         quoted_name(domain_name));
+        throw StoreError("invalid secret name " + sys::quoted_name(secret) + " in domain " +
+                         sys::quoted_name(domain_name));
       }
       (void)decode_secret(value, domain_name, secret);
     }
@@ -173,14 +174,14 @@ crypto::Pwdkm custodian_record(const FileData& data, std::string_view custodian)
 void check_unlocked(const FileData& data, const UnlockedCustodian& who) {
   const auto found = data.custodians.find(who.name);
   if (found == data.custodians.end()) {
-    throw CredentialError("no key custodian named " + quoted_name(who.name));
+    throw CredentialError("no key custodian named " + sys::quoted_name(who.name));
   }
   // An UnlockedCustodian from another load of the file (or before a rekey)
   // no longer matches; refuse rather than seal to a stale key.
   const crypto::Pwdkm record = crypto::decode_pwdkm(found->second, who.name);
   if (who.secret_key.size() != crypto::k_key_size ||
       !crypto::equal_bytes(who.public_key, record.public_key)) {
-    throw CredentialError("the credentials of key custodian " + quoted_name(who.name) +
+    throw CredentialError("the credentials of key custodian " + sys::quoted_name(who.name) +
                           " no longer match the file");
   }
 }
@@ -210,7 +211,7 @@ sys::SecureBuffer domain_secret_key(const FileData& file, std::string_view domai
   if (check == PublicKeyCheck::required &&
       !crypto::equal_bytes(crypto::public_key_of(secret_key),
                            decode_public_key(data.public_key, domain_name))) {
-    throw StoreError("the public-key of domain " + quoted_name(domain_name) +
+    throw StoreError("the public-key of domain " + sys::quoted_name(domain_name) +
                      " is not the one of its private key (the file was altered): secrets added since are "
                      "sealed to another key; an owner can repair it with rotate-domain-keys");
   }
@@ -241,7 +242,7 @@ void replace_custodian_key(FileData& data, const AuditClock& clock, const Unlock
   }
   const std::string pwdkm = crypto::encode_pwdkm(record);
   std::string entry = audit_entry(clock, std::string(action) + " for " + who.name + " (updated domains -> " +
-                                             join(owned, ", ") + ")");
+                                             sys::join(owned, ", ") + ")");
   for (auto& [domain_name, owner_entry] : new_entries) {
     data.domains.at(domain_name).owners[who.name] = std::move(owner_entry);
   }
@@ -368,12 +369,12 @@ UnlockedCustodian KeyFile::unlock(std::string_view custodian, std::string_view p
                                   ExpensiveKdf expensive) const {
   const auto found = m_data.custodians.find(std::string(custodian));
   if (found == m_data.custodians.end()) {
-    throw CredentialError("no key custodian named " + quoted_name(custodian));
+    throw CredentialError("no key custodian named " + sys::quoted_name(custodian));
   }
   const crypto::Pwdkm record = crypto::decode_pwdkm(found->second, custodian);
   if (expensive == ExpensiveKdf::refuse && crypto::exceeds_reference_cost(record)) {
     // Checked before deriving: the derivation itself is the attack.
-    throw StoreError("key custodian " + quoted_name(custodian) +
+    throw StoreError("key custodian " + sys::quoted_name(custodian) +
                      " asks for an Argon2id cost beyond the strongest "
                      "pocket_protector writes (opslimit " +
                      std::to_string(record.opslimit) + ", memlimit " + std::to_string(record.memlimit) +
@@ -384,7 +385,7 @@ UnlockedCustodian KeyFile::unlock(std::string_view custodian, std::string_view p
   sys::SecureBuffer secret_key = crypto::derive_secret_key(record, custodian, passphrase);
   std::string public_key = crypto::public_key_of(secret_key);
   if (!crypto::equal_bytes(public_key, record.public_key)) {
-    throw CredentialError("wrong passphrase for key custodian " + quoted_name(custodian));
+    throw CredentialError("wrong passphrase for key custodian " + sys::quoted_name(custodian));
   }
   return UnlockedCustodian{std::string(custodian), std::move(secret_key), std::move(public_key)};
 }
@@ -409,7 +410,7 @@ void KeyFile::add_key_custodian(std::string_view name, std::string_view passphra
 
 void KeyFile::remove_key_custodian(std::string_view name) {
   if (!has_custodian(name)) {
-    throw StoreError("no key custodian named " + quoted_name(name));
+    throw StoreError("no key custodian named " + sys::quoted_name(name));
   }
   const std::string key(name);
   const std::vector<std::string> owned = domains_owned_by(name);
@@ -420,7 +421,7 @@ void KeyFile::remove_key_custodian(std::string_view name) {
     }
   }
   std::string entry =
-      audit_entry(m_clock, "removed key custodian " + key + " (was owner of " + join(owned, ", ") + ")");
+      audit_entry(m_clock, "removed key custodian " + key + " (was owner of " + sys::join(owned, ", ") + ")");
   for (const auto& domain_name : owned) {
     m_data.domains.at(domain_name).owners.erase(key);
   }
@@ -454,11 +455,12 @@ void KeyFile::add_domain(std::string_view domain_name, std::string_view owner) {
   }
   check_name_text("domain", domain_name);
   if (domain_name == "key-custodians" || domain_name == "audit-log") {
-    throw StoreError("domain name " + quoted_name(domain_name) + " is reserved for a section of the file");
+    throw StoreError("domain name " + sys::quoted_name(domain_name) +
+                     " is reserved for a section of the file");
   }
   if (domain_name.substr(0, 4) == "meta") {
     // The reference's schema refuses top-level keys starting with "meta".
-    throw StoreError("domain name " + quoted_name(domain_name) +
+    throw StoreError("domain name " + sys::quoted_name(domain_name) +
                      " cannot start with 'meta' (pocket_protector could not load the file)");
   }
   if (has_domain(domain_name)) {
@@ -537,8 +539,8 @@ void KeyFile::rotate_domain_key(std::string_view domain_name, const UnlockedCust
       }
     }
     if (!sealed_elsewhere.empty()) {
-      throw StoreError("cannot rotate domain " + quoted_name(domain_name) +
-                       ": its public-key was altered and " + join(sealed_elsewhere, ", ") +
+      throw StoreError("cannot rotate domain " + sys::quoted_name(domain_name) +
+                       ": its public-key was altered and " + sys::join(sealed_elsewhere, ", ") +
                        " were sealed to that key, which this domain cannot open; remove them with rm-secret "
                        "(and add them again after rotating)");
     }
@@ -553,8 +555,8 @@ void KeyFile::rotate_domain_key(std::string_view domain_name, const UnlockedCust
   for (const auto& owner_entry : current.owners) {
     const auto& owner_name = owner_entry.first;
     if (!has_custodian(owner_name)) {
-      throw StoreError("owner " + quoted_name(owner_name) + " of domain " + quoted_name(domain_name) +
-                       " is not a key custodian; remove it before rotating");
+      throw StoreError("owner " + sys::quoted_name(owner_name) + " of domain " +
+                       sys::quoted_name(domain_name) + " is not a key custodian; remove it before rotating");
     }
     next.owners.emplace(owner_name,
                         owner_entry_for(keypair.secret_key, custodian_record(m_data, owner_name).public_key));
@@ -590,7 +592,8 @@ void KeyFile::set_secret(std::string_view domain_name, std::string_view name, st
 
 void KeyFile::remove_secret(std::string_view domain_name, std::string_view name) {
   if (find_domain(m_data, domain_name).secrets.count(std::string(name)) == 0) {
-    throw StoreError("no secret named " + quoted_name(name) + " in domain " + quoted_name(domain_name));
+    throw StoreError("no secret named " + sys::quoted_name(name) + " in domain " +
+                     sys::quoted_name(domain_name));
   }
   std::string entry =
       audit_entry(m_clock, "removed secret " + std::string(name) + " from " + std::string(domain_name));

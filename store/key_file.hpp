@@ -4,7 +4,7 @@
 // shared/docs/reference-behaviour.md).
 
 #include "store/key_type.hpp"
-#include "store/protected_yaml.hpp"
+#include "store/yaml/protected_yaml.hpp"
 #include "sys/secure_buffer.hpp"
 
 #include <cstdint>

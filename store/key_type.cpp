@@ -1,7 +1,7 @@
 #include "store/key_type.hpp"
 
 #include "store/errors.hpp"
-#include "store/text.hpp"
+#include "sys/printable.hpp"
 
 #include <string>
 
@@ -29,7 +29,7 @@ KeyType parse_key_type(std::string_view name) {
   if (name == "raw") {
     return KeyType::raw;
   }
-  throw StoreError("unknown key type " + quoted_name(name) + " (expected hard, fast or raw)");
+  throw StoreError("unknown key type " + sys::quoted_name(name) + " (expected hard, fast or raw)");
 }
 
 } // namespace pprotect::store

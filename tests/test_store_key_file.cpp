@@ -1,12 +1,14 @@
 #include "store/crypto.hpp"
 #include "store/errors.hpp"
 #include "store/key_file.hpp"
+#include "tests/fuzz/protected_yaml_property.hpp"
 #include "tests/support.hpp"
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -872,4 +874,49 @@ TEST_CASE("A damaged file never loads or decrypts into anything but a store erro
     }
   }
   CHECK(loaded > 0); // some damage (say, in an audit entry) is harmless
+}
+
+TEST_CASE("Mutated fixtures are either refused with a StoreError or load, re-emit and load again") {
+  std::vector<std::string> seeds;
+  for (const char* name : {"fast.yaml", "raw.yaml", "multi-owner.yaml", "quoting.yaml"}) {
+    seeds.push_back(pprotect::tests::read_fixture(name));
+  }
+  seeds.push_back(pprotect::tests::read_fixture("../data/yaml/multi-owner-hand-edited.yaml"));
+  static const std::vector<std::string> k_tokens = {
+      "[",           "]",      "{",    "}",     ":",
+      " ",           "\n",     "- ",   "? ",    "&a ",
+      "*a",          "!!str ", "!x ",  "'",     "\"",
+      "#",           "\t",     "\\",   "---\n", "...\n",
+      "|",           ">",      "\xff", "\xc3",  std::string(1, '\0'),
+      "<<: ",        "42",     "~",    ",",     "\r",
+      "\xe2\x80\xa8"};
+  std::mt19937 rng(20261128); // fixed: a failure must be reproducible
+  std::size_t loaded = 0;
+  for (int iteration = 0; iteration < 20000; ++iteration) {
+    std::string text = seeds[rng() % seeds.size()];
+    const auto mutations = 1 + rng() % 6;
+    for (std::size_t m = 0; m < mutations && !text.empty(); ++m) {
+      const std::size_t pos = rng() % text.size();
+      switch (rng() % 4) {
+      case 0:
+        text.erase(pos, 1 + rng() % 20);
+        break;
+      case 1:
+        text.insert(pos, k_tokens[rng() % k_tokens.size()]);
+        break;
+      case 2:
+        text[pos] = static_cast<char>(rng() & 0xFF);
+        break;
+      default:
+        text.insert(pos, text.substr(rng() % text.size(), rng() % 40));
+        break;
+      }
+    }
+    const auto verdict = pprotect::fuzz::check_protected_yaml(text);
+    if (!verdict.broken.empty()) {
+      FAIL_CHECK(verdict.broken);
+    }
+    loaded += verdict.outcome == pprotect::fuzz::Outcome::loaded ? 1 : 0;
+  }
+  CHECK(loaded > 100);
 }

@@ -398,7 +398,7 @@ TEST_CASE("Modifying keeps the file's owner when it may") {
 }
 
 // The write path re-reads the file under its lock; the layout found in that
-// text is the one written (store/yaml_layout.hpp).
+// text is the one written (store/yaml/yaml_layout.hpp).
 TEST_CASE("A write keeps the layout of the file it read under the lock") {
   TempDir dir;
   const fs::path path = dir.path() / "protected.yaml";

@@ -3,8 +3,9 @@
 #include "launcher/admin/command_table.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
-#include "store/text.hpp"
-#include "store/yaml_layout.hpp"
+#include "store/reference_wording.hpp"
+#include "store/yaml/yaml_layout.hpp"
+#include "sys/printable.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -14,7 +15,7 @@
 
 namespace pprotect::admin {
 
-using store::join;
+using sys::join;
 
 namespace {
 

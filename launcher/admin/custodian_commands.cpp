@@ -3,7 +3,7 @@
 #include "launcher/admin/session.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
-#include "store/text.hpp"
+#include "sys/printable.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -12,7 +12,7 @@
 namespace pprotect::admin {
 
 namespace fs = std::filesystem;
-using store::join;
+using sys::join;
 
 namespace {
 

@@ -2,6 +2,7 @@
 
 #include "policy/credentials.hpp"
 #include "store/errors.hpp"
+#include "store/reference_wording.hpp"
 #include "sys/hex.hpp"
 #include "sys/utf8.hpp"
 

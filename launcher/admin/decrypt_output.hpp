@@ -6,7 +6,6 @@
 // real output stream only, never a log.
 
 #include "store/key_file.hpp"
-#include "store/text.hpp"
 
 #include <ostream>
 #include <string>

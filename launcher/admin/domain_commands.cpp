@@ -2,13 +2,13 @@
 #include "launcher/admin/commands.hpp"
 #include "launcher/admin/session.hpp"
 #include "store/errors.hpp"
-#include "store/text.hpp"
+#include "sys/printable.hpp"
 
 #include <string>
 
 namespace pprotect::admin {
 
-using store::join;
+using sys::join;
 
 int run_add_domain(Session& session) {
   const store::KeyFile file = load(session);

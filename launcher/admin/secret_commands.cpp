@@ -4,7 +4,8 @@
 #include "launcher/admin/session.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
-#include "store/text.hpp"
+#include "store/reference_wording.hpp"
+#include "sys/printable.hpp"
 
 #include <iostream>
 #include <map>
@@ -18,7 +19,7 @@
 
 namespace pprotect::admin {
 
-using store::join;
+using sys::join;
 
 namespace {
 

@@ -3,7 +3,8 @@
 #include "launcher/admin/unified_diff.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
-#include "store/text.hpp"
+#include "store/reference_wording.hpp"
+#include "sys/printable.hpp"
 
 #include <cctype>
 #include <cerrno>
@@ -67,7 +68,7 @@ std::vector<std::string> listed(std::vector<std::string> lines) {
   static const bool terminal = ::isatty(STDOUT_FILENO) == 1;
   if (terminal) {
     for (std::string& line : lines) {
-      line = store::terminal_safe(line);
+      line = sys::terminal_safe(line);
     }
   }
   return lines;

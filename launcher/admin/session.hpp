@@ -9,7 +9,7 @@
 #include "policy/environment.hpp"
 #include "store/key_file.hpp"
 #include "store/protected_file.hpp"
-#include "store/yaml_layout.hpp"
+#include "store/yaml/yaml_layout.hpp"
 #include "sys/secure_buffer.hpp"
 
 #include <filesystem>

@@ -15,7 +15,7 @@
 #include "store/crypto.hpp"
 #include "store/errors.hpp"
 #include "store/key_file.hpp"
-#include "store/protected_yaml.hpp"
+#include "store/yaml/protected_yaml.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,9 +1,9 @@
-#include "store/protected_yaml.hpp"
+#include "store/yaml/protected_yaml.hpp"
 
 #include "store/errors.hpp"
-#include "store/text.hpp"
-#include "store/yaml_emitter.hpp"
-#include "store/yaml_resolver.hpp"
+#include "store/yaml/yaml_emitter.hpp"
+#include "store/yaml/yaml_resolver.hpp"
+#include "sys/printable.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -178,7 +178,7 @@ KeySpan key_span(const yaml_event_t& key) {
           key.type == YAML_SCALAR_EVENT ? key.data.scalar.style : YAML_ANY_SCALAR_STYLE};
 }
 
-// Which layouts could have written the text (store/yaml_layout.hpp), from
+// Which layouts could have written the text (store/yaml/yaml_layout.hpp), from
 // the entries where they differ: only a line that reaches past column 100
 // can tell them apart. Each such entry is compared with what every layout
 // still possible would write for it; once one layout is left, nothing more
@@ -463,8 +463,8 @@ private:
   void check_unique(bool unique, const yaml_mark_t& mark, std::string_view key,
                     std::string_view where) const {
     if (!unique) {
-      m_events.fail(mark,
-                    "duplicate key " + quoted_name(key, k_max_quoted_name) + " in " + std::string(where));
+      m_events.fail(mark, "duplicate key " + sys::quoted_name(key, k_max_quoted_name) + " in " +
+                              std::string(where));
     }
   }
 
@@ -580,7 +580,7 @@ private:
       if (m_evidence != nullptr) {
         m_evidence->mapping_key(key_where, it->first);
       }
-      const std::string where = "key custodian " + quoted_name(it->first, k_max_quoted_name);
+      const std::string where = "key custodian " + sys::quoted_name(it->first, k_max_quoted_name);
       const yaml_event_t& record = m_events.next();
       expect_mapping_start(record, where);
       const yaml_mark_t record_mark = record.start_mark;
@@ -594,8 +594,8 @@ private:
         const KeySpan field_where = key_span(field);
         const std::string field_name = read_key(field, where);
         if (field_name != "pwdkm") {
-          m_events.fail(field_mark, "unexpected key " + quoted_name(field_name, k_max_quoted_name) + " in " +
-                                        where + " (expected only 'pwdkm')");
+          m_events.fail(field_mark, "unexpected key " + sys::quoted_name(field_name, k_max_quoted_name) +
+                                        " in " + where + " (expected only 'pwdkm')");
         }
         check_unique(!have_pwdkm, field_mark, field_name, where);
         have_pwdkm = true;
@@ -612,7 +612,7 @@ private:
   }
 
   void parse_domain(const std::string& name, DomainData& domain) {
-    const std::string where = "domain " + quoted_name(name, k_max_quoted_name);
+    const std::string where = "domain " + sys::quoted_name(name, k_max_quoted_name);
     const yaml_event_t& start = m_events.next();
     expect_mapping_start(start, where);
     const yaml_mark_t domain_mark = start.start_mark;
@@ -634,15 +634,16 @@ private:
       const std::string_view key_view(key);
       if (key_view.substr(0, k_secret_prefix.size()) != k_secret_prefix ||
           !is_valid_secret_name(key_view.substr(k_secret_prefix.size()))) {
-        m_events.fail(key_mark, "unexpected key " + quoted_name(key, k_max_quoted_name) + " in " + where +
+        m_events.fail(key_mark, "unexpected key " + sys::quoted_name(key, k_max_quoted_name) + " in " +
+                                    where +
                                     " (expected 'meta' or 'secret-<name>', name matching "
                                     "[A-Za-z][-_A-Za-z0-9]*)");
       }
       auto [it, inserted] = domain.secrets.try_emplace(key.substr(k_secret_prefix.size()));
       check_unique(inserted, key_mark, key, where);
       const yaml_event_t& value = m_events.next();
-      it->second =
-          read_string(value, "secret " + quoted_name(it->first, k_max_quoted_name) + " of " + where, false);
+      it->second = read_string(
+          value, "secret " + sys::quoted_name(it->first, k_max_quoted_name) + " of " + where, false);
       if (m_evidence != nullptr) {
         m_evidence->scalar_entry(key_where, key, value, it->second);
       }
@@ -680,7 +681,7 @@ private:
         have_owners = true;
         parse_owners(where, domain.owners);
       } else {
-        m_events.fail(key_mark, "unexpected key " + quoted_name(key, k_max_quoted_name) + " in " +
+        m_events.fail(key_mark, "unexpected key " + sys::quoted_name(key, k_max_quoted_name) + " in " +
                                     meta_where + " (expected 'owners' and 'public-key')");
       }
     }
@@ -708,8 +709,8 @@ private:
       auto [it, inserted] = owners.try_emplace(std::move(name));
       check_unique(inserted, key_mark, it->first, owners_where);
       const yaml_event_t& value = m_events.next();
-      it->second =
-          read_string(value, "owner " + quoted_name(it->first, k_max_quoted_name) + " of " + where, false);
+      it->second = read_string(
+          value, "owner " + sys::quoted_name(it->first, k_max_quoted_name) + " of " + where, false);
       if (m_evidence != nullptr) {
         m_evidence->scalar_entry(key_where, it->first, value, it->second);
       }
@@ -747,7 +748,7 @@ std::string emit_protected_yaml(const FileData& data, YamlLayout layout) {
     // overwrites it); refuse instead of writing a file that reads back
     // differently.
     if (name == "audit-log" || name == "key-custodians") {
-      throw StoreError("cannot write a domain named " + quoted_name(name, k_max_quoted_name) +
+      throw StoreError("cannot write a domain named " + sys::quoted_name(name, k_max_quoted_name) +
                        ": the name is a section of the file");
     }
     out.mapping_entry(0, name);

@@ -1,14 +1,12 @@
-#include "store/text.hpp"
+#include "sys/printable.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-using pprotect::store::join;
-using pprotect::store::python_repr;
-using pprotect::store::quoted_name;
-using pprotect::store::reference_name;
-using pprotect::store::terminal_safe;
+using pprotect::sys::join;
+using pprotect::sys::quoted_name;
+using pprotect::sys::terminal_safe;
 
 TEST_CASE("join puts the separator between every two parts, empty ones included, as str.join") {
   CHECK(join({}, ", ").empty());
@@ -41,23 +39,4 @@ TEST_CASE("terminal_safe escapes C0, DEL and C1 controls and keeps everything el
   // A lone 0xC2 at the end, or before a non-C1 byte, stays.
   CHECK(terminal_safe("\xc2") == "\xc2");
   CHECK(terminal_safe(std::string("a\0b", 3)) == "a\\x00b");
-}
-
-TEST_CASE("python_repr picks quotes as Python does") {
-  CHECK(python_repr("dev") == "'dev'");
-  CHECK(python_repr("it's") == "\"it's\"");
-  CHECK(python_repr("a'b\"c") == "'a\\'b\"c'");
-  CHECK(python_repr("tab\there") == "'tab\\there'");
-}
-
-TEST_CASE("python_repr shows bytes Python could not decode as escapes") {
-  CHECK(python_repr("caf\xe9") == "'caf\\xe9'");
-  CHECK(python_repr("\x1b[2J") == "'\\x1b[2J'");
-  CHECK(python_repr("caf\xc3\xa9") == "'caf\xc3\xa9'");
-}
-
-TEST_CASE("reference_name is the name bare, quoted only when it holds a control character") {
-  CHECK(reference_name("prod") == "prod");
-  CHECK(reference_name("it's") == "it's");
-  CHECK(reference_name("a\nb") == "'a\\x0ab'");
 }

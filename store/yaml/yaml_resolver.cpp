@@ -1,4 +1,4 @@
-#include "store/yaml_resolver.hpp"
+#include "store/yaml/yaml_resolver.hpp"
 
 #include <cstddef>
 

@@ -1,9 +1,9 @@
-#include "store/yaml_emitter.hpp"
+#include "store/yaml/yaml_emitter.hpp"
 
 #include "store/errors.hpp"
-#include "store/text.hpp"
-#include "store/yaml_resolver.hpp"
+#include "store/yaml/yaml_resolver.hpp"
 #include "sys/hex.hpp"
+#include "sys/printable.hpp"
 #include "sys/utf8.hpp"
 
 #include <array>
@@ -540,7 +540,7 @@ void YamlEmitter::write_key(std::size_t indent, std::string_view key) {
     write_indicator("?", true, false, true);
     write_scalar(key, text, indent + k_indent_step, false);
   } catch (const UnreadableScalar&) {
-    throw_unreadable(m_layout, "the name " + quoted_name(key, 60));
+    throw_unreadable(m_layout, "the name " + sys::quoted_name(key, 60));
   }
   m_indent = indent;
   write_indent();
@@ -553,7 +553,7 @@ void YamlEmitter::scalar_entry(std::size_t indent, std::string_view key, std::st
     write_scalar(value, decode_utf8(value), indent + k_indent_step, false);
   } catch (const UnreadableScalar&) {
     // WARNING: never the value itself: it may be a secret's ciphertext.
-    throw_unreadable(m_layout, "the value of " + quoted_name(key, 60));
+    throw_unreadable(m_layout, "the value of " + sys::quoted_name(key, 60));
   }
 }
 

@@ -3,7 +3,7 @@
 // pocket_protector's ruamel.yaml emitter writes). Binary fields stay base64
 // strings here; store/key_file.hpp gives them meaning.
 
-#include "store/yaml_layout.hpp"
+#include "store/yaml/yaml_layout.hpp"
 
 #include <map>
 #include <string>

@@ -3,7 +3,7 @@
 // ruamel.yaml's emitter configured like pocket_protector's (round-trip
 // dumper, width 100, indent 2, sequences indentless under a mapping key,
 // allow_unicode), in the layout of one of three ruamel.yaml eras
-// (store/yaml_layout.hpp). Internal to store/: protected_yaml.cpp drives it.
+// (store/yaml/yaml_layout.hpp). Internal to store/: protected_yaml.cpp drives it.
 //
 // Columns are counted in Unicode code points, as ruamel.yaml counts them.
 //
@@ -11,7 +11,7 @@
 // key broken across lines, a fold that loses a space), the emitter throws
 // StoreError instead: the reference's own output would be damaged there.
 
-#include "store/yaml_layout.hpp"
+#include "store/yaml/yaml_layout.hpp"
 
 #include <cstddef>
 #include <string>

@@ -1,4 +1,4 @@
-#include "store/yaml_layout.hpp"
+#include "store/yaml/yaml_layout.hpp"
 
 namespace pprotect::store {
 
