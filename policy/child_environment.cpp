@@ -123,18 +123,49 @@ bool is_exec_variable(std::string_view name) {
   return is_listed(name, k_exec_names, k_exec_prefixes);
 }
 
-std::string transformed_name(const std::string& name, const ChildEnvironmentOptions& options) {
-  std::string out = name;
-  if (options.uppercase) {
-    for (char& c : out) {
-      c = is_alnum(c) ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : '_';
-    }
-  }
-  if (!options.prefix.empty()) {
-    out = options.prefix + "_" + out;
+std::string upper_snake(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    c = is_alnum(c) ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : '_';
   }
   return out;
 }
+
+// Refuses a variable the child must not get from us: a name execve or a
+// shell cannot carry, or one that would choose programs or load code.
+// `what` names the secret (or the added variable) in the message.
+void check_variable(const std::string& variable, const std::string& what,
+                    const ChildEnvironmentOptions& options) {
+  if (!(options.allow_any_name ? is_any_name(variable) : is_portable_name(variable))) {
+    throw store::StoreError(what + ": " + sys::quoted_name(variable) +
+                            " is not a valid environment variable name" +
+                            (options.allow_any_name ? "" : " (use --uppercase, --only or --allow-any-name)"));
+  }
+  // WARNING: LD_PRELOAD and friends make every program the child runs load
+  // code named by the secret, PATH or BASH_ENV make it run other
+  // programs; refuse unless the caller opted in.
+  const bool allowed_by_name =
+      std::find(options.allow_exec_variables.begin(), options.allow_exec_variables.end(), variable) !=
+      options.allow_exec_variables.end();
+  if (!allowed_by_name && !options.allow_loader_variables && is_loader_variable(variable)) {
+    throw store::StoreError(what + ": " + variable +
+                            " is a dynamic-loader variable; refusing to set it unless loader variables are "
+                            "explicitly allowed (--allow-exec-variables " +
+                            variable + ")");
+  }
+  if (!allowed_by_name && is_exec_variable(variable)) {
+    throw store::StoreError(what + ": " + variable +
+                            " decides which programs run or what code they load; refusing to set it unless "
+                            "--allow-exec-variables " +
+                            variable + " names it");
+  }
+}
+
+// One variable of the child that we set: a secret's value or an added one.
+struct Injected {
+  std::string what; // "secret db-pass" (+ " of domain prod" with several domains)
+  std::string_view value;
+};
 
 } // namespace
 
@@ -148,64 +179,77 @@ std::vector<char*> ChildEnvironment::envp() {
   return pointers;
 }
 
+std::string variable_name(std::string_view domain, std::string_view secret,
+                          const ChildEnvironmentOptions& options) {
+  std::string out = options.uppercase ? upper_snake(secret) : std::string(secret);
+  if (options.domain_prefix) {
+    out = upper_snake(domain) + "_" + out;
+  }
+  if (!options.prefix.empty()) {
+    out = options.prefix + "_" + out;
+  }
+  return out;
+}
+
 ChildEnvironment compose_child_environment(const Environment& parent, const store::SecretValues& secrets,
                                            const ChildEnvironmentOptions& options) {
+  return compose_child_environment(parent, {DomainSecrets{"", secrets}}, options);
+}
+
+ChildEnvironment compose_child_environment(const Environment& parent,
+                                           const std::vector<DomainSecrets>& domains,
+                                           const ChildEnvironmentOptions& options,
+                                           const std::vector<AddedVariable>& added) {
   // 1. Which secrets, under which names. Every check runs before anything is
   //    copied, and every message names the secret, never its value.
+  const bool several = domains.size() > 1;
   for (const auto& wanted : options.only) {
-    if (secrets.find(wanted) == secrets.end()) {
-      throw store::StoreError("--only: no secret named " + wanted + " in the domain");
+    if (std::none_of(domains.begin(), domains.end(),
+                     [&](const DomainSecrets& domain) { return domain.values.count(wanted) != 0; })) {
+      throw store::StoreError("--only: no secret named " + wanted +
+                              (several ? " in the domains" : " in the domain"));
     }
   }
   const std::set<std::string> only(options.only.begin(), options.only.end());
-  std::map<std::string, std::string> secret_for_variable; // variable -> secret name
-  for (const auto& [secret_name, value] : secrets) {
-    if (!only.empty() && only.count(secret_name) == 0) {
-      continue;
-    }
-    const std::string variable = transformed_name(secret_name, options);
-    if (!(options.allow_any_name ? is_any_name(variable) : is_portable_name(variable))) {
+  std::map<std::string, Injected> injected; // variable -> what and value
+  const auto inject = [&](const std::string& variable, Injected value) {
+    check_variable(variable, value.what, options);
+    if (const auto clash = injected.find(variable); clash != injected.end()) {
       throw store::StoreError(
-          "secret " + secret_name + ": " + sys::quoted_name(variable) +
-          " is not a valid environment variable name" +
-          (options.allow_any_name ? "" : " (use --uppercase, --only or --allow-any-name)"));
+          "secret name collision: " + clash->second.what.substr(clash->second.what.find(' ') + 1) + " and " +
+          value.what.substr(value.what.find(' ') + 1) + " both map to " + variable +
+          (several && !options.domain_prefix ? " (--domain-prefix prefixes each with its domain)" : ""));
     }
-    if (const auto clash = secret_for_variable.find(variable); clash != secret_for_variable.end()) {
-      throw store::StoreError("secret name collision: " + clash->second + " and " + secret_name +
-                              " both map to " + variable);
+    injected.emplace(variable, std::move(value));
+  };
+  for (const DomainSecrets& domain : domains) {
+    if (!options.inject_secrets) {
+      break;
     }
-    if (value.view().find('\0') != std::string_view::npos) {
-      throw store::StoreError("secret " + secret_name +
-                              ": the value holds a NUL byte, which an environment "
-                              "variable cannot carry");
+    for (const auto& [secret_name, value] : domain.values) {
+      if (!only.empty() && only.count(secret_name) == 0) {
+        continue;
+      }
+      const std::string what = "secret " + secret_name +
+                               (several ? " of domain " + sys::quoted_name(domain.domain) : std::string());
+      const std::string variable = variable_name(domain.domain, secret_name, options);
+      if (value.view().find('\0') != std::string_view::npos) {
+        throw store::StoreError(what +
+                                ": the value holds a NUL byte, which an environment variable cannot carry");
+      }
+      // Checked here, naming the secret: execve would refuse the whole
+      // environment with a bare E2BIG.
+      if (variable.size() + 1 + value.size() + 1 > k_max_variable_size) {
+        throw store::StoreError(
+            what + ": the value is " + std::to_string(value.size()) +
+            " bytes, more than Linux passes in one environment variable (128 KiB); leave it "
+            "out with --only");
+      }
+      inject(variable, Injected{what, value.view()});
     }
-    // Checked here, naming the secret: execve would refuse the whole
-    // environment with a bare E2BIG.
-    if (variable.size() + 1 + value.size() + 1 > k_max_variable_size) {
-      throw store::StoreError(
-          "secret " + secret_name + ": the value is " + std::to_string(value.size()) +
-          " bytes, more than Linux passes in one environment variable (128 KiB); leave it "
-          "out with --only");
-    }
-    // WARNING: LD_PRELOAD and friends make every program the child runs load
-    // code named by the secret, PATH or BASH_ENV make it run other
-    // programs; refuse unless the caller opted in.
-    const bool allowed_by_name =
-        std::find(options.allow_exec_variables.begin(), options.allow_exec_variables.end(), variable) !=
-        options.allow_exec_variables.end();
-    if (!allowed_by_name && !options.allow_loader_variables && is_loader_variable(variable)) {
-      throw store::StoreError("secret " + secret_name + ": " + variable +
-                              " is a dynamic-loader variable; refusing to set it unless loader variables are "
-                              "explicitly allowed (--allow-exec-variables " +
-                              variable + ")");
-    }
-    if (!allowed_by_name && is_exec_variable(variable)) {
-      throw store::StoreError("secret " + secret_name + ": " + variable +
-                              " decides which programs run or what code they load; refusing to set it unless "
-                              "--allow-exec-variables " +
-                              variable + " names it");
-    }
-    secret_for_variable.emplace(variable, secret_name);
+  }
+  for (const AddedVariable& variable : added) {
+    inject(variable.name, Injected{variable.what, variable.value});
   }
 
   // 2. Which inherited variables stay.
@@ -228,16 +272,15 @@ ChildEnvironment compose_child_environment(const Environment& parent, const stor
       continue;
     }
     // Secrets win over inherited variables, as in the reference's update().
-    if (dropped.count(name) != 0 || secret_for_variable.count(std::string(name)) != 0 ||
-        seen.count(name) != 0) {
+    if (dropped.count(name) != 0 || injected.count(std::string(name)) != 0 || seen.count(name) != 0) {
       continue;
     }
     seen.emplace(name);
     pending.emplace_back(name, std::string_view(entry).substr(name.size() + 1));
   }
   // 3. The secrets, after the scrub, so a secret may be named PPROTECT_*.
-  for (const auto& [variable, secret_name] : secret_for_variable) {
-    pending.emplace_back(variable, secrets.at(secret_name).view());
+  for (const auto& [variable, value] : injected) {
+    pending.emplace_back(variable, value.value);
   }
 
   std::vector<std::size_t> sizes;

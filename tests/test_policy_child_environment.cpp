@@ -257,3 +257,58 @@ TEST_CASE("Entries live in secure buffers, NUL-terminated, and empty values surv
   const auto envp = child.envp();
   CHECK(std::strcmp(envp[1], "K=v=w") == 0);
 }
+
+namespace {
+std::vector<std::string> compose_domains(const std::vector<pprotect::policy::DomainSecrets>& domains,
+                                         const ChildEnvironmentOptions& options = {},
+                                         const std::vector<pprotect::policy::AddedVariable>& added = {}) {
+  auto child = pprotect::policy::compose_child_environment({}, domains, options, added);
+  return as_strings(child);
+}
+} // namespace
+
+TEST_CASE("Several domains give their secrets together, in order") {
+  const auto prod = secrets_of({{"DB_PASS", "p"}, {"API", "a"}});
+  const auto shared = secrets_of({{"SMTP", "s"}});
+  CHECK(compose_domains({{"prod", prod}, {"shared", shared}}) ==
+        std::vector<std::string>{"API=a", "DB_PASS=p", "SMTP=s"});
+}
+
+TEST_CASE("The same variable from two domains is an error naming both, unless --domain-prefix") {
+  const auto prod = secrets_of({{"DB_PASS", "p"}});
+  const auto staging = secrets_of({{"DB_PASS", "s"}});
+  CHECK_THROWS_WITH(compose_domains({{"prod", prod}, {"staging", staging}}),
+                    Catch::Contains("'prod'") && Catch::Contains("'staging'") && Catch::Contains("DB_PASS") &&
+                        Catch::Contains("--domain-prefix") && !Catch::Contains("=p"));
+  ChildEnvironmentOptions options;
+  options.domain_prefix = true;
+  CHECK(compose_domains({{"prod", prod}, {"staging", staging}}, options) ==
+        std::vector<std::string>{"PROD_DB_PASS=p", "STAGING_DB_PASS=s"});
+  options.prefix = "APP";
+  CHECK(compose_domains({{"my-prod", prod}}, options) == std::vector<std::string>{"APP_MY_PROD_DB_PASS=p"});
+}
+
+TEST_CASE("Variable names follow --uppercase, --domain-prefix and --prefix in that order") {
+  ChildEnvironmentOptions options;
+  CHECK(pprotect::policy::variable_name("prod", "db-pass", options) == "db-pass");
+  options.uppercase = true;
+  CHECK(pprotect::policy::variable_name("prod", "db-pass", options) == "DB_PASS");
+  options.domain_prefix = true;
+  CHECK(pprotect::policy::variable_name("eu.prod", "db-pass", options) == "EU_PROD_DB_PASS");
+  options.prefix = "X";
+  CHECK(pprotect::policy::variable_name("prod", "db-pass", options) == "X_PROD_DB_PASS");
+}
+
+TEST_CASE("Added variables are checked and collide like secrets; --no-env injects only them") {
+  const auto prod = secrets_of({{"DB_PASS", "p"}, {"DB_PASS_FILE", "q"}});
+  const std::vector<pprotect::policy::AddedVariable> file{
+      {"DB_PASS_FILE", "/dev/fd/5", "secret file of DB_PASS"}};
+  CHECK_THROWS_WITH(compose_domains({{"prod", prod}}, {}, file), Catch::Contains("DB_PASS_FILE"));
+  ChildEnvironmentOptions files_only;
+  files_only.inject_secrets = false;
+  CHECK(compose_domains({{"prod", prod}}, files_only, file) ==
+        std::vector<std::string>{"DB_PASS_FILE=/dev/fd/5"});
+  const std::vector<pprotect::policy::AddedVariable> path{{"PATH", "/dev/fd/5", "secret file of X"}};
+  CHECK_THROWS_WITH(compose_domains({{"prod", prod}}, files_only, path),
+                    Catch::Contains("secret file of X") && Catch::Contains("--allow-exec-variables PATH"));
+}
