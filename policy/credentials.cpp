@@ -6,19 +6,16 @@
 #include <utility>
 #include <vector>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "store/text.hpp"
 #include "sys/file_descriptor.hpp"
 #include "sys/input_file.hpp"
+#include "sys/secure_read_buffer.hpp"
 
 namespace pprotect::policy {
 
 namespace {
 
 constexpr std::string_view k_default_env_prefix = "PPROTECT";
-constexpr std::size_t k_read_chunk = 4096;
 // A passphrase file larger than this is a mistake (a key store, a log), not
 // a passphrase; refusing it keeps us from locking megabytes of memory.
 constexpr std::size_t k_max_secret_file = 1U << 20U;
@@ -29,8 +26,7 @@ bool is_python_space(unsigned char c) {
   return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
 }
 
-sys::SecureBuffer stripped(const sys::SecureBuffer& raw) {
-  std::string_view text = raw.view();
+sys::SecureBuffer stripped(std::string_view text) {
   std::size_t begin = 0;
   std::size_t end = text.size();
   while (begin < end && is_python_space(static_cast<unsigned char>(text[begin]))) {
@@ -62,32 +58,14 @@ sys::SecureBuffer read_secret_file(const std::filesystem::path& path) {
     throw CredentialResolutionError("Cannot read passphrase from file at \"" + path.string() + "\": it is " +
                                     error.reason());
   }
-  sys::SecureBuffer content(k_read_chunk);
-  std::size_t used = 0;
-  for (;;) {
-    if (used == content.size()) {
-      if (content.size() >= k_max_secret_file) {
-        throw CredentialResolutionError("File too large while reading passphrase from file at \"" + path.string() +
-                                        "\"");
-      }
-      sys::SecureBuffer bigger(content.size() * 2);
-      std::memcpy(bigger.data(), content.data(), used);
-      content = std::move(bigger);
-    }
-    const ssize_t got = ::read(fd.get(), content.data() + used, content.size() - used);
-    if (got < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw CredentialResolutionError(read_error(errno, path));
-    }
-    if (got == 0) {
-      break;
-    }
-    used += static_cast<std::size_t>(got);
+  sys::SecureReadBuffer content(k_max_secret_file);
+  if (const int error = content.read_to_end(fd.get()); error == EFBIG) {
+    throw CredentialResolutionError("File too large while reading passphrase from file at \"" + path.string() +
+                                    "\"");
+  } else if (error != 0) {
+    throw CredentialResolutionError(read_error(error, path));
   }
-  sys::SecureBuffer exact = sys::SecureBuffer::copy_of(content.view().substr(0, used));
-  return stripped(exact);
+  return stripped(content.view());
 }
 
 // A credential name is one file name inside $CREDENTIALS_DIRECTORY, as
