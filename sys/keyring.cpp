@@ -110,6 +110,10 @@ SessionKeyring session_keyring() {
   return SessionKeyring{session, session == user_session};
 }
 
+int join_new_session_keyring() noexcept {
+  return keyctl_join_session_keyring(nullptr) < 0 ? errno : 0;
+}
+
 KeySerial add_user_key(KeySerial keyring, std::string_view description, std::string_view payload,
                        std::chrono::seconds ttl) {
   if (ttl.count() <= 0 || ttl.count() > std::numeric_limits<unsigned>::max()) {

@@ -57,6 +57,14 @@ struct SessionKeyring {
 // (refused() when the kernel refuses keyrings here).
 [[nodiscard]] SessionKeyring session_keyring();
 
+// Gives this process (and what it starts from now on) a new, empty session
+// keyring of its own, leaving the one it had: keys cached there are no
+// longer its to find or read. Returns 0 or the errno. A single system call,
+// so a child may call it between fork (or vfork) and exec: pprotect-run's
+// child, which must not inherit the custodian keys `pprotect unlock`
+// cached, and tests that must not touch the user's keyring.
+[[nodiscard]] int join_new_session_keyring() noexcept;
+
 // Permission bits (keyctl_setperm) that give the possessor alone view, read,
 // write, search and setattr: no other process of the uid, no group, no one
 // else; not even link, so the key stays where it was put.

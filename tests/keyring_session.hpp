@@ -8,15 +8,16 @@
 
 #include <cerrno>
 #include <cstring>
-#include <keyutils.h>
 #include <string>
+
+#include "sys/keyring.hpp"
 
 // Joins a new anonymous session keyring, once per process. Returns false
 // where the kernel refuses keyrings (EPERM: a seccomp profile; ENOSYS: no
 // CONFIG_KEYS), after saying so: the test then passes on that refusal alone.
 // Any other failure fails the test.
 inline bool join_private_session_keyring() {
-  static const int error = [] { return keyctl_join_session_keyring(nullptr) < 0 ? errno : 0; }();
+  static const int error = pprotect::sys::join_new_session_keyring();
   if (error == 0) {
     SUCCEED("in a session keyring of this test's own");
     return true;

@@ -89,7 +89,7 @@ TEST_CASE("A stored key is the possessor's alone") {
   // A process of the same uid in another session does not possess it: it can
   // neither find nor read it, even knowing its serial.
   CHECK(in_child([&] {
-          if (keyctl_join_session_keyring(nullptr) < 0) {
+          if (sys::join_new_session_keyring() != 0) {
             return 3;
           }
           const auto other = sys::session_keyring();
