@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "policy/credentials.hpp"
+#include "tests/temp_dir.hpp"
 
 using pprotect::policy::CredentialOptions;
 using pprotect::policy::CredentialResolutionError;
@@ -51,31 +52,6 @@ public:
     }
     return SecureBuffer::copy_of(*answer);
   }
-};
-
-// A scratch directory removed at the end of the test.
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pprotect-creds-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return m_path; }
-  std::filesystem::path write(const std::string& name, const std::string& content) const {
-    const auto file = m_path / name;
-    std::ofstream(file, std::ios::binary) << content;
-    return file;
-  }
-
-private:
-  std::filesystem::path m_path;
 };
 
 Credentials resolve(const CredentialOptions& options, const Environment& env, FakePrompter& prompter) {

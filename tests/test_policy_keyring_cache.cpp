@@ -14,6 +14,7 @@
 #include "store/crypto.hpp"
 #include "store/key_file.hpp"
 #include "sys/keyring.hpp"
+#include "tests/forked_child.hpp"
 #include "tests/keyring_refusal.hpp"
 #include "tests/keyring_session.hpp"
 
@@ -54,25 +55,6 @@ struct Notices {
     return [this](std::string_view line) { said.emplace_back(line); };
   }
 };
-
-// Runs child in a forked process and returns its exit status.
-template <typename Child> int in_child(Child&& child) {
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int status = 1;
-    try {
-      status = child();
-    } catch (...) {
-      status = 2;
-    }
-    ::_exit(status);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  return WEXITSTATUS(status);
-}
 
 } // namespace
 

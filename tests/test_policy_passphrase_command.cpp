@@ -22,6 +22,7 @@
 #include "policy/passphrase_command.hpp"
 #include "sys/file_descriptor.hpp"
 #include "sys/full_io.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using pprotect::policy::Environment;
@@ -51,32 +52,6 @@ PassphraseCommandError failure_of(const std::string& command, std::chrono::milli
   FAIL("the passphrase command succeeded: " << command);
   throw std::logic_error("unreachable");
 }
-
-// A scratch directory removed at the end of the test.
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pprotect-helper-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (m_path / name).string(); }
-  std::string read(const std::string& name) const {
-    std::ifstream in(m_path / name);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
-private:
-  std::filesystem::path m_path;
-};
 
 // Processes of the group that are still alive (zombies waiting for their
 // reaper count as gone).
@@ -183,7 +158,7 @@ TEST_CASE("A helper killed by a signal is an error naming the signal") {
 TEST_CASE("A helper that does not finish in time is killed with its whole group") {
   TempDir dir;
   const auto started = std::chrono::steady_clock::now();
-  const auto error = failure_of("echo $$ >" + dir.file("pid") + "; printf hunter2; sleep 30 & sleep 30", 300ms);
+  const auto error = failure_of("echo $$ >" + dir.file("pid").string() + "; printf hunter2; sleep 30 & sleep 30", 300ms);
   const auto took = std::chrono::steady_clock::now() - started;
   CHECK(error.reason() == Reason::timed_out);
   CHECK(error.value() == 300);
@@ -199,7 +174,7 @@ TEST_CASE("A helper that does not finish in time is killed with its whole group"
 TEST_CASE("A helper that ignores SIGTERM is killed a second later") {
   TempDir dir;
   const auto started = std::chrono::steady_clock::now();
-  const auto error = failure_of("trap '' TERM; echo $$ >" + dir.file("pid") + "; sleep 30", 200ms);
+  const auto error = failure_of("trap '' TERM; echo $$ >" + dir.file("pid").string() + "; sleep 30", 200ms);
   const auto took = std::chrono::steady_clock::now() - started;
   CHECK(error.reason() == Reason::timed_out);
   CHECK(took >= 1200ms);
@@ -257,7 +232,7 @@ TEST_CASE("More output than a passphrase file may hold is refused") {
   // A helper that never stops writing is stopped.
   TempDir dir;
   const auto started = std::chrono::steady_clock::now();
-  error = failure_of("echo $$ >" + dir.file("pid") + "; yes");
+  error = failure_of("echo $$ >" + dir.file("pid").string() + "; yes");
   CHECK(error.reason() == Reason::too_large);
   CHECK(std::chrono::steady_clock::now() - started < 5s);
   CHECK(group_gone_soon(pid_in(dir, "pid")));
@@ -266,7 +241,7 @@ TEST_CASE("More output than a passphrase file may hold is refused") {
 TEST_CASE("The helper's exit ends its output, not a daemon that keeps stdout open") {
   TempDir dir;
   const auto started = std::chrono::steady_clock::now();
-  CHECK(run("sleep 30 & echo $! >" + dir.file("daemon") + "; echo pass", 10s) == "pass");
+  CHECK(run("sleep 30 & echo $! >" + dir.file("daemon").string() + "; echo pass", 10s) == "pass");
   CHECK(std::chrono::steady_clock::now() - started < 5s);
   (void)::kill(pid_in(dir, "daemon"), SIGKILL);
 }

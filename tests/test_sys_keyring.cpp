@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sys/keyring.hpp"
+#include "tests/forked_child.hpp"
 #include "tests/keyring_refusal.hpp"
 #include "tests/keyring_session.hpp"
 
@@ -26,25 +27,6 @@ template <typename Call> int keyring_error_of(Call&& call) {
     return error.error();
   }
   return 0;
-}
-
-// Runs child in a forked process and returns its exit status.
-template <typename Child> int in_child(Child&& child) {
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int status = 1;
-    try {
-      status = child();
-    } catch (...) {
-      status = 2;
-    }
-    ::_exit(status);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  return WEXITSTATUS(status);
 }
 
 } // namespace
