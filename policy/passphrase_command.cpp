@@ -10,6 +10,7 @@
 #include <optional>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -136,10 +137,17 @@ void close_on_exec_from(int first, int keep) {
 // WARNING: plain system calls only, no allocation: the parent may have had
 // other threads, whose locks the child inherits held.
 [[noreturn]] void exec_helper(char* const argv[], char* const envp[], int stdout_fd, int terminal_fd,
-                              int error_fd) {
+                              int error_fd, pid_t parent) {
   // A group of its own, set from this side too: it exists before the
   // command runs, whatever the parent does first.
   (void)::setpgid(0, 0);
+  // If we die meanwhile (pprotect-run ends at once on SIGTERM before its
+  // child exists), no one reads the output: the helper goes too. The
+  // parent may have died before prctl, then no signal would come.
+  (void)::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (::getppid() != parent) {
+    ::_exit(127);
+  }
   if (terminal_fd >= 0) {
     // Before exec, so that nothing the helper writes or reads comes first.
     // Every signal is blocked still: no SIGTTOU stops us.
@@ -192,9 +200,10 @@ pid_t spawn_helper(char* const argv[], char* const envp[], int stdout_fd, int te
   sigset_t before;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &before);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
-    exec_helper(argv, envp, stdout_fd, terminal_fd, error_write.get());
+    exec_helper(argv, envp, stdout_fd, terminal_fd, error_write.get(), parent);
   }
   error = errno;
   ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
@@ -268,20 +277,20 @@ private:
 
 // The helper process, watched by its pid only (never waitpid(-1): the
 // launcher's supervisor reaps its own children).
-class Helper {
+class HelperProcess {
 public:
-  explicit Helper(pid_t pid) : m_pid(pid) {
+  explicit HelperProcess(pid_t pid) : m_pid(pid) {
     // A pidfd wakes poll when the helper exits, without reaping it.
     m_pidfd = sys::FileDescriptor(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   }
-  ~Helper() {
+  ~HelperProcess() {
     if (!m_reaped) {
       kill_group();
       (void)reap();
     }
   }
-  Helper(const Helper&) = delete;
-  Helper& operator=(const Helper&) = delete;
+  HelperProcess(const HelperProcess&) = delete;
+  HelperProcess& operator=(const HelperProcess&) = delete;
 
   pid_t pid() const { return m_pid; }
   int pidfd() const { return m_pidfd.get(); }
@@ -365,7 +374,7 @@ enum class Collected { exited, timed_out, too_large, read_failed };
 // Reads the helper's output until it exits or the deadline passes. Its
 // exit ends the output, not the pipe's end: a daemon it started may keep
 // stdout open for ever.
-Collected collect_output(const Helper& helper, int fd, Clock::time_point deadline, sys::SecureReadBuffer& output,
+Collected collect_output(const HelperProcess& helper, int fd, Clock::time_point deadline, sys::SecureReadBuffer& output,
                          int& read_error) {
   bool pipe_open = true;
   const auto outcome = [&](long got) -> std::optional<Collected> {
@@ -462,7 +471,7 @@ sys::SecureBuffer run_passphrase_command(const PassphraseCommand& command, const
   }
   // Destroyed before foreground: the terminal comes back once the helper is
   // reaped.
-  Helper helper(pid);
+  HelperProcess helper(pid);
   foreground.hand_to(pid);
   write_end.reset(); // the helper holds the only writer now
   (void)::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);

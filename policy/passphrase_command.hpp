@@ -10,7 +10,8 @@
 // the helper's group gets it while it runs, so a helper that asks on
 // /dev/tty (sudo, op signin) can, and Ctrl-C reaches the helper.
 // Its output ends when /bin/sh exits: a daemon the helper left behind with
-// stdout open cannot hold the command up.
+// stdout open cannot hold the command up. Should we die first (pprotect-run
+// ends at once on SIGTERM before its child exists), /bin/sh gets SIGKILL.
 
 #include <chrono>
 #include <cstddef>

@@ -284,6 +284,27 @@ TEST_CASE("The helper starts with no signal blocked or ignored, in a group of it
   CHECK(std::stol(group.substr(0, line_break)) != ::getpgrp());
 }
 
+TEST_CASE("A helper dies with the process that runs it") {
+  TempDir dir;
+  const pid_t runner = ::fork();
+  REQUIRE(runner >= 0);
+  if (runner == 0) {
+    try {
+      (void)run("echo $$ >" + dir.file("pid").string() + "; exec sleep 30", 20s);
+    } catch (...) {
+    }
+    ::_exit(0);
+  }
+  for (int i = 0; i < 500 && dir.read("pid").empty(); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  const pid_t helper = pid_in(dir, "pid");
+  REQUIRE(::kill(runner, SIGKILL) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(runner, &status, 0) == runner);
+  CHECK(group_gone_soon(helper));
+}
+
 TEST_CASE("Waiting for the helper reaps the helper only") {
   const pid_t other = ::fork();
   REQUIRE(other >= 0);
