@@ -1,14 +1,14 @@
 #include "policy/keyring_cache.hpp"
 
+#include "store/errors.hpp"
+#include "store/text.hpp"
+#include "sys/keyring.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
-
-#include "store/errors.hpp"
-#include "store/text.hpp"
-#include "sys/keyring.hpp"
 
 namespace pprotect::policy {
 
@@ -19,7 +19,9 @@ constexpr std::size_t k_key_size = 32;
 constexpr std::size_t k_expiry_size = 8;
 constexpr std::size_t k_payload_size = 1 + k_expiry_size + k_key_size;
 
-bool needs_escape(unsigned char c) { return c == '%' || c == ':' || c < 0x20 || c == 0x7f; }
+bool needs_escape(unsigned char c) {
+  return c == '%' || c == ':' || c < 0x20 || c == 0x7f;
+}
 
 std::string escaped(std::string_view text) {
   static constexpr char k_hex[] = "0123456789ABCDEF";
@@ -139,14 +141,17 @@ void cache_custodian_key(const store::UnlockedCustodian& who, const std::filesys
   try {
     (void)sys::add_user_key(session.id, description, payload.view(), ttl);
   } catch (const std::invalid_argument&) {
-    throw sys::KeyringError(ENAMETOOLONG, false,
-                            "cannot cache a key for " + cache_path_of(file).string() +
-                                ": the custodian's name and the file's path are too long for a key description");
+    throw sys::KeyringError(
+        ENAMETOOLONG, false,
+        "cannot cache a key for " + cache_path_of(file).string() +
+            ": the custodian's name and the file's path are too long for a key description");
   }
 }
 
-std::optional<store::UnlockedCustodian> cached_custodian(const store::KeyFile& key_file, std::string_view custodian,
-                                                         const std::filesystem::path& file, const Notice& notice) {
+std::optional<store::UnlockedCustodian> cached_custodian(const store::KeyFile& key_file,
+                                                         std::string_view custodian,
+                                                         const std::filesystem::path& file,
+                                                         const Notice& notice) {
   const std::string description = cached_key_description(custodian, file);
   sys::SessionKeyring session;
   std::optional<sys::KeySerial> key;

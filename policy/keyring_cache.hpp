@@ -12,6 +12,8 @@
 // A cached key is used only once its public key is the one the file stores
 // for the custodian.
 
+#include "store/key_file.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -19,8 +21,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "store/key_file.hpp"
 
 namespace pprotect::policy {
 
@@ -34,7 +34,8 @@ inline constexpr std::string_view k_cached_key_prefix = "pprotect:";
 
 // The key's description: readable in /proc/keys and `keyctl show`, and no
 // two pairs of custodian and file share one.
-[[nodiscard]] std::string cached_key_description(std::string_view custodian, const std::filesystem::path& file);
+[[nodiscard]] std::string cached_key_description(std::string_view custodian,
+                                                 const std::filesystem::path& file);
 
 // Caches who's secret key for file in the session keyring for ttl,
 // replacing what was cached for the pair before. Throws sys::KeyringError
@@ -54,9 +55,10 @@ using Notice = std::function<void(std::string_view)>;
 // used: notice gets one line and the key is revoked, so that the next
 // command does not say it again. Throws store::StoreError when the
 // custodian's record cannot be read, as unlocking with a passphrase would.
-[[nodiscard]] std::optional<store::UnlockedCustodian>
-cached_custodian(const store::KeyFile& key_file, std::string_view custodian, const std::filesystem::path& file,
-                 const Notice& notice);
+[[nodiscard]] std::optional<store::UnlockedCustodian> cached_custodian(const store::KeyFile& key_file,
+                                                                       std::string_view custodian,
+                                                                       const std::filesystem::path& file,
+                                                                       const Notice& notice);
 
 // What `pprotect unlock --status` lists.
 struct CachedKey {

@@ -1,5 +1,8 @@
 #include "policy/passphrase_command.hpp"
 
+#include "sys/file_descriptor.hpp"
+#include "sys/secure_read_buffer.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -16,9 +19,6 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include "sys/file_descriptor.hpp"
-#include "sys/secure_read_buffer.hpp"
 
 namespace pprotect::policy {
 
@@ -374,8 +374,8 @@ enum class Collected { exited, timed_out, too_large, read_failed };
 // Reads the helper's output until it exits or the deadline passes. Its
 // exit ends the output, not the pipe's end: a daemon it started may keep
 // stdout open for ever.
-Collected collect_output(const HelperProcess& helper, int fd, Clock::time_point deadline, sys::SecureReadBuffer& output,
-                         int& read_error) {
+Collected collect_output(const HelperProcess& helper, int fd, Clock::time_point deadline,
+                         sys::SecureReadBuffer& output, int& read_error) {
   bool pipe_open = true;
   const auto outcome = [&](long got) -> std::optional<Collected> {
     if (got == 0) {
@@ -447,7 +447,8 @@ sys::SecureBuffer run_passphrase_command(const PassphraseCommand& command, const
   // Pointers into the snapshot: the entries are not copied anywhere.
   std::vector<char*> envp;
   for (const std::string& entry : env.entries()) {
-    if (std::none_of(scrubbed.begin(), scrubbed.end(), [&](const std::string& name) { return has_name(entry, name); })) {
+    if (std::none_of(scrubbed.begin(), scrubbed.end(),
+                     [&](const std::string& name) { return has_name(entry, name); })) {
       envp.push_back(const_cast<char*>(entry.c_str()));
     }
   }
@@ -491,8 +492,8 @@ sys::SecureBuffer run_passphrase_command(const PassphraseCommand& command, const
   case Collected::too_large:
     fail(Reason::too_large, 0, "printed more than 1 MiB", command);
   case Collected::read_failed:
-    fail(Reason::unreadable, read_error, std::string("output could not be read: ") + std::strerror(read_error),
-         command);
+    fail(Reason::unreadable, read_error,
+         std::string("output could not be read: ") + std::strerror(read_error), command);
   case Collected::exited:
     break;
   }
@@ -501,7 +502,8 @@ sys::SecureBuffer run_passphrase_command(const PassphraseCommand& command, const
     fail(Reason::exited, -1, "ended with a status that cannot be known (SIGCHLD is ignored)", command);
   }
   if (ended->si_code == CLD_KILLED || ended->si_code == CLD_DUMPED) {
-    fail(Reason::killed, ended->si_status, "was killed by signal " + std::to_string(ended->si_status), command);
+    fail(Reason::killed, ended->si_status, "was killed by signal " + std::to_string(ended->si_status),
+         command);
   }
   if (ended->si_status != 0) {
     fail(Reason::exited, ended->si_status, "exited with status " + std::to_string(ended->si_status), command);

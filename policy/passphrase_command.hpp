@@ -13,15 +13,15 @@
 // stdout open cannot hold the command up. Should we die first (pprotect-run
 // ends at once on SIGTERM before its child exists), /bin/sh gets SIGKILL.
 
+#include "policy/credentials.hpp"
+#include "policy/environment.hpp"
+#include "sys/secure_buffer.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "policy/credentials.hpp"
-#include "policy/environment.hpp"
-#include "sys/secure_buffer.hpp"
 
 namespace pprotect::policy {
 
@@ -80,7 +80,7 @@ std::vector<std::string> passphrase_command_scrubbed_variables(std::string_view 
 // later, before the error is thrown.
 // WARNING: the output goes nowhere but the returned locked buffer; it is
 // wiped, unused, when the helper fails.
-[[nodiscard]] sys::SecureBuffer run_passphrase_command(const PassphraseCommand& command, const Environment& env,
-                                                       std::string_view env_prefix);
+[[nodiscard]] sys::SecureBuffer run_passphrase_command(const PassphraseCommand& command,
+                                                       const Environment& env, std::string_view env_prefix);
 
 } // namespace pprotect::policy

@@ -36,7 +36,9 @@ bool is_refusal(int error, Scope scope) {
 
 // The key is gone or unusable: what a search or a revoke treats as "not
 // there" rather than as a failure.
-bool is_gone(int error) { return error == ENOKEY || error == EKEYEXPIRED || error == EKEYREVOKED; }
+bool is_gone(int error) {
+  return error == ENOKEY || error == EKEYEXPIRED || error == EKEYREVOKED;
+}
 
 std::string c_string(std::string_view text, const char* what) {
   if (text.find('\0') != std::string_view::npos) {
@@ -132,8 +134,8 @@ KeySerial add_user_key(KeySerial keyring, std::string_view description, std::str
   // kernel's user_update resets the expiry). So the key is born in this
   // process's own keyring, which dies with the process: only once it
   // expires is it linked where it outlives us. Killed half-way, it is gone.
-  const KeySerial key = add_key(k_user_type.data(), name.c_str(), payload.data(), payload.size(),
-                                KEY_SPEC_PROCESS_KEYRING);
+  const KeySerial key =
+      add_key(k_user_type.data(), name.c_str(), payload.data(), payload.size(), KEY_SPEC_PROCESS_KEYRING);
   if (key < 0) {
     fail("add_key", errno, Scope::keyring);
   }
@@ -211,8 +213,8 @@ std::vector<KeyAttributes> user_keys_with_prefix(KeySerial keyring, std::string_
   // A keyring's payload is the array of its members' serials.
   std::vector<KeySerial> members;
   for (;;) {
-    const long size = keyctl_read(keyring, reinterpret_cast<char*>(members.data()),
-                                  members.size() * sizeof(KeySerial));
+    const long size =
+        keyctl_read(keyring, reinterpret_cast<char*>(members.data()), members.size() * sizeof(KeySerial));
     if (size < 0) {
       fail("keyctl_read", errno, Scope::keyring);
     }

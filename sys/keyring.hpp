@@ -14,6 +14,8 @@
 // taking the key along (add_key(2) on KEY_SPEC_SESSION_KEYRING would do
 // exactly that), so they resolve the keyring's number first and use it.
 
+#include "sys/secure_buffer.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -21,8 +23,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "sys/secure_buffer.hpp"
 
 namespace pprotect::sys {
 
@@ -100,7 +100,7 @@ void revoke_key(KeySerial keyring, KeySerial key);
 // What keyctl_describe tells about a key.
 struct KeyAttributes {
   KeySerial id = 0;
-  std::string type;        // "user", "keyring", ...
+  std::string type; // "user", "keyring", ...
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
   std::uint32_t permissions = 0;

@@ -1,10 +1,10 @@
 #pragma once
 // Reading a secret from a descriptor straight into locked memory.
 
+#include "sys/secure_buffer.hpp"
+
 #include <cstddef>
 #include <string_view>
-
-#include "sys/secure_buffer.hpp"
 
 namespace pprotect::sys {
 

@@ -4,7 +4,6 @@
 // needs a process of its own (a session leader with a terminal).
 
 #include <catch2/catch.hpp>
-
 #include <sys/wait.h>
 #include <unistd.h>
 

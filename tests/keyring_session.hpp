@@ -4,13 +4,12 @@
 // (`_uid_ses.<uid>`, which other test runs of the uid use at the same time),
 // nor survive the test process.
 
-#include <catch2/catch.hpp>
+#include "sys/keyring.hpp"
 
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstring>
 #include <string>
-
-#include "sys/keyring.hpp"
 
 // Joins a new anonymous session keyring, once per process. Returns false
 // where the kernel refuses keyrings (EPERM: a seccomp profile; ENOSYS: no

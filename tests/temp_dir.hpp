@@ -2,7 +2,6 @@
 // A scratch directory for unit tests, removed with everything in it.
 
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,8 +19,8 @@ public:
   ~TempDir() {
     std::error_code ignored;
     // A test may have taken our own rights away, to see a write fail.
-    std::filesystem::permissions(m_path, std::filesystem::perms::owner_all, std::filesystem::perm_options::add,
-                                 ignored);
+    std::filesystem::permissions(m_path, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ignored);
     std::filesystem::remove_all(m_path, ignored);
   }
   TempDir(const TempDir&) = delete;

@@ -1,6 +1,13 @@
-#include <catch2/catch.hpp>
+#include "policy/keyring_cache.hpp"
+#include "store/crypto.hpp"
+#include "store/key_file.hpp"
+#include "sys/keyring.hpp"
+#include "tests/forked_child.hpp"
+#include "tests/keyring_refusal.hpp"
+#include "tests/keyring_session.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
@@ -9,14 +16,6 @@
 #include <thread>
 #include <unistd.h>
 #include <vector>
-
-#include "policy/keyring_cache.hpp"
-#include "store/crypto.hpp"
-#include "store/key_file.hpp"
-#include "sys/keyring.hpp"
-#include "tests/forked_child.hpp"
-#include "tests/keyring_refusal.hpp"
-#include "tests/keyring_session.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -117,8 +116,9 @@ TEST_CASE("A cached key that no longer matches the custodian is ignored, said on
   Notices notices;
   CHECK_FALSE(cached_custodian(file, k_alice, k_file, notices.sink()));
   REQUIRE(notices.said.size() == 1);
-  CHECK(notices.said[0] == "ignoring the cached key of key custodian 'alice@example.com' for "
-                           "/srv/app/protected.yaml: it does not match the custodian's key in the file (revoked it)");
+  CHECK(notices.said[0] ==
+        "ignoring the cached key of key custodian 'alice@example.com' for "
+        "/srv/app/protected.yaml: it does not match the custodian's key in the file (revoked it)");
   CHECK_FALSE(cached_custodian(file, k_alice, k_file, notices.sink()));
   CHECK(notices.said.size() == 1);
   CHECK(pprotect::policy::cached_keys().empty());
@@ -131,8 +131,8 @@ TEST_CASE("A key cached under a custodian's name that is not its key is never us
   const KeyFile file = sample_file();
   const auto bob = file.unlock(k_bob, k_bob_pass);
   // bob's key pair, named for alice: any process of the uid could store it.
-  cache_custodian_key(UnlockedCustodian{k_alice, SecureBuffer::copy_of(bob.secret_key.view()), bob.public_key},
-                      k_file, 60s);
+  cache_custodian_key(
+      UnlockedCustodian{k_alice, SecureBuffer::copy_of(bob.secret_key.view()), bob.public_key}, k_file, 60s);
   Notices notices;
   CHECK_FALSE(cached_custodian(file, k_alice, k_file, notices.sink()));
   CHECK(notices.said.size() == 1);

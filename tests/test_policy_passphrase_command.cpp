@@ -1,5 +1,9 @@
-#include <catch2/catch.hpp>
+#include "policy/passphrase_command.hpp"
+#include "sys/file_descriptor.hpp"
+#include "sys/full_io.hpp"
+#include "tests/temp_dir.hpp"
 
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -18,11 +22,6 @@
 #include <thread>
 #include <unistd.h>
 #include <vector>
-
-#include "policy/passphrase_command.hpp"
-#include "sys/file_descriptor.hpp"
-#include "sys/full_io.hpp"
-#include "tests/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using pprotect::policy::Environment;
@@ -158,11 +157,13 @@ TEST_CASE("A helper killed by a signal is an error naming the signal") {
 TEST_CASE("A helper that does not finish in time is killed with its whole group") {
   TempDir dir;
   const auto started = std::chrono::steady_clock::now();
-  const auto error = failure_of("echo $$ >" + dir.file("pid").string() + "; printf hunter2; sleep 30 & sleep 30", 300ms);
+  const auto error =
+      failure_of("echo $$ >" + dir.file("pid").string() + "; printf hunter2; sleep 30 & sleep 30", 300ms);
   const auto took = std::chrono::steady_clock::now() - started;
   CHECK(error.reason() == Reason::timed_out);
   CHECK(error.value() == 300);
-  CHECK(std::string(error.what()) == "passphrase command did not finish in 0.3 s (from --passphrase-command)");
+  CHECK(std::string(error.what()) ==
+        "passphrase command did not finish in 0.3 s (from --passphrase-command)");
   CHECK(took >= 300ms);
   CHECK(took < 3s);
   // Both sleeps were in the helper's group, which is its own.
@@ -208,8 +209,9 @@ TEST_CASE("A helper's stderr passes through") {
 }
 
 TEST_CASE("The helper's environment has no passphrase variables") {
-  const Environment env({"PATH=/usr/bin:/bin", "PPROTECT_PASSPHRASE=secret-1", "PPROTECT_PASSPHRASE_COMMAND=cmd-1",
-                         "MY_PASSPHRASE=secret-2", "MY_PASSPHRASE_COMMAND=cmd-2", "MY_USER=alice@example.com",
+  const Environment env({"PATH=/usr/bin:/bin", "PPROTECT_PASSPHRASE=secret-1",
+                         "PPROTECT_PASSPHRASE_COMMAND=cmd-1", "MY_PASSPHRASE=secret-2",
+                         "MY_PASSPHRASE_COMMAND=cmd-2", "MY_USER=alice@example.com",
                          "PPROTECT_USER=bob@example.com", "OTHER=kept", "MY_PASSPHRASE_X=kept-too"});
   const std::string seen = run("env | sort", 10s, env, "MY");
   CHECK(seen.find("PASSPHRASE=") == std::string::npos);
@@ -228,7 +230,8 @@ TEST_CASE("More output than a passphrase file may hold is refused") {
   CHECK(run("head -c 1048576 /dev/zero | tr '\\0' p").size() == 1048576);
   auto error = failure_of("head -c 1048577 /dev/zero | tr '\\0' p");
   CHECK(error.reason() == Reason::too_large);
-  CHECK(std::string(error.what()) == "passphrase command printed more than 1 MiB (from --passphrase-command)");
+  CHECK(std::string(error.what()) ==
+        "passphrase command printed more than 1 MiB (from --passphrase-command)");
   // A helper that never stops writing is stopped.
   TempDir dir;
   const auto started = std::chrono::steady_clock::now();

@@ -1,6 +1,10 @@
-#include <catch2/catch.hpp>
+#include "sys/keyring.hpp"
+#include "tests/forked_child.hpp"
+#include "tests/keyring_refusal.hpp"
+#include "tests/keyring_session.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
 #include <stdexcept>
@@ -8,11 +12,6 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
-#include "sys/keyring.hpp"
-#include "tests/forked_child.hpp"
-#include "tests/keyring_refusal.hpp"
-#include "tests/keyring_session.hpp"
 
 using namespace std::chrono_literals;
 namespace sys = pprotect::sys;
@@ -187,7 +186,8 @@ TEST_CASE("The user keys listed are those of the prefix") {
   const auto b = sys::add_user_key(session.id, "pprotect-test:list:b;with;semicolons", "x", 60s);
   (void)sys::add_user_key(session.id, "other:list:c", "x", 60s);
   auto listed = sys::user_keys_with_prefix(session.id, "pprotect-test:list:");
-  std::sort(listed.begin(), listed.end(), [](const auto& x, const auto& y) { return x.description < y.description; });
+  std::sort(listed.begin(), listed.end(),
+            [](const auto& x, const auto& y) { return x.description < y.description; });
   REQUIRE(listed.size() == 2);
   CHECK(listed[0].id == a);
   CHECK(listed[1].id == b);

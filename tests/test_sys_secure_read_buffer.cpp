@@ -1,12 +1,11 @@
-#include <catch2/catch.hpp>
-
-#include <cerrno>
-#include <string>
-#include <unistd.h>
-
 #include "sys/file_descriptor.hpp"
 #include "sys/full_io.hpp"
 #include "sys/secure_read_buffer.hpp"
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <string>
+#include <unistd.h>
 
 using pprotect::sys::FileDescriptor;
 using pprotect::sys::SecureReadBuffer;
