@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -45,18 +44,18 @@ std::string with_source(std::string message, const PassphraseCommand& command) {
   throw PassphraseCommandError(reason, value, with_source("passphrase command " + what, command));
 }
 
-// "30 s", "0.3 s".
+// "30 s", "0.3 s", "1.25 s".
 std::string seconds_text(std::chrono::milliseconds duration) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f", static_cast<double>(duration.count()) / 1000.0);
-  std::string out = text;
-  while (out.back() == '0') {
-    out.pop_back();
+  const auto milliseconds = duration.count();
+  std::string text = std::to_string(milliseconds / 1000);
+  if (const auto fraction = milliseconds % 1000; fraction != 0) {
+    std::string digits = std::to_string(1000 + fraction).substr(1);
+    while (digits.back() == '0') {
+      digits.pop_back();
+    }
+    text += "." + digits;
   }
-  if (out.back() == '.') {
-    out.pop_back();
-  }
-  return out + " s";
+  return text + " s";
 }
 
 bool has_name(const std::string& entry, std::string_view name) {
