@@ -28,8 +28,7 @@ bool is_python_space(unsigned char c) {
   return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
 }
 
-sys::SecureBuffer stripped(const sys::SecureBuffer& raw) {
-  std::string_view text = raw.view();
+sys::SecureBuffer stripped(std::string_view text) {
   std::size_t begin = 0;
   std::size_t end = text.size();
   while (begin < end && is_python_space(static_cast<unsigned char>(text[begin]))) {
@@ -84,7 +83,7 @@ sys::SecureBuffer read_passphrase_file(const std::filesystem::path& path) {
                                     error.reason());
   }
   try {
-    return stripped(sys::read_secret(fd.get(), k_max_secret_file));
+    return stripped(sys::read_secret(fd.get(), k_max_secret_file).view());
   } catch (const std::system_error& error) {
     // EFBIG reads "File too large", the reference's wording.
     throw CredentialResolutionError(read_error(error.code().value(), path));

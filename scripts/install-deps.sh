@@ -12,7 +12,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libboost1.81-dev libboost-filesystem1.81-dev
-  libsodium-dev libyaml-dev
+  libsodium-dev libyaml-dev libkeyutils-dev
   catch2 libcli11-dev nlohmann-json3-dev
   # Tests: terminals, PID 1 boxes, peers for the launcher benchmark, and the
   # tools the test scripts call that a minimal Debian (debootstrap minbase)

@@ -390,6 +390,24 @@ UnlockedCustodian KeyFile::unlock(std::string_view custodian, std::string_view p
   return UnlockedCustodian{std::string(custodian), std::move(secret_key), std::move(public_key)};
 }
 
+UnlockedCustodian KeyFile::unlock_with_key(std::string_view custodian, sys::SecureBuffer secret_key) const {
+  const auto found = m_data.custodians.find(std::string(custodian));
+  if (found == m_data.custodians.end()) {
+    throw CredentialError("no key custodian named " + sys::quoted_name(custodian));
+  }
+  const crypto::Pwdkm record = crypto::decode_pwdkm(found->second, custodian);
+  // WARNING: the key came from outside the file (a keyring anyone with the
+  // uid may write to): its public key is computed here, never taken on trust.
+  if (secret_key.size() != crypto::k_key_size) {
+    throw CredentialError("a key for key custodian " + sys::quoted_name(custodian) + " must be 32 bytes");
+  }
+  std::string public_key = crypto::public_key_of(secret_key);
+  if (!crypto::equal_bytes(public_key, record.public_key)) {
+    throw CredentialError("the key is not the one of key custodian " + sys::quoted_name(custodian));
+  }
+  return UnlockedCustodian{std::string(custodian), std::move(secret_key), std::move(public_key)};
+}
+
 // --- custodians ---
 
 void KeyFile::add_key_custodian(std::string_view name, std::string_view passphrase, KeyType type) {

@@ -21,7 +21,8 @@ namespace pprotect::store {
 sys::SecureBuffer generate_raw_passphrase();
 
 // A custodian whose passphrase was checked: its derived X25519 keypair.
-// Obtained only from KeyFile::unlock; one key derivation per command.
+// Obtained only from KeyFile::unlock (one key derivation per command) or
+// KeyFile::unlock_with_key (a key derived before, checked again).
 struct UnlockedCustodian {
   std::string name;
   sys::SecureBuffer secret_key; // 32 bytes
@@ -77,6 +78,12 @@ public:
   // (unless expensive is allow).
   [[nodiscard]] UnlockedCustodian unlock(std::string_view custodian, std::string_view passphrase,
                                          ExpensiveKdf expensive = ExpensiveKdf::refuse) const;
+  // The same from a secret key derived before (a cached one): no derivation,
+  // the public key of secret_key must be the one stored for the custodian.
+  // Throws CredentialError when the custodian is unknown or the key is not
+  // its key (any more), StoreError when its record cannot be read.
+  [[nodiscard]] UnlockedCustodian unlock_with_key(std::string_view custodian,
+                                                  sys::SecureBuffer secret_key) const;
 
   // --- custodians ---
   // Throws StoreError when the name is taken or empty.

@@ -57,6 +57,15 @@ public:
     std::ofstream(file, std::ios::binary) << content;
     return file;
   }
+  // The path of name in the directory.
+  std::filesystem::path file(const std::string& name) const { return m_path / name; }
+  // What path()/name holds; empty when it cannot be read.
+  std::string read(const std::string& name) const {
+    std::ifstream in(m_path / name, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
 
 private:
   std::filesystem::path m_path;
@@ -69,14 +78,22 @@ inline int wait_for(pid_t pid) {
   return status;
 }
 
-// Runs body in a forked child, which exits with body's return value, and
-// returns the child's wait status. For what must not touch the test
-// process itself: signals, the session, the terminal.
+// Runs body in a forked child, which exits with body's return value (2 when
+// it throws), and returns the child's wait status. For what must not touch
+// the test process itself or cannot be undone: signals, the session, the
+// terminal, a seccomp filter, a new session keyring. body must not use
+// Catch's assertions: it reports through its status.
 inline int in_child(const std::function<int()>& body) {
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    ::_exit(body());
+    int status = 1;
+    try {
+      status = body();
+    } catch (...) {
+      status = 2;
+    }
+    ::_exit(status);
   }
   return wait_for(pid);
 }

@@ -148,6 +148,19 @@ TEST_CASE("A passphrase file is stripped of surrounding whitespace only") {
   CHECK(resolve(options, Environment{}, prompter).passphrase.view() == "my pass\tphrase");
 }
 
+TEST_CASE("A passphrase file of 1 MiB is read whole, one byte more is refused") {
+  TempDir dir;
+  FakePrompter prompter;
+  CredentialOptions options;
+  options.user = "u";
+  options.passphrase_file = dir.write("pass", std::string(1U << 20U, 'p'));
+  CHECK(resolve(options, Environment{}, prompter).passphrase.size() == (1U << 20U));
+  options.passphrase_file = dir.write("pass", std::string((1U << 20U) + 1, 'p'));
+  CHECK_THROWS_WITH(resolve(options, Environment{}, prompter),
+                    "File too large while reading passphrase from file at \"" +
+                        options.passphrase_file->string() + "\"");
+}
+
 TEST_CASE("A relative passphrase file is named by its absolute path") {
   TempDir dir;
   dir.write("pass", "p");

@@ -213,6 +213,37 @@ TEST_CASE("Unlocking checks the passphrase against the stored public key") {
   CHECK_THROWS_AS(file.unlock("mallory", "alice pass"), CredentialError);
 }
 
+TEST_CASE("A key derived before unlocks its custodian without a derivation") {
+  KeyFile file = KeyFile::create(fixed_clock());
+  file.add_key_custodian(k_alice, "alice pass", KeyType::fast);
+  file.add_domain("prod", k_alice);
+  file.add_secret("prod", "db-pass", "hunter2");
+  const auto derived = file.unlock(k_alice, "alice pass");
+  const auto before = crypto::argon2_derivation_count();
+  const auto who = file.unlock_with_key(k_alice, SecureBuffer::copy_of(derived.secret_key.view()));
+  CHECK(crypto::argon2_derivation_count() == before);
+  CHECK(who.name == k_alice);
+  CHECK(who.public_key == derived.public_key);
+  CHECK(decrypted(file, "prod", who).at("db-pass") == "hunter2");
+}
+
+TEST_CASE("A key that is not the custodian's does not unlock it") {
+  KeyFile file = sample_file();
+  const auto alice = file.unlock(k_alice, k_alice_pass);
+  const auto bob = file.unlock(k_bob, k_bob_pass);
+  // bob's key for alice, a key of the wrong size, an unknown custodian.
+  CHECK_THROWS_AS(file.unlock_with_key(k_alice, SecureBuffer::copy_of(bob.secret_key.view())),
+                  CredentialError);
+  CHECK_THROWS_AS(file.unlock_with_key(k_alice, SecureBuffer::copy_of(alice.secret_key.view().substr(0, 31))),
+                  CredentialError);
+  CHECK_THROWS_AS(file.unlock_with_key("mallory", SecureBuffer::copy_of(alice.secret_key.view())),
+                  CredentialError);
+  // After a passphrase change (a new key pair) the old key is refused.
+  file.set_key_custodian_passphrase(alice, "new pass");
+  CHECK_THROWS_AS(file.unlock_with_key(k_alice, SecureBuffer::copy_of(alice.secret_key.view())),
+                  CredentialError);
+}
+
 namespace {
 
 // A file whose custodian "mallory@example.com" has a v1 record with the

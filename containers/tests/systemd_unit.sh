@@ -10,7 +10,8 @@
 # journal, `systemctl stop` forwards SIGTERM and ends with Result=success; a
 # wrong passphrase fails with 125 and no restart loop; a program that
 # ignores SIGTERM is SIGKILLed by pprotect-run's --stop-timeout, before
-# systemd's own TimeoutStopSec.
+# systemd's own TimeoutStopSec. Then myapp-encrypted.service, with the
+# passphrase encrypted by the machine's systemd-creds.
 source "$(dirname "$0")/common.bash"
 require_engine_tests
 require_installed systemd-nspawn systemd-container
@@ -177,4 +178,51 @@ expect_not_contains "and its own stop timeout never fired" "$(journal)" "timed o
 # to restart.
 expect_eq "the unit failed with exit-code, nothing left, no restart" "$(prop ActiveState) $(prop Result) $(prop MainPID) $(prop NRestarts)" \
   "failed exit-code 0 0"
+
+# 5. containers/systemd/myapp-encrypted.service: the passphrase encrypted at
+#    rest with the machine's own systemd-creds (its host key: no TPM2 here),
+#    as its header says; LoadCredentialEncrypted= decrypts it for the
+#    service alone, and --passphrase-credential reads it as before.
+encrypted_unit=$CONTAINERS/systemd/myapp-encrypted.service
+install -m 0644 "$encrypted_unit" "$machine/etc/systemd/system/myapp-encrypted.service"
+install -m 0755 /dev/stdin "$machine/usr/local/bin/myapp" <<'SCRIPT'
+#!/bin/sh
+trap 'echo "myapp: got SIGTERM"; exit 0' TERM
+echo "myapp: token=$DEPLOY_TOKEN credentials=${PPROTECT_PASSPHRASE-none} uid=$(id -u)"
+while :; do sleep 0.2 & wait $!; done
+SCRIPT
+install -d -m 0700 "$machine/etc/credstore.encrypted"
+if in_machine systemd-creds encrypt --name=pprotect-passphrase /etc/pprotect/myapp.passphrase \
+  /etc/credstore.encrypted/myapp.passphrase 2>"$WORK/err"; then
+  pass "systemd-creds encrypt made the encrypted credential"
+else
+  fail "systemd-creds encrypt failed: $(cat "$WORK/err")"
+fi
+rm -f "$machine/etc/pprotect/myapp.passphrase" # only the encrypted one is left
+# systemd-creds writes Base64; neither it nor what it decodes to holds the
+# passphrase.
+cred=$machine/etc/credstore.encrypted/myapp.passphrase
+expect_not_contains "the encrypted credential does not hold the passphrase" \
+  "$(tr -d '\0' <"$cred"; base64 -d <"$cred" 2>/dev/null | tr -d '\0')" "$FIXTURE_PASSPHRASE"
+set +e
+out=$(in_machine systemd-analyze verify --man=no /etc/systemd/system/myapp-encrypted.service 2>&1)
+rc=$?
+set -e
+expect_eq "systemd-analyze verify succeeds on the encrypted unit" "$rc" 0
+expect_eq "and warns about nothing" "$out" ""
+systemctl daemon-reload
+systemctl start myapp-encrypted.service
+encrypted_journal() { in_machine journalctl -u myapp-encrypted.service -o cat 2>/dev/null; }
+if wait_until '[[ $(encrypted_journal) == *"myapp: token=$FIXTURE_TOKEN credentials=none"* ]]'; then
+  pass "the program gets the secret through the encrypted credential"
+else
+  fail "the encrypted unit's program did not get the secret: $(encrypted_journal)"
+fi
+encrypted_pid=$(systemctl show -p MainPID --value myapp-encrypted.service)
+expect_eq "its main process is pprotect-run" "$(in_machine cat "/proc/$encrypted_pid/comm")" "pprotect-run"
+expect_eq "the decrypted credential is the service's alone (mode 0400)" \
+  "$(in_machine stat -c '%a' /run/credentials/myapp-encrypted.service/pprotect-passphrase)" "400"
+systemctl stop myapp-encrypted.service
+expect_eq "stopped: Result=success" \
+  "$(systemctl show -p Result --value myapp-encrypted.service) $(systemctl show -p ExecMainStatus --value myapp-encrypted.service)" "success 0"
 finish
