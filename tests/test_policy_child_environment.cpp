@@ -299,7 +299,7 @@ TEST_CASE("Variable names follow --uppercase, --domain-prefix and --prefix in th
   CHECK(pprotect::policy::variable_name("prod", "db-pass", options) == "X_PROD_DB_PASS");
 }
 
-TEST_CASE("Added variables are checked and collide like secrets; --no-env injects only them") {
+TEST_CASE("Added variables are checked and collide like secrets, and --no-env injects only them") {
   const auto prod = secrets_of({{"DB_PASS", "p"}, {"DB_PASS_FILE", "q"}});
   const std::vector<pprotect::policy::AddedVariable> file{
       {"DB_PASS_FILE", "/dev/fd/5", "secret file of DB_PASS"}};
