@@ -48,6 +48,14 @@ TEST_CASE("Values shorter than the minimum length are left out and named, never 
   CHECK(Masker(secrets, options).too_short() == std::vector<std::string>{"EMPTY"});
 }
 
+TEST_CASE("Whitespace around a value does not count toward its length") {
+  const std::vector<NamedSecret> secrets{{"SPACES", "    "}, {"PIN", " 123\n"}, {"TOKEN", " tok-4567\n"}};
+  const Masker masker(secrets);
+  CHECK(masker.too_short() == std::vector<std::string>{"SPACES", "PIN"});
+  CHECK(patterns_of(masker, "TOKEN").count(" tok-4567\n") == 1);
+  CHECK(patterns_of(masker, "TOKEN").count("tok-4567") == 1);
+}
+
 TEST_CASE("Forms shorter than the minimum length are skipped, the value's others kept") {
   const std::vector<NamedSecret> secrets{{"K", "abcd"}};
   const Masker masker(secrets);

@@ -85,7 +85,9 @@ Masker::Masker(std::span<const NamedSecret> secrets, const MaskOptions& options)
     if (std::find(unmasked.begin(), unmasked.end(), secret.name) != unmasked.end()) {
       continue;
     }
-    if (secret.value.size() < min_length) {
+    // Whitespace around a value does not count: a value of four spaces
+    // would mask every indentation.
+    if (trimmed(secret.value).size() < min_length) {
       m_too_short.emplace_back(secret.name);
       continue;
     }

@@ -25,9 +25,9 @@ struct MaskOptions {
   // Every occurrence reads this label (--mask-label); otherwise
   // "[REDACTED:<name>]" with the name's control characters as '?'.
   std::optional<std::string> fixed_label;
-  // Values shorter than this many bytes are not masked (--mask-min-length),
-  // nor is any form of a value shorter than it. 0 counts as 1: an empty
-  // value is never masked.
+  // Values shorter than this many bytes, leading and trailing whitespace
+  // not counted, are not masked (--mask-min-length), nor is any form of a
+  // value shorter than it. 0 counts as 1: an empty value is never masked.
   std::size_t min_length = 4;
   // Names never masked (--no-mask).
   std::vector<std::string> unmasked_names;
