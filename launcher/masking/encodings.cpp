@@ -1,7 +1,10 @@
 #include "launcher/masking/encodings.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <iterator>
+#include <utility>
 
 // Sources of the rules reproduced here:
 // - base64 and the runner's shifted forms: actions/runner,
@@ -53,8 +56,8 @@ constexpr std::string_view k_lower_hex = "0123456789abcdef";
 
 // ---- base64
 
-enum class Alphabet { standard, url_safe };
-enum class Ending { trimmed, unpadded, padded };
+enum class Alphabet : std::uint8_t { standard, url_safe };
+enum class Ending : std::uint8_t { trimmed, unpadded, padded };
 
 char base64_digit(Alphabet alphabet, unsigned v) {
   static constexpr std::string_view standard =
@@ -112,7 +115,7 @@ std::size_t base64_from_byte(std::string_view value, Alphabet alphabet, std::siz
 
 // ---- percent-encoding
 
-enum class PercentStyle { rfc3986, uri_component, form };
+enum class PercentStyle : std::uint8_t { rfc3986, uri_component, form };
 
 bool is_alnum(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -191,31 +194,15 @@ void json_u_escape(Writer& w, unsigned unit, std::string_view hex) {
 // The escapes every JSON encoder here shares: \" \\ and the short forms of
 // five controls. False for any other character.
 bool json_short_escape(Writer& w, char32_t cp) {
-  switch (cp) {
-  case '"':
-    w.text("\\\"");
-    return true;
-  case '\\':
-    w.text("\\\\");
-    return true;
-  case '\b':
-    w.text("\\b");
-    return true;
-  case '\f':
-    w.text("\\f");
-    return true;
-  case '\n':
-    w.text("\\n");
-    return true;
-  case '\r':
-    w.text("\\r");
-    return true;
-  case '\t':
-    w.text("\\t");
-    return true;
-  default:
-    return false;
+  static constexpr std::pair<char32_t, std::string_view> k_short[] = {
+      {'"', "\\\""}, {'\\', "\\\\"}, {'\b', "\\b"}, {'\f', "\\f"}, {'\n', "\\n"}, {'\r', "\\r"}, {'\t', "\\t"}};
+  for (const auto& [c, escape] : k_short) {
+    if (c == cp) {
+      w.text(escape);
+      return true;
+    }
   }
+  return false;
 }
 
 std::size_t json_ascii(std::string_view value, std::string_view hex, unsigned char* out) {
@@ -321,147 +308,141 @@ std::size_t shell_python(std::string_view value, unsigned char* out) {
   return single_quoted(value, "'\"'\"'", out);
 }
 
+// How each Form is made: a family of encoders and its parameters.
+enum class Family : std::uint8_t { raw, base64, base64_from_byte, percent, json, shell };
+
+struct Rule {
+  Form form;
+  std::string_view name;
+  Family family;
+  Alphabet alphabet = Alphabet::standard;
+  std::uint8_t offset = 0; // base64: the value's offset in a 3-byte group; from_byte: bytes dropped
+  Ending ending = Ending::padded;
+  std::uint8_t style = 0; // percent: PercentStyle; json: JsonStyle; shell: ShellStyle
+};
+
+enum class JsonStyle : std::uint8_t { ascii, ascii_upper_hex, utf8, go };
+enum class ShellStyle : std::uint8_t { python, bash };
+
+constexpr auto k_std = Alphabet::standard;
+constexpr auto k_url = Alphabet::url_safe;
+constexpr auto k_trimmed = Ending::trimmed;
+constexpr auto k_unpadded = Ending::unpadded;
+constexpr auto k_padded = Ending::padded;
+
+template <class Style> constexpr std::uint8_t style(Style s) {
+  return static_cast<std::uint8_t>(s);
+}
+
+// In the order of the enumerators.
+constexpr Rule k_rules[] = {
+    {Form::raw, "raw", Family::raw},
+    {Form::base64, "base64", Family::base64, k_std, 0, k_padded},
+    {Form::base64_unpadded, "base64_unpadded", Family::base64, k_std, 0, k_unpadded},
+    {Form::base64_from_byte1, "base64_from_byte1", Family::base64_from_byte, k_std, 1},
+    {Form::base64_from_byte2, "base64_from_byte2", Family::base64_from_byte, k_std, 2},
+    {Form::base64_inner0, "base64_inner0", Family::base64, k_std, 0, k_trimmed},
+    {Form::base64_inner1, "base64_inner1", Family::base64, k_std, 1, k_trimmed},
+    {Form::base64_inner2, "base64_inner2", Family::base64, k_std, 2, k_trimmed},
+    {Form::base64_end1, "base64_end1", Family::base64, k_std, 1, k_padded},
+    {Form::base64_end1_unpadded, "base64_end1_unpadded", Family::base64, k_std, 1, k_unpadded},
+    {Form::base64_end2, "base64_end2", Family::base64, k_std, 2, k_padded},
+    {Form::base64_end2_unpadded, "base64_end2_unpadded", Family::base64, k_std, 2, k_unpadded},
+    {Form::base64url, "base64url", Family::base64, k_url, 0, k_padded},
+    {Form::base64url_unpadded, "base64url_unpadded", Family::base64, k_url, 0, k_unpadded},
+    {Form::base64url_from_byte1, "base64url_from_byte1", Family::base64_from_byte, k_url, 1},
+    {Form::base64url_from_byte2, "base64url_from_byte2", Family::base64_from_byte, k_url, 2},
+    {Form::base64url_inner0, "base64url_inner0", Family::base64, k_url, 0, k_trimmed},
+    {Form::base64url_inner1, "base64url_inner1", Family::base64, k_url, 1, k_trimmed},
+    {Form::base64url_inner2, "base64url_inner2", Family::base64, k_url, 2, k_trimmed},
+    {Form::base64url_end1, "base64url_end1", Family::base64, k_url, 1, k_padded},
+    {Form::base64url_end1_unpadded, "base64url_end1_unpadded", Family::base64, k_url, 1, k_unpadded},
+    {Form::base64url_end2, "base64url_end2", Family::base64, k_url, 2, k_padded},
+    {Form::base64url_end2_unpadded, "base64url_end2_unpadded", Family::base64, k_url, 2, k_unpadded},
+    {.form = Form::percent_rfc3986,
+     .name = "percent_rfc3986",
+     .family = Family::percent,
+     .style = style(PercentStyle::rfc3986)},
+    {.form = Form::percent_uri_component,
+     .name = "percent_uri_component",
+     .family = Family::percent,
+     .style = style(PercentStyle::uri_component)},
+    {.form = Form::percent_form,
+     .name = "percent_form",
+     .family = Family::percent,
+     .style = style(PercentStyle::form)},
+    {.form = Form::json_ascii,
+     .name = "json_ascii",
+     .family = Family::json,
+     .style = style(JsonStyle::ascii)},
+    {.form = Form::json_ascii_upper_hex,
+     .name = "json_ascii_upper_hex",
+     .family = Family::json,
+     .style = style(JsonStyle::ascii_upper_hex)},
+    {.form = Form::json_utf8, .name = "json_utf8", .family = Family::json, .style = style(JsonStyle::utf8)},
+    {.form = Form::json_go, .name = "json_go", .family = Family::json, .style = style(JsonStyle::go)},
+    {.form = Form::shell_python,
+     .name = "shell_python",
+     .family = Family::shell,
+     .style = style(ShellStyle::python)},
+    {.form = Form::shell_bash,
+     .name = "shell_bash",
+     .family = Family::shell,
+     .style = style(ShellStyle::bash)},
+};
+static_assert(std::size(k_rules) == k_all_forms.size());
+
+constexpr bool rules_in_order() {
+  for (std::size_t i = 0; i < std::size(k_rules); ++i) {
+    if (static_cast<std::size_t>(k_rules[i].form) != i || k_all_forms[i] != k_rules[i].form) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(rules_in_order());
+
+const Rule& rule_of(Form form) {
+  return k_rules[static_cast<std::size_t>(form)];
+}
+
+std::size_t json_escaped(std::string_view value, JsonStyle json_style, unsigned char* out) {
+  switch (json_style) {
+  case JsonStyle::ascii:
+    return json_ascii(value, k_lower_hex, out);
+  case JsonStyle::ascii_upper_hex:
+    return json_ascii(value, k_upper_hex, out);
+  case JsonStyle::utf8:
+    return json_utf8(value, out);
+  case JsonStyle::go:
+    return json_go(value, out);
+  }
+  return 0;
+}
+
 } // namespace
 
 std::string_view form_name(Form form) {
-  switch (form) {
-  case Form::raw:
-    return "raw";
-  case Form::base64:
-    return "base64";
-  case Form::base64_unpadded:
-    return "base64_unpadded";
-  case Form::base64_from_byte1:
-    return "base64_from_byte1";
-  case Form::base64_from_byte2:
-    return "base64_from_byte2";
-  case Form::base64_inner0:
-    return "base64_inner0";
-  case Form::base64_inner1:
-    return "base64_inner1";
-  case Form::base64_inner2:
-    return "base64_inner2";
-  case Form::base64_end1:
-    return "base64_end1";
-  case Form::base64_end1_unpadded:
-    return "base64_end1_unpadded";
-  case Form::base64_end2:
-    return "base64_end2";
-  case Form::base64_end2_unpadded:
-    return "base64_end2_unpadded";
-  case Form::base64url:
-    return "base64url";
-  case Form::base64url_unpadded:
-    return "base64url_unpadded";
-  case Form::base64url_from_byte1:
-    return "base64url_from_byte1";
-  case Form::base64url_from_byte2:
-    return "base64url_from_byte2";
-  case Form::base64url_inner0:
-    return "base64url_inner0";
-  case Form::base64url_inner1:
-    return "base64url_inner1";
-  case Form::base64url_inner2:
-    return "base64url_inner2";
-  case Form::base64url_end1:
-    return "base64url_end1";
-  case Form::base64url_end1_unpadded:
-    return "base64url_end1_unpadded";
-  case Form::base64url_end2:
-    return "base64url_end2";
-  case Form::base64url_end2_unpadded:
-    return "base64url_end2_unpadded";
-  case Form::percent_rfc3986:
-    return "percent_rfc3986";
-  case Form::percent_uri_component:
-    return "percent_uri_component";
-  case Form::percent_form:
-    return "percent_form";
-  case Form::json_ascii:
-    return "json_ascii";
-  case Form::json_ascii_upper_hex:
-    return "json_ascii_upper_hex";
-  case Form::json_utf8:
-    return "json_utf8";
-  case Form::json_go:
-    return "json_go";
-  case Form::shell_python:
-    return "shell_python";
-  case Form::shell_bash:
-    return "shell_bash";
-  }
-  return "?";
+  return rule_of(form).name;
 }
 
 std::size_t encode(Form form, std::string_view value, unsigned char* out) {
-  constexpr auto s = Alphabet::standard;
-  constexpr auto u = Alphabet::url_safe;
-  switch (form) {
-  case Form::raw:
+  const Rule& rule = rule_of(form);
+  switch (rule.family) {
+  case Family::raw:
     std::memcpy(out, value.data(), value.size());
     return value.size();
-  case Form::base64:
-    return base64_at(value, s, 0, Ending::padded, out);
-  case Form::base64_unpadded:
-    return base64_at(value, s, 0, Ending::unpadded, out);
-  case Form::base64_from_byte1:
-    return base64_from_byte(value, s, 1, out);
-  case Form::base64_from_byte2:
-    return base64_from_byte(value, s, 2, out);
-  case Form::base64_inner0:
-    return base64_at(value, s, 0, Ending::trimmed, out);
-  case Form::base64_inner1:
-    return base64_at(value, s, 1, Ending::trimmed, out);
-  case Form::base64_inner2:
-    return base64_at(value, s, 2, Ending::trimmed, out);
-  case Form::base64_end1:
-    return base64_at(value, s, 1, Ending::padded, out);
-  case Form::base64_end1_unpadded:
-    return base64_at(value, s, 1, Ending::unpadded, out);
-  case Form::base64_end2:
-    return base64_at(value, s, 2, Ending::padded, out);
-  case Form::base64_end2_unpadded:
-    return base64_at(value, s, 2, Ending::unpadded, out);
-  case Form::base64url:
-    return base64_at(value, u, 0, Ending::padded, out);
-  case Form::base64url_unpadded:
-    return base64_at(value, u, 0, Ending::unpadded, out);
-  case Form::base64url_from_byte1:
-    return base64_from_byte(value, u, 1, out);
-  case Form::base64url_from_byte2:
-    return base64_from_byte(value, u, 2, out);
-  case Form::base64url_inner0:
-    return base64_at(value, u, 0, Ending::trimmed, out);
-  case Form::base64url_inner1:
-    return base64_at(value, u, 1, Ending::trimmed, out);
-  case Form::base64url_inner2:
-    return base64_at(value, u, 2, Ending::trimmed, out);
-  case Form::base64url_end1:
-    return base64_at(value, u, 1, Ending::padded, out);
-  case Form::base64url_end1_unpadded:
-    return base64_at(value, u, 1, Ending::unpadded, out);
-  case Form::base64url_end2:
-    return base64_at(value, u, 2, Ending::padded, out);
-  case Form::base64url_end2_unpadded:
-    return base64_at(value, u, 2, Ending::unpadded, out);
-  case Form::percent_rfc3986:
-    return percent_encode(value, PercentStyle::rfc3986, out);
-  case Form::percent_uri_component:
-    return percent_encode(value, PercentStyle::uri_component, out);
-  case Form::percent_form:
-    return percent_encode(value, PercentStyle::form, out);
-  case Form::json_ascii:
-    return json_ascii(value, k_lower_hex, out);
-  case Form::json_ascii_upper_hex:
-    return json_ascii(value, k_upper_hex, out);
-  case Form::json_utf8:
-    return json_utf8(value, out);
-  case Form::json_go:
-    return json_go(value, out);
-  case Form::shell_python:
-    return shell_python(value, out);
-  case Form::shell_bash:
-    return single_quoted(value, "'\\''", out);
+  case Family::base64:
+    return base64_at(value, rule.alphabet, rule.offset, rule.ending, out);
+  case Family::base64_from_byte:
+    return base64_from_byte(value, rule.alphabet, rule.offset, out);
+  case Family::percent:
+    return percent_encode(value, static_cast<PercentStyle>(rule.style), out);
+  case Family::json:
+    return json_escaped(value, static_cast<JsonStyle>(rule.style), out);
+  case Family::shell:
+    return static_cast<ShellStyle>(rule.style) == ShellStyle::python ? shell_python(value, out)
+                                                                     : single_quoted(value, "'\\''", out);
   }
   return 0;
 }
