@@ -84,6 +84,33 @@ std::string masked(const Masker& masker, const std::vector<std::string_view>& re
   return out.text;
 }
 
+// Feeds text in reads of 0 to max_read bytes, pausing (flush_idle) after
+// one read in pause_one_in (never when 0); returns the output.
+std::string masked_in_random_reads(const Masker& masker, std::string_view text, std::mt19937& random,
+                                   std::size_t max_read, unsigned pause_one_in) {
+  MaskStream stream(masker);
+  Collected out;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t size = std::min<std::size_t>(text.size() - at, random() % (max_read + 1));
+    stream.feed(text.substr(at, size), out);
+    CHECK(stream.held() <= masker.matcher().longest() + 3);
+    if (pause_one_in != 0 && random() % pause_one_in == 0) {
+      stream.flush_idle(out);
+    }
+    at += size;
+  }
+  stream.finish(out);
+  return out.text;
+}
+
+std::string random_text(std::mt19937& random, std::string_view alphabet, std::size_t size) {
+  std::string s(size, '\0');
+  for (char& c : s) {
+    c = alphabet[random() % alphabet.size()];
+  }
+  return s;
+}
+
 std::string form_of(Form form, std::string_view value) {
   std::string out(max_encoded_size(value.size()), '\0');
   out.resize(encode(form, value, reinterpret_cast<unsigned char*>(out.data())));
@@ -106,6 +133,13 @@ bool is_utf8(std::string_view s) {
     i += n;
   }
   return true;
+}
+
+// One secret, TOKEN = hunter2-hunter2.
+const Masker& token_masker() {
+  static const std::vector<NamedSecret> secrets{{"TOKEN", "hunter2-hunter2"}};
+  static const Masker masker(secrets);
+  return masker;
 }
 
 const std::string k_value = "s3cr\"t-'v\\al\xc3\xa9\x01-0123456789";
@@ -146,8 +180,7 @@ TEST_CASE("A value split across three reads at every pair of offsets, and fed by
 }
 
 TEST_CASE("A value whose first four bytes came long before its rest is masked whole") {
-  const std::vector<NamedSecret> secrets{{"TOKEN", "hunter2-hunter2"}};
-  const Masker masker(secrets);
+  const Masker& masker = token_masker();
   MaskStream stream(masker);
   Collected out;
   stream.feed("Token: hunt", out);
@@ -179,8 +212,7 @@ TEST_CASE("A prompt whose last bytes begin a secret shows at idle") {
 }
 
 TEST_CASE("A value whose first bytes were written at idle has the rest masked") {
-  const std::vector<NamedSecret> secrets{{"TOKEN", "hunter2-hunter2"}};
-  const Masker masker(secrets);
+  const Masker& masker = token_masker();
   MaskStream stream(masker);
   Collected out;
   stream.feed("key=hun", out);
@@ -241,13 +273,7 @@ TEST_CASE("Random binary output with secrets embedded is masked as the naive def
   // Few distinct bytes: values overlap, share prefixes and nearly match.
   const std::string alphabet =
       seed % 2 == 0 ? std::string("ab\0\xff", 4) : std::string("abcdefgh\n\x80\xc3", 11);
-  const auto random_bytes = [&](std::size_t size) {
-    std::string s(size, '\0');
-    for (char& c : s) {
-      c = alphabet[random() % alphabet.size()];
-    }
-    return s;
-  };
+  const auto random_bytes = [&](std::size_t size) { return random_text(random, alphabet, size); };
   MaskOptions options;
   options.min_length = 1 + random() % 6;
   std::vector<std::string> names;
@@ -268,30 +294,15 @@ TEST_CASE("Random binary output with secrets embedded is masked as the naive def
     const std::string planted = form_of(k_all_forms[random() % k_all_forms.size()], value);
     text.insert(text.empty() ? 0 : random() % text.size(), random() % 2 ? value : planted);
   }
-  MaskStream stream(masker);
-  Collected out;
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t size = std::min<std::size_t>(text.size() - at, random() % 3 == 0 ? 1 : random() % 400);
-    stream.feed(std::string_view(text).substr(at, size), out);
-    CHECK(stream.held() <= masker.matcher().longest() + 3);
-    at += size;
-  }
-  stream.finish(out);
+  const std::string output = masked_in_random_reads(masker, text, random, 400, 0);
   INFO("seed " << seed);
-  CHECK(out.text == reference(masker, text));
+  CHECK(output == reference(masker, text));
 }
 
 TEST_CASE("With pauses at random, no pattern is left in the output") {
   const auto seed = GENERATE(range(1, 151));
   std::mt19937 random(static_cast<unsigned>(seed));
-  const std::string alphabet = "abcd\xff";
-  const auto random_bytes = [&](std::size_t size) {
-    std::string s(size, '\0');
-    for (char& c : s) {
-      c = alphabet[random() % alphabet.size()];
-    }
-    return s;
-  };
+  const auto random_bytes = [&](std::size_t size) { return random_text(random, "abcd\xff", size); };
   MaskOptions options;
   options.min_length = 1 + random() % 6;
   options.fixed_label = "\x01"; // no pattern holds it, so none can span a label
@@ -306,24 +317,14 @@ TEST_CASE("With pauses at random, no pattern is left in the output") {
   for (int i = 0; i < 10; ++i) {
     text.insert(text.empty() ? 0 : random() % text.size(), values[random() % values.size()]);
   }
-  MaskStream stream(masker);
-  Collected out;
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t size = std::min<std::size_t>(text.size() - at, 1 + random() % 40);
-    stream.feed(std::string_view(text).substr(at, size), out);
-    if (random() % 3 == 0) {
-      stream.flush_idle(out);
-    }
-    at += size;
-  }
-  stream.finish(out);
+  const std::string output = masked_in_random_reads(masker, text, random, 40, 3);
   INFO("seed " << seed);
   for (std::uint32_t i = 0; i < masker.matcher().size(); ++i) {
-    CHECK(out.text.find(masker.matcher().pattern(i)) == std::string::npos);
+    CHECK(output.find(masker.matcher().pattern(i)) == std::string::npos);
   }
   // Nothing but labels replaced: without them the output is a subsequence
   // of the input, in order.
-  std::string kept = out.text;
+  std::string kept = output;
   kept.erase(std::remove(kept.begin(), kept.end(), '\x01'), kept.end());
   std::size_t at = 0;
   for (const char c : kept) {
@@ -349,18 +350,7 @@ TEST_CASE("Output with no secret in it passes byte for byte, pauses or not") {
     c = static_cast<char>(random());
   }
   REQUIRE(reference(masker, text.substr(0, 4096)) == text.substr(0, 4096));
-  MaskStream stream(masker);
-  Collected out;
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t size = std::min<std::size_t>(text.size() - at, 1 + random() % 70000);
-    stream.feed(std::string_view(text).substr(at, size), out);
-    if (random() % 4 == 0) {
-      stream.flush_idle(out);
-    }
-    at += size;
-  }
-  stream.finish(out);
-  CHECK(out.text == text);
+  CHECK(masked_in_random_reads(masker, text, random, 70000, 4) == text);
 }
 
 TEST_CASE("finish writes every byte: an unfinished prefix as it is, a complete value masked") {
@@ -383,8 +373,7 @@ TEST_CASE("finish writes every byte: an unfinished prefix as it is, a complete v
 }
 
 TEST_CASE("A UTF-8 character split across reads is written whole") {
-  const std::vector<NamedSecret> secrets{{"TOKEN", "hunter2-hunter2"}};
-  const Masker masker(secrets);
+  const Masker& masker = token_masker();
   const Masker nothing({});
   const std::string text = "h\xc3\xa9llo w\xc3\xb6rld \xe2\x82\xac \xf0\x9f\x98\x80!";
   for (const Masker* m : {&masker, &nothing}) {
@@ -416,8 +405,7 @@ TEST_CASE("An unfinished UTF-8 character is let go at idle") {
 }
 
 TEST_CASE("Pieces stay valid until the next call on the stream") {
-  const std::vector<NamedSecret> secrets{{"TOKEN", "hunter2-hunter2"}};
-  const Masker masker(secrets);
+  const Masker& masker = token_masker();
   MaskStream stream(masker);
   Collected out;
   stream.feed("one hunter2", out);
