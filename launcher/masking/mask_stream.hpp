@@ -85,6 +85,9 @@ public:
   bool holding() const { return m_written < m_end || m_region_open; }
   // Bytes of the stream held back now.
   std::size_t held() const { return m_hold_size; }
+  // Bytes of locked memory the stream takes (its held bytes, twice, and
+  // the seam).
+  std::size_t locked_bytes() const { return m_hold[0].size() + m_hold[1].size() + m_seam.size(); }
 
 private:
   // A match in stream positions.
