@@ -16,9 +16,9 @@
 // proper prefix of some pattern (at most the longest pattern less a byte),
 // and a region that a later occurrence could still extend. A tail that
 // ends inside a UTF-8 character (1-3 bytes) is held too, so the filter
-// never writes part of a character in one piece and the rest in the next.
-// A line that ends in a newline is written when it is fed: no value starts
-// with a line break... unless one does, when its tail is held.
+// never writes part of a character in one call and the rest in the next.
+// So a line that ends in a newline is written when it is fed (unless a
+// pattern begins with a line break): no line waits for the idle timer.
 //
 // The idle rule. After ~10 ms without input the caller calls
 // flush_idle(), which writes every held byte except a held tail of at

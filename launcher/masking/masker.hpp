@@ -41,10 +41,15 @@ struct MaskOptions {
 // line by line, or with other line breaks, shows none of it. A pattern two
 // secrets share (the same value, or a form of one that is another) reads as
 // the secret given first.
+//
+// Immutable once built: streams on several threads may share one. Streams
+// keep a reference to it, so it neither copies nor moves.
 class Masker {
 public:
   // Throws std::bad_alloc when locked memory cannot be had.
   explicit Masker(std::span<const NamedSecret> secrets, const MaskOptions& options = {});
+  Masker(const Masker&) = delete;
+  Masker& operator=(const Masker&) = delete;
 
   // The names (never values) of the secrets left unmasked for being shorter
   // than min_length, in the order given: the launcher says so on stderr.
