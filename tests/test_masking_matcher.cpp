@@ -150,3 +150,14 @@ TEST_CASE("The patterns live in locked memory the matcher owns") {
   CHECK(matcher.pattern(0).data() != patterns[0].data());
   CHECK(matcher.locked_bytes() >= 28);
 }
+
+TEST_CASE("Short patterns among long ones are searched apart, with 2-grams") {
+  std::vector<std::string> patterns{"pin1", "0123456789abcdefXYZ", "fedcba9876543210-+"};
+  const auto pattern_views = views(patterns);
+  const Matcher matcher(pattern_views);
+  CHECK(matcher.step() == 3); // 4 - 2 + 1; in one group of 4-grams it would be 1
+  const std::string text = "xx pin1 0123456789abcdefXYZ pi fedcba9876543210-+ pin";
+  std::vector<Matcher::Occurrence> found;
+  CHECK(matcher.scan(text, 0, text.size(), found) == text.size() - 3);
+  CHECK(sorted(found) == Found{{3, 0}, {8, 1}, {31, 2}});
+}
