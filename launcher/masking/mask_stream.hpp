@@ -15,10 +15,11 @@
 // can still cover: it holds only the longest tail of the stream that is a
 // proper prefix of some pattern (at most the longest pattern less a byte),
 // and a region that a later occurrence could still extend. A tail that
-// ends inside a UTF-8 character (1-3 bytes) is held too, so the filter
-// never writes part of a character in one call and the rest in the next.
-// So a line that ends in a newline is written when it is fed (unless a
-// pattern begins with a line break): no line waits for the idle timer.
+// ends inside a UTF-8 character (1-3 bytes) is held too, so what one call
+// writes never ends in part of a character that the next read completes
+// (write a call's pieces together, as one writev). A line that ends in a
+// newline is written when it is fed (unless a pattern begins with a line
+// break): no line waits for the idle timer.
 //
 // The idle rule. After ~10 ms without input the caller calls
 // flush_idle(), which writes every held byte except a held tail of at
@@ -32,8 +33,10 @@
 //   - a value whose first 1-3 bytes were written at idle before its rest
 //     came: those bytes stay written (output is never taken back), and the
 //     rest of the value is masked: an occurrence that starts in written
-//     output is masked from the first byte not yet written. Matches never
-//     cross written output.
+//     output is masked from the first byte not yet written. A label never
+//     stands for bytes already written.
+//   - an unfinished UTF-8 character is let go too: the child stopped in
+//     its middle.
 // An open region is closed at idle (its label written); an occurrence that
 // later overlaps it starts a new region after it.
 //
