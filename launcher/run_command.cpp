@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <malloc.h>
 #include <memory>
 #include <optional>
 #include <sodium.h>
@@ -465,9 +464,10 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
     }
     source->set(std::move(parent), std::move(domains), std::move(kept_custodian));
   } // the custodian key (unless --watch keeps it) and the file are wiped here
-  // Argon2id's 256 MiB went back with munmap already; hand the rest of the
-  // heap's free memory back as well so the supervisor stays small.
-  malloc_trim(0);
+  // Argon2id's 256 MiB went back with munmap already; the rest of the
+  // heap's free memory goes back once the child has run a moment
+  // (supervisor's release_memory), not here: --exec and short children
+  // never pay for it.
 
   int status = 0;
   if (request.supervision.mode == supervisor::Mode::exec) {

@@ -282,17 +282,11 @@ struct ChildSetup {
 
 } // namespace
 
-pid_t spawn(ChildPlan& plan, boost::system::error_code& ec) {
+pid_t spawn(ChildPlan& plan, boost::asio::io_context& io, boost::system::error_code& ec) {
   // vfork, not fork: the launcher's address space is a few hundred mappings
   // (libsodium's guarded pages among them), and copying then tearing down
   // its page tables was a measurable part of the start-up time; the parent
   // is suspended only until the child's execve.
-  //
-  // An io_context of its own, without a reactor at fork time: the child
-  // calls notify_fork on it, and in the supervisor's (which has one once it
-  // reads signals) that would rebuild the reactor in memory the vfork child
-  // shares with us.
-  boost::asio::io_context io{1};
   boost::process::v2::posix::vfork_launcher launcher;
   launcher.env = plan.envp.data();
   const char** argv = plan.argv.data();

@@ -3,6 +3,7 @@
 // --exec mode), and the Boost.Process v2 spawn around it.
 
 #include <array>
+#include <boost/asio/io_context.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
 #include <optional>
@@ -56,6 +57,10 @@ int prepare_exec(ChildPlan& plan, pid_t self);
 // Forks and execs with Boost.Process v2 and detaches the handle: the
 // supervisor reaps by itself. Returns the child's pid; sets ec when the
 // command could not be started.
-pid_t spawn(ChildPlan& plan, boost::system::error_code& ec);
+//
+// WARNING: io must have no reactor yet (no descriptor, socket or timer was
+// ever used on it): the vfork child calls notify_fork on it, which would
+// rebuild an existing reactor in the memory it shares with us.
+pid_t spawn(ChildPlan& plan, boost::asio::io_context& io, boost::system::error_code& ec);
 
 } // namespace pprotect::supervisor
