@@ -40,9 +40,9 @@ struct ChildPlan {
 int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp, int parent_death_signal,
                  const sigset_t& original_mask);
 
-// Child side, async-signal-safe: process group, terminal, death signal,
-// LISTEN_PID, descriptors (all but 0-2 and the listen fds closed),
-// dispositions and mask. Returns 0 or an errno value.
+// Child side, async-signal-safe: a new session keyring, process group,
+// terminal, death signal, LISTEN_PID, descriptors (all but 0-2 and the
+// listen fds closed), dispositions and mask. Returns 0 or an errno value.
 int prepare_exec(ChildPlan& plan, pid_t self);
 
 // Forks and execs with Boost.Process v2 and detaches the handle: the
