@@ -1,5 +1,6 @@
 #include "launcher/run_command.hpp"
 
+#include "launcher/supervisor/diagnostics.hpp"
 #include "launcher/supervisor/hardening.hpp"
 #include "store/errors.hpp"
 #include "store/protected_file.hpp"
@@ -23,12 +24,13 @@ bool is_named(const char* entry, std::string_view name) {
   return std::strncmp(entry, name.data(), name.size()) == 0 && entry[name.size()] == '=';
 }
 
-// Removes <prefix>_USER and <prefix>_PASSPHRASE from our own environment.
+// Removes <prefix>_USER, <prefix>_PASSPHRASE and <prefix>_PASSPHRASE_COMMAND
+// (a CI secret may hold the command) from our own environment.
 // WARNING: unsetenv alone leaves the bytes in the block the kernel shows as
 // /proc/<pid>/environ (the original one, on our stack); the value is
 // overwritten in place first so that the passphrase is gone from there too.
 void scrub_own_environment(const std::string& prefix) {
-  for (const std::string& name : {prefix + "_PASSPHRASE", prefix + "_USER"}) {
+  for (const std::string& name : {prefix + "_PASSPHRASE", prefix + "_USER", prefix + "_PASSPHRASE_COMMAND"}) {
     std::vector<char*> originals;
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
       if (is_named(*entry, name)) {
@@ -69,9 +71,11 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
       throw store::StoreError("no domain named " + sys::quoted_name(request.domain) + " in " +
                               request.file.string());
     }
-    const policy::Credentials credentials =
-        policy::resolve_credentials(request.credentials, parent, prompter, request.file.string());
-    const store::UnlockedCustodian custodian = policy::unlock(key_file, credentials);
+    // On the main thread: a passphrase helper's parent-death signal follows
+    // the thread that forks it.
+    const store::UnlockedCustodian custodian = policy::unlock(
+        key_file, policy::resolve_custodian(request.credentials, parent, prompter, key_file, request.file,
+                                            [](std::string_view line) { supervisor::print_warning(line); }));
     const store::SecretValues secrets = key_file.decrypt_domain(request.domain, custodian);
     policy::ChildEnvironmentOptions environment_options = request.environment;
     environment_options.env_prefix = env_prefix;
