@@ -31,14 +31,18 @@ _pprotect_run() {
       COMPREPLY=($(compgen -W "TERM INT HUP KILL QUIT USR1 USR2" -- "$cur"))
       return
       ;;
+    --passphrase-command)
+      COMPREPLY=($(compgen -c -- "$cur"))
+      return
+      ;;
     -d | --domain | -u | --user | --passphrase-credential | --env-prefix | --prefix | --only | --allow-exec-variables | \
-      --stop-timeout | --timeout | --reap-descendants)
+      --stop-timeout | --timeout | --reap-descendants | --passphrase-command-timeout)
       return
       ;;
   esac
 
   COMPREPLY=($(compgen -W "-h --help --version -f --file -d --domain -u --user --passphrase-file
-    --passphrase-credential --env-prefix --ignore-env --non-interactive --allow-expensive-kdf --prefix --uppercase
+    --passphrase-command --passphrase-command-timeout --use-keyring --passphrase-credential --env-prefix --ignore-env --non-interactive --allow-expensive-kdf --prefix --uppercase
     --no-passthrough --only --allow-any-name --allow-loader-variables --allow-exec-variables --exec --signal-group --parent-death-signal
     --stop-timeout --timeout --reap-descendants -q --quiet --" -- "$cur"))
 }
