@@ -3,6 +3,7 @@
 #include "launcher/run_command.hpp"
 #include "launcher/supervisor/diagnostics.hpp"
 #include "launcher/supervisor/duration.hpp"
+#include "launcher/supervisor/restart.hpp"
 #include "policy/passphrase_command.hpp"
 #include "policy/tty_prompter.hpp"
 #include "policy/usage_error.hpp"
@@ -10,6 +11,7 @@
 #include "sys/exit_status.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <exception>
 #include <iostream>
@@ -64,6 +66,13 @@ struct Parsed {
   std::string passphrase_file;
   std::string passphrase_command_timeout;
   bool no_passthrough = false;
+  std::vector<std::string> secret_files;
+  bool no_env = false;
+  std::string restart = "no";
+  std::string restart_delay;
+  bool watch = false;
+  std::string on_change;
+  std::string exit_with_parent;
 };
 
 // Issue #13: a passphrase from a helper, and the keyring `pprotect unlock`
@@ -97,11 +106,47 @@ void finish_credential_sources(Parsed& parsed) {
   parsed.request.credentials.passphrase_command_timeout = *timeout;
 }
 
+bool is_shell_name(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// NAME[=VAR]: VAR after the last '=' when it is a variable's name (a secret's
+// name may hold an '=' of its own).
+SecretFileRequest secret_file_request(const std::string& text) {
+  SecretFileRequest request;
+  const auto equals = text.rfind('=');
+  if (equals != std::string::npos && equals > 0 && is_shell_name(std::string_view(text).substr(equals + 1))) {
+    request.secret = text.substr(0, equals);
+    request.variable = text.substr(equals + 1);
+  } else if (equals != std::string::npos && equals + 1 == text.size()) {
+    throw policy::UsageError("--secret-file " + text + ": no variable name after '='");
+  } else {
+    request.secret = text;
+  }
+  return request;
+}
+
+int signal_of(const std::string& text, const char* option) {
+  auto signal = supervisor::parse_signal(text);
+  if (!signal || *signal == SIGKILL || *signal == SIGSTOP) {
+    throw policy::UsageError(std::string("invalid signal for ") + option + ": " + text);
+  }
+  return *signal;
+}
+
 void add_options(CLI::App& app, Parsed& parsed) {
   RunRequest& request = parsed.request;
   app.add_option("-f,--file", request.file, "Protected file (default: protected.yaml)")->type_name("FILE");
-  app.add_option("-d,--domain", request.domain, "Domain whose secrets CMD gets")
+  app.add_option("-d,--domain", request.domains,
+                 "Domain whose secrets CMD gets; repeat it for several (in order: one unlock for all)")
       ->required()
+      ->take_all()
+      ->allow_extra_args(false)
       ->type_name("DOMAIN");
   auto& credentials = request.credentials;
   app.add_option("-u,--user", credentials.user, "Key custodian (email)")->type_name("EMAIL");
@@ -145,6 +190,18 @@ void add_options(CLI::App& app, Parsed& parsed) {
          "by one. CMD itself is always looked up in pprotect-run's own PATH")
       ->delimiter(',')
       ->type_name("NAME[,NAME...]");
+  app.add_flag(
+      "--domain-prefix", environment.domain_prefix,
+      "Name each variable after its domain too: PROD_DB_PASS (with --uppercase) for db-pass of prod");
+  app.add_option("--secret-file", parsed.secret_files,
+                 "Give CMD secret NAME (or DOMAIN/NAME) as a file, never on a disk: a sealed memfd at "
+                 "/dev/fd/N, its path in VAR (default: the secret's variable name + _FILE); repeatable")
+      ->type_name("NAME[=VAR]");
+  app.add_flag("--secret-dir", request.secret_dir,
+               "Also put every secret in a fresh 0700 directory on a tmpfs (one 0400 file each, named as the "
+               "secret), its path in SECRETS_DIR; removed when pprotect-run exits. No tmpfs: exit 125");
+  app.add_flag("--no-env", parsed.no_env,
+               "Secrets only as files (--secret-file, --secret-dir), none as variables");
   auto& supervision = request.supervision;
   app.add_flag_function(
       "--exec", [&supervision](std::int64_t) { supervision.mode = supervisor::Mode::exec; },
@@ -165,6 +222,31 @@ void add_options(CLI::App& app, Parsed& parsed) {
   app.add_option("--reap-descendants", parsed.reap_descendants,
                  "When CMD exits, SIGTERM every descendant left, wait up to SECONDS, then SIGKILL them")
       ->type_name("SECONDS");
+  app.add_option("--restart", parsed.restart,
+                 "Start CMD again when it ends: no (default), on-failure (a non-zero status or a signal), "
+                 "always. Never after pprotect-run got TERM, INT, QUIT or HUP. Keeps the secrets in locked "
+                 "memory for the next start")
+      ->type_name("WHEN");
+  app.add_option("--max-restarts", supervision.restart.max_restarts,
+                 "Restarts at most N times (default: unlimited with always, 5 with on-failure)")
+      ->type_name("N");
+  app.add_option("--restart-delay", parsed.restart_delay,
+                 "Wait DURATION before the first restart (default 1 s), twice as long before each next one, "
+                 "at most 60 s; a run of 60 s or more starts over at DURATION")
+      ->type_name("DURATION");
+  app.add_flag("--watch", parsed.watch,
+               "Read the protected file again when it changes (no new key derivation, no prompt) and give "
+               "CMD its new secrets as --on-change says. Keeps the custodian's key and the secrets in locked "
+               "memory");
+  app.add_option(
+         "--on-change", parsed.on_change,
+         "With --watch, when CMD's secrets changed: restart (default: stop CMD as --stop-timeout says, "
+         "start it again) or signal:SIG (rewrite the --secret-file and --secret-dir files, send SIG)")
+      ->type_name("ACTION");
+  app.add_flag("--exit-with-parent{TERM}", parsed.exit_with_parent,
+               "When the process that started pprotect-run dies, act as if SIGNAL (default TERM) came: "
+               "forward it, kill CMD after --stop-timeout (default 10 s), exit")
+      ->type_name("[=SIGNAL]");
   app.add_flag("-q,--quiet", supervision.quiet, "No notices on stderr (errors are still printed)");
   app.set_version_flag("--version", std::string("pprotect-run ") + PPROTECT_VERSION);
 }
@@ -200,6 +282,51 @@ void finish(Parsed& parsed) {
     request.supervision.timeout.reset(); // as timeout(1): 0 disables the deadline
   }
   request.supervision.reap_descendants = seconds_of(parsed.reap_descendants, "--reap-descendants");
+  for (const std::string& text : parsed.secret_files) {
+    request.secret_files.push_back(secret_file_request(text));
+  }
+  request.environment.inject_secrets = !parsed.no_env;
+  if (parsed.no_env && request.secret_files.empty() && !request.secret_dir) {
+    throw policy::UsageError("--no-env leaves CMD no secret: add --secret-file or --secret-dir");
+  }
+  auto& supervision = request.supervision;
+  const auto when = supervisor::parse_restart_when(parsed.restart);
+  if (!when) {
+    throw policy::UsageError("invalid value for --restart: " + parsed.restart +
+                             " (no, on-failure or always)");
+  }
+  supervision.restart.when = *when;
+  if (auto delay = seconds_of(parsed.restart_delay, "--restart-delay")) {
+    supervision.restart.delay = *delay;
+  }
+  if (supervision.restart.when == supervisor::RestartWhen::no &&
+      (supervision.restart.max_restarts || !parsed.restart_delay.empty())) {
+    throw policy::UsageError("--max-restarts and --restart-delay need --restart on-failure or always");
+  }
+  if (parsed.watch) {
+    supervision.watch = request.file;
+  }
+  if (!parsed.on_change.empty()) {
+    if (!parsed.watch) {
+      throw policy::UsageError("--on-change needs --watch");
+    }
+    if (parsed.on_change.rfind("signal:", 0) == 0) {
+      supervision.on_change_signal = signal_of(parsed.on_change.substr(7), "--on-change");
+    } else if (parsed.on_change != "restart") {
+      throw policy::UsageError("invalid value for --on-change: " + parsed.on_change +
+                               " (restart, or signal:SIG such as signal:HUP)");
+    }
+  }
+  if (!parsed.exit_with_parent.empty()) {
+    supervision.exit_with_parent = signal_of(parsed.exit_with_parent, "--exit-with-parent");
+  }
+  if (supervision.mode == supervisor::Mode::exec &&
+      (supervision.restart.when != supervisor::RestartWhen::no || parsed.watch || request.secret_dir ||
+       supervision.exit_with_parent != 0)) {
+    throw policy::UsageError(
+        "--exec leaves no supervisor: --restart, --watch, --secret-dir and --exit-with-parent need one "
+        "(--secret-file works)");
+  }
   if (request.command.empty()) {
     throw policy::UsageError("no command given: pprotect-run [options] -- CMD [ARGS...]");
   }

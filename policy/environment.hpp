@@ -37,6 +37,8 @@ public:
 
   // Zeroes every entry and forgets them.
   void wipe();
+  // Zeroes and forgets the entries of one variable.
+  void erase(std::string_view name);
 
   std::optional<std::string_view> get(std::string_view name) const;
   const std::vector<std::string>& entries() const { return m_entries; }

@@ -1,9 +1,11 @@
-// supervise() on plain commands: exit statuses, command look-up, deadlines.
+// supervise() on plain commands: exit statuses, command look-up, deadlines,
+// restarts.
 #include "launcher/supervisor/supervisor.hpp"
 #include "sys/exit_status.hpp"
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,13 +14,28 @@ using namespace pprotect::supervisor;
 extern char** environ;
 
 namespace {
+
+// Each start gets our own environment; counts the starts.
+class PlainSource : public ChildSource {
+public:
+  int prepared = 0;
+  int started_count = 0;
+  ChildLaunch prepare() override {
+    ++prepared;
+    return ChildLaunch{environ, {}};
+  }
+  void started() override { ++started_count; }
+};
+
 int run_plain(const std::vector<std::string>& argv, SupervisorOptions options = {}) {
   options.quiet = true;
   const StartupSignals signals = StartupSignals::block_all();
-  const int status = supervise(argv, environ, options, signals);
+  PlainSource source;
+  const int status = supervise(argv, source, options, signals);
   signals.restore();
   return status;
 }
+
 } // namespace
 
 TEST_CASE("The child's exit code and death by signal come back") {
@@ -43,4 +60,65 @@ TEST_CASE("A deadline (timeout) ends the child and gives 124") {
   SupervisorOptions options;
   options.timeout = 0.2;
   CHECK(run_plain({"sleep", "30"}, options) == pprotect::sys::exit_timeout);
+}
+
+TEST_CASE("Restart on-failure starts a failing child again, up to --max-restarts") {
+  SupervisorOptions options;
+  options.quiet = true;
+  options.restart.when = RestartWhen::on_failure;
+  options.restart.max_restarts = 3;
+  options.restart.delay = 0.01;
+  const StartupSignals signals = StartupSignals::block_all();
+  PlainSource source;
+  CHECK(supervise({"sh", "-c", "exit 3"}, source, options, signals) == 3);
+  signals.restore();
+  CHECK(source.prepared == 4); // the first start and three restarts
+  CHECK(source.started_count == 4);
+}
+
+TEST_CASE("Restart on-failure does not restart a child that succeeded") {
+  SupervisorOptions options;
+  options.quiet = true;
+  options.restart.when = RestartWhen::on_failure;
+  options.restart.delay = 0.01;
+  const StartupSignals signals = StartupSignals::block_all();
+  PlainSource source;
+  CHECK(supervise({"true"}, source, options, signals) == 0);
+  signals.restore();
+  CHECK(source.prepared == 1);
+}
+
+TEST_CASE("Restart always restarts a child that succeeded too") {
+  SupervisorOptions options;
+  options.quiet = true;
+  options.restart.when = RestartWhen::always;
+  options.restart.max_restarts = 2;
+  options.restart.delay = 0.01;
+  const StartupSignals signals = StartupSignals::block_all();
+  PlainSource source;
+  CHECK(supervise({"true"}, source, options, signals) == 0);
+  signals.restore();
+  CHECK(source.prepared == 3);
+}
+
+TEST_CASE("A start that fails counts as a failed run for restarts") {
+  SupervisorOptions options;
+  options.quiet = true;
+  options.restart.when = RestartWhen::on_failure;
+  options.restart.max_restarts = 2;
+  options.restart.delay = 0.01;
+  const StartupSignals signals = StartupSignals::block_all();
+  // prepare() throws from the second start on: 125, said once per start.
+  class FailingSource : public PlainSource {
+  public:
+    ChildLaunch prepare() override {
+      if (++prepared > 1) {
+        throw std::runtime_error("no more");
+      }
+      return ChildLaunch{environ, {}};
+    }
+  } source;
+  CHECK(supervise({"sh", "-c", "exit 1"}, source, options, signals) == pprotect::sys::exit_launcher_error);
+  signals.restore();
+  CHECK(source.prepared == 3);
 }

@@ -61,7 +61,7 @@ int run_exec(Session& session) {
   (void)load(session).secret_names(*session.options.domain);
   launcher::RunRequest request;
   request.file = session.path;
-  request.domain = *session.options.domain;
+  request.domains = {*session.options.domain};
   request.credentials = credential_options(session.options);
   request.environment.passthrough = !session.options.no_passthrough;
   request.environment.prefix = session.options.prefix.value_or("");

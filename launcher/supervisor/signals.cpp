@@ -24,6 +24,7 @@ extern "C" void exit_for_stop_request(int signal_number) {
 
 StartupSignals StartupSignals::block_all() {
   StartupSignals signals;
+  signals.m_parent = getppid();
   sigset_t all;
   sigfillset(&all);
   // glibc leaves out its two internal real-time signals by itself.
@@ -137,6 +138,18 @@ std::optional<int> parse_signal(std::string_view text) {
     return number;
   }
   return realtime("RTMAX", SIGRTMAX, -1);
+}
+
+std::string signal_name(int signal_number) {
+  for (const auto& entry : k_signal_names) {
+    if (entry.number == signal_number) {
+      return std::string("SIG") + entry.name;
+    }
+  }
+  if (signal_number >= SIGRTMIN && signal_number <= SIGRTMAX) {
+    return "SIGRTMIN+" + std::to_string(signal_number - SIGRTMIN);
+  }
+  return "signal " + std::to_string(signal_number);
 }
 
 bool is_stop_request(int signal_number) {

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <optional>
 #include <signal.h>
+#include <string>
 #include <string_view>
 #include <sys/types.h>
 
@@ -27,6 +28,9 @@ class StartupSignals {
 public:
   static StartupSignals block_all();
   const sigset_t& original_mask() const { return m_original; }
+  // Our parent when block_all ran: the process --exit-with-parent watches
+  // (read first thing, before it could have died and left us to init).
+  pid_t parent() const { return m_parent; }
   // Blocks the stop requests again: call right before starting the child.
   void hold_stop_requests() const;
   // Restores the original mask and dispositions (for commands that run no
@@ -36,6 +40,7 @@ public:
 private:
   static constexpr std::array<int, 4> k_stop_requests{SIGTERM, SIGINT, SIGHUP, SIGQUIT};
   sigset_t m_original{};
+  pid_t m_parent = 0;
   sigset_t m_stop_requests{}; // those whose disposition block_all replaced
   std::array<struct sigaction, k_stop_requests.size()> m_original_actions{};
 };
@@ -43,6 +48,9 @@ private:
 // Parses a signal given as "TERM", "SIGTERM", "15" or "RTMIN+2"; nullopt
 // when it names no signal.
 std::optional<int> parse_signal(std::string_view text);
+
+// "SIGTERM", "SIGRTMIN+2", or "signal N" for a number that names none.
+std::string signal_name(int signal_number);
 
 // TERM, INT, QUIT and HUP: their default action ends a process. After
 // forwarding one, --stop-timeout arms the SIGKILL.

@@ -6,6 +6,7 @@
 #include "sys/keyring.hpp"
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <boost/process/v2/posix/vfork_launcher.hpp>
 #include <boost/process/v2/process.hpp>
 #include <cerrno>
@@ -104,7 +105,7 @@ int inherited_listen_fds() {
 
 } // namespace
 
-int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp, int parent_death_signal,
+int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, int parent_death_signal,
                  const sigset_t& original_mask) {
   if (argv.empty()) {
     print_launcher_error("no command given");
@@ -123,7 +124,18 @@ int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** e
   plan.original_mask = original_mask;
   plan.listen_fds = inherited_listen_fds();
   plan.core_limit = core_limit_before_hardening();
+  return 0;
+}
 
+int set_child_inputs(ChildPlan& plan, char** envp, const std::vector<int>& kept_fds) {
+  for (std::size_t i = 0; i < kept_fds.size(); ++i) {
+    if (kept_fds[i] < 3 + plan.listen_fds || (i > 0 && kept_fds[i] <= kept_fds[i - 1])) {
+      print_launcher_error("descriptor " + std::to_string(kept_fds[i]) +
+                           " cannot be handed to the command (0-2 and the LISTEN_FDS sockets are taken)");
+      return sys::exit_launcher_error;
+    }
+  }
+  plan.kept_fds = kept_fds;
   plan.envp.clear();
   bool has_fds = false;
   bool has_names = false;
@@ -201,12 +213,23 @@ int prepare_exec(ChildPlan& plan, pid_t self) {
       }
     }
   }
-  // Close everything but 0-2 and the sockets. Boost 1.81's Linux
-  // close_all() skips the gaps between whitelisted fds (it compares each
-  // entry with itself), so we do not rely on it. The vfork launcher has no
-  // exec-error pipe to keep open: its error comes back through the memory
-  // the child shares with us until execve.
-  close_range(3U + static_cast<unsigned>(plan.listen_fds), ~0U, 0);
+  // Close everything but 0-2, the sockets and the kept fds (secret files).
+  // Boost 1.81's Linux close_all() skips the gaps between whitelisted fds
+  // (it compares each entry with itself), so we do not rely on it. The vfork
+  // launcher has no exec-error pipe to keep open: its error comes back
+  // through the memory the child shares with us until execve.
+  auto from = 3U + static_cast<unsigned>(plan.listen_fds);
+  for (const int fd : plan.kept_fds) {
+    if (static_cast<unsigned>(fd) > from) {
+      close_range(from, static_cast<unsigned>(fd) - 1, 0);
+    }
+    const int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0) {
+      fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  close_range(from, ~0U, 0);
   if (plan.core_limit) {
     setrlimit(RLIMIT_CORE, &*plan.core_limit);
   }
@@ -236,6 +259,9 @@ struct ChildSetup {
   template <typename Launcher, typename Path, typename CommandLine>
   boost::system::error_code on_setup(Launcher& launcher, const Path&, CommandLine&) {
     for (int fd = 3; fd < 3 + plan->listen_fds; ++fd) {
+      launcher.fd_whitelist.push_back(fd);
+    }
+    for (const int fd : plan->kept_fds) {
       launcher.fd_whitelist.push_back(fd);
     }
     return {};
@@ -268,11 +294,17 @@ struct ChildSetup {
 
 } // namespace
 
-pid_t spawn(ChildPlan& plan, boost::asio::io_context& io, boost::system::error_code& ec) {
+pid_t spawn(ChildPlan& plan, boost::system::error_code& ec) {
   // vfork, not fork: the launcher's address space is a few hundred mappings
   // (libsodium's guarded pages among them), and copying then tearing down
   // its page tables was a measurable part of the start-up time; the parent
   // is suspended only until the child's execve.
+  //
+  // An io_context of its own, without a reactor at fork time: the child
+  // calls notify_fork on it, and in the supervisor's (which has one once it
+  // reads signals) that would rebuild the reactor in memory the vfork child
+  // shares with us.
+  boost::asio::io_context io{1};
   boost::process::v2::posix::vfork_launcher launcher;
   launcher.env = plan.envp.data();
   const char** argv = plan.argv.data();

@@ -3,7 +3,6 @@
 // --exec mode), and the Boost.Process v2 spawn around it.
 
 #include <array>
-#include <boost/asio/io_context.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
 #include <optional>
@@ -22,6 +21,7 @@ struct ChildPlan {
   std::string executable;                  // resolved path of argv[0]
   std::vector<const char*> argv;           // NUL-terminated, argv[0] as the user gave it
   std::vector<const char*> envp;           // NUL-terminated; may point into listen_pid_entry
+  std::vector<int> kept_fds;               // ascending, past the listen fds: inherited as they are
   std::array<char, 48> listen_pid_entry{}; // "LISTEN_PID=<child pid>", filled in the child
   std::size_t listen_pid_value = 0;        // offset of the digits in listen_pid_entry
   int listen_fds = 0;                      // systemd socket activation: fds 3..3+n-1 stay open
@@ -35,19 +35,28 @@ struct ChildPlan {
   std::optional<rlimit> core_limit; // to restore: harden_launcher() changed it
 };
 
-// Resolves argv[0] in the launcher's own PATH and builds the child's envp.
-// Returns 0, or the exit status (126/127/125) after printing the error.
-int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, char** envp, int parent_death_signal,
+// Resolves argv[0] in the launcher's own PATH and fills in what every start
+// of the child shares. Returns 0, or the exit status (126/127/125) after
+// printing the error.
+int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, int parent_death_signal,
                  const sigset_t& original_mask);
 
+// What one start of the child gets: its environment (the entries stay
+// envp's, which must outlive the start) and the descriptors it inherits
+// besides 0-2 and the listen fds (ascending; any outside that list are
+// closed). Returns 0, or 125 after printing the error (a descriptor among
+// the listen fds).
+int set_child_inputs(ChildPlan& plan, char** envp, const std::vector<int>& kept_fds);
+
 // Child side, async-signal-safe: a new session keyring, process group,
-// terminal, death signal, LISTEN_PID, descriptors (all but 0-2 and the
-// listen fds closed), dispositions and mask. Returns 0 or an errno value.
+// terminal, death signal, LISTEN_PID, descriptors (all but 0-2, the listen
+// fds and the kept fds closed), dispositions and mask. Returns 0 or an errno
+// value.
 int prepare_exec(ChildPlan& plan, pid_t self);
 
 // Forks and execs with Boost.Process v2 and detaches the handle: the
 // supervisor reaps by itself. Returns the child's pid; sets ec when the
 // command could not be started.
-pid_t spawn(ChildPlan& plan, boost::asio::io_context& io, boost::system::error_code& ec);
+pid_t spawn(ChildPlan& plan, boost::system::error_code& ec);
 
 } // namespace pprotect::supervisor

@@ -2,7 +2,9 @@
 
 #include "launcher/supervisor/descendants.hpp"
 #include "launcher/supervisor/diagnostics.hpp"
+#include "launcher/supervisor/file_watch.hpp"
 #include "launcher/supervisor/memory.hpp"
+#include "launcher/supervisor/parent_watch.hpp"
 #include "launcher/supervisor/spawn.hpp"
 #include "sys/exit_status.hpp"
 
@@ -12,7 +14,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <exception>
+#include <memory>
+#include <optional>
 #include <string>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -36,21 +42,111 @@ int exit_status_of(int status) {
   return sys::exit_launcher_error;
 }
 
-// The supervisor proper: one child, one signalfd, timers, all on one
-// io_context thread. Reaping is ours (waitpid(-1) on SIGCHLD), not Boost's:
-// as PID 1 or subreaper we must reap orphans, and a waitpid(-1) would steal
-// the status that basic_process::wait() looks for. So Boost.Process spawns
-// and is detached at once; the status comes from our own reaping loop.
+// The wait status of a child that exited with code: what a start that
+// failed counts as.
+int exited_with(int code) {
+  return (code & 0xff) << 8;
+}
+
+std::string describe_end(int status) {
+  if (WIFSIGNALED(status)) {
+    return "it was killed by " + signal_name(WTERMSIG(status));
+  }
+  return "it exited with status " + std::to_string(exit_status_of(status));
+}
+
+std::string seconds_text(std::chrono::steady_clock::duration duration) {
+  const double seconds = std::chrono::duration<double>(duration).count();
+  std::string text = std::to_string(std::round(seconds * 1000) / 1000);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (!text.empty() && text.back() == '.') {
+    text.pop_back();
+  }
+  return text + "s";
+}
+
+std::chrono::steady_clock::duration to_duration(double seconds) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(seconds));
+}
+
+// What a start of the child shares with every other: the resolved command,
+// the terminal, the original mask.
+struct Launch {
+  ChildPlan plan;
+  std::string command; // argv[0], for messages
+};
+
+// The supervisor proper: one child at a time, one signalfd, timers and
+// watches, all on one io_context thread. Reaping is ours (waitpid(-1) on
+// SIGCHLD), not Boost's: as PID 1 or subreaper we must reap orphans, and a
+// waitpid(-1) would steal the status that basic_process::wait() looks for.
+// So Boost.Process spawns and is detached at once; the status comes from our
+// own reaping loop.
 class Supervisor {
 public:
-  // terminal_fd: one of 0-2 on our controlling terminal, or -1; gave_terminal:
-  // the child was made its foreground at start.
-  Supervisor(asio::io_context& io, const SupervisorOptions& options, int signal_fd, pid_t child,
-             int terminal_fd, bool gave_terminal)
+  Supervisor(asio::io_context& io, const SupervisorOptions& options, int signal_fd, Launch& launch,
+             ChildSource& source)
       : m_options(options), m_io(io), m_signals(m_io, signal_fd), m_timeout_timer(m_io), m_kill_timer(m_io),
-        m_trim_timer(m_io), m_child(child), m_terminal(terminal_fd), m_gave_terminal(gave_terminal) {}
+        m_trim_timer(m_io), m_restart_timer(m_io), m_launch(launch), m_source(source),
+        m_schedule(options.restart) {}
 
-  // Runs until the main child has ended; returns its exit status.
+  // Starts the child: 0, or the status to exit with when it could not be
+  // started (said on stderr already).
+  int start() {
+    ChildLaunch inputs;
+    try {
+      inputs = m_source.prepare();
+    } catch (const std::exception& error) {
+      print_launcher_error(error.what());
+      return sys::exit_launcher_error;
+    }
+    ChildPlan& plan = m_launch.plan;
+    if (const int code = set_child_inputs(plan, inputs.envp, inputs.kept_fds); code != 0) {
+      return code;
+    }
+    // The terminal goes to the child when we hold it (see supervise).
+    plan.take_terminal = plan.terminal_fd >= 0 && tcgetpgrp(plan.terminal_fd) == getpgrp();
+    boost::system::error_code ec;
+    const pid_t child = spawn(plan, ec);
+    if (ec) {
+      const int code = ec.value() == ENOENT ? sys::exit_not_found : sys::exit_not_executable;
+      print_launcher_error((code == sys::exit_not_found ? "command not found: " : "cannot run command: ") +
+                           m_launch.command + " (" + ec.message() + ")");
+      return code;
+    }
+    m_child = child;
+    m_running = true;
+    m_gave_terminal = plan.take_terminal;
+    m_started_at = std::chrono::steady_clock::now();
+    m_kill_armed = false;
+    m_kill_timer.cancel();
+    m_expect_child_stop = false;
+    m_source.started();
+    return 0;
+  }
+
+  // Watches what the options ask to watch. Returns 0, or the status to exit
+  // with (said on stderr already).
+  int watch() {
+    if (m_options.watch) {
+      try {
+        m_file_watch = std::make_unique<FileWatch>(m_io, *m_options.watch, [this] { on_file_changed(); });
+      } catch (const std::exception& error) {
+        print_launcher_error(std::string("--watch: ") + error.what());
+        return sys::exit_launcher_error;
+      }
+    }
+    if (m_options.exit_with_parent != 0) {
+      m_parent_watch = std::make_unique<ParentWatch>(m_io, m_parent, [this] { on_parent_gone(); });
+    }
+    return 0;
+  }
+
+  void set_parent(pid_t parent) { m_parent = parent; }
+
+  // Runs until the last child has ended and none is to follow; returns its
+  // exit status.
   int run() {
     // Anything that arrived before the child existed is pending on the
     // signalfd and gets forwarded by the first read.
@@ -85,15 +181,21 @@ public:
   int signal_fd() { return m_signals.native_handle(); }
 
 private:
-  static std::chrono::steady_clock::duration to_duration(double seconds) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(seconds));
-  }
-
   Quiet quiet() const { return m_options.quiet ? Quiet::yes : Quiet::no; }
 
   // Where forwarded signals go: the child, or its whole process group.
   pid_t target() const { return m_options.signal_group ? -m_child : m_child; }
+
+  // A signal that ends the supervision: the child gets it and is never
+  // started again. HUP is not one when --on-change passes HUP on.
+  bool ends_supervision(int signal) const {
+    return is_stop_request(signal) && !(signal == SIGHUP && m_options.on_change_signal == SIGHUP);
+  }
+
+  void finish() {
+    m_finished = true;
+    m_io.stop();
+  }
 
   void read_signals() {
     m_signals.async_read_some(asio::buffer(m_buffer),
@@ -129,13 +231,22 @@ private:
     if (m_finished) {
       return;
     }
+    if (!m_running) {
+      // Between two children (a restart's back-off): nobody to pass a
+      // signal to, but a stop request still ends it all.
+      if (ends_supervision(signal)) {
+        m_stopping = true;
+        finish();
+      }
+      return;
+    }
     if (signal == SIGCONT) {
       // We were continued: by `fg` (the terminal is ours again: hand it to
       // the child's group) or `bg` (it is not: leave it), then wake the
       // whole job up. A job started in the background gets the terminal
       // this way too, once brought to the foreground.
-      if (m_terminal >= 0 && tcgetpgrp(m_terminal) == getpgrp()) {
-        tcsetpgrp(m_terminal, m_child);
+      if (m_launch.plan.terminal_fd >= 0 && tcgetpgrp(m_launch.plan.terminal_fd) == getpgrp()) {
+        tcsetpgrp(m_launch.plan.terminal_fd, m_child);
         m_gave_terminal = true;
       }
       send_signal(-m_child, SIGCONT);
@@ -159,7 +270,8 @@ private:
       // does not stop: see stop_self).
       m_expect_child_stop = getpid() != 1;
       stop_self();
-    } else if (is_stop_request(signal)) {
+    } else if (ends_supervision(signal)) {
+      m_stopping = true;
       arm_kill_timer(m_options.stop_timeout);
     }
   }
@@ -189,9 +301,9 @@ private:
     }
     m_gave_terminal = false;
     // The foreground may be the child's group or one of its jobs' (bash -i).
-    if (tcgetpgrp(m_terminal) != getpgrp()) {
+    if (tcgetpgrp(m_launch.plan.terminal_fd) != getpgrp()) {
       // SIGTTOU is blocked, so this works from a background group.
-      tcsetpgrp(m_terminal, getpgrp());
+      tcsetpgrp(m_launch.plan.terminal_fd, getpgrp());
     }
   }
 
@@ -201,13 +313,29 @@ private:
     }
     m_kill_armed = true;
     m_kill_timer.expires_after(to_duration(*seconds));
-    m_kill_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec && !m_finished) {
+    m_kill_timer.async_wait([this, child = m_child](const boost::system::error_code& ec) {
+      if (!ec && !m_finished && m_running && child == m_child) {
         print_notice(quiet(), "the child did not stop in time; sending SIGKILL to its process group");
         send_signal(-m_child, SIGKILL);
         send_signal(m_child, SIGKILL); // in case it left its group
       }
     });
+  }
+
+  // Ends the supervision as a stop request would: signal the child, give it
+  // the stop timeout (or kill_after) to go, never start another.
+  void stop_for_good(int signal, double kill_after) {
+    m_stopping = true;
+    m_restart_timer.cancel();
+    if (!m_running) {
+      finish();
+      return;
+    }
+    send_signal(target(), signal);
+    if (!m_options.signal_group) {
+      send_signal(m_child, SIGCONT); // a stopped child could not act on it
+    }
+    arm_kill_timer(m_options.stop_timeout.value_or(kill_after));
   }
 
   void on_timeout() {
@@ -216,12 +344,95 @@ private:
     }
     m_timed_out = true;
     print_notice(quiet(), "timeout reached; sending SIGTERM to the child");
+    // Like timeout(1) -k: a deadline needs a hard end too.
+    stop_for_good(SIGTERM, k_default_kill_after);
+  }
+
+  void on_parent_gone() {
+    if (m_finished || m_stopping) {
+      return;
+    }
+    print_notice(quiet(), "the launcher's parent is gone; sending " +
+                              signal_name(m_options.exit_with_parent) + " to the child");
+    // Nobody is left to stop us: a child that ignores the signal is killed
+    // after the stop timeout, 10 s by default.
+    stop_for_good(m_options.exit_with_parent, k_default_kill_after);
+  }
+
+  void on_file_changed() {
+    if (m_finished || m_stopping) {
+      return;
+    }
+    const bool in_place = m_options.on_change_signal != 0;
+    if (m_source.reload(in_place) == Reload::unchanged) {
+      return;
+    }
+    if (!m_running) {
+      return; // the next start (after the back-off) takes the new secrets
+    }
+    const std::string file = m_options.watch->filename().string();
+    if (in_place) {
+      print_notice(quiet(), file + " changed; sending " + signal_name(m_options.on_change_signal) +
+                                " to the child, whose secret files are rewritten");
+      send_signal(target(), m_options.on_change_signal);
+      return;
+    }
+    print_notice(quiet(), file + " changed; restarting the child with its new secrets");
+    m_restart_on_exit = true;
     send_signal(target(), SIGTERM);
     if (!m_options.signal_group) {
-      send_signal(m_child, SIGCONT); // a stopped child could not act on SIGTERM
+      send_signal(m_child, SIGCONT);
     }
-    // Like timeout(1) -k: a deadline needs a hard end too.
-    arm_kill_timer(m_options.stop_timeout.value_or(k_default_timeout_kill_after));
+    arm_kill_timer(m_options.stop_timeout.value_or(k_default_kill_after));
+  }
+
+  // The child has ended with m_status: start the next one, now or after
+  // the back-off, or end.
+  void on_child_ended() {
+    if (m_stopping) {
+      finish();
+      return;
+    }
+    if (m_restart_on_exit) {
+      m_restart_on_exit = false;
+      start_again();
+      return;
+    }
+    const auto ran = std::chrono::steady_clock::now() - m_started_at;
+    const auto delay = m_schedule.next(m_status, ran);
+    if (!delay) {
+      if (m_options.restart.when != RestartWhen::no && !m_schedule.refusal().empty()) {
+        print_notice(quiet(),
+                     "not restarting the child: " + describe_end(m_status) + ", and " + m_schedule.refusal());
+      }
+      finish();
+      return;
+    }
+    std::string count = "restart " + std::to_string(m_schedule.restarts());
+    if (m_schedule.limit()) {
+      count += " of " + std::to_string(*m_schedule.limit());
+    }
+    print_notice(quiet(), "restarting the child in " + seconds_text(*delay) + ": " + describe_end(m_status) +
+                              " (" + count + ")");
+    m_restart_timer.expires_after(*delay);
+    m_restart_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec && !m_finished) {
+        start_again();
+      }
+    });
+  }
+
+  void start_again() {
+    if (m_stopping) {
+      finish();
+      return;
+    }
+    if (const int code = start(); code != 0) {
+      // A start that fails is a child that failed: the schedule decides.
+      m_status = exited_with(code);
+      m_started_at = std::chrono::steady_clock::now();
+      on_child_ended();
+    }
   }
 
   // Reaps every child that has ended: the main one, and as PID 1 or
@@ -236,19 +447,20 @@ private:
         }
         break;
       }
-      if (pid != m_child || m_finished) {
+      if (!m_running || pid != m_child) {
         continue;
       }
       if (WIFSTOPPED(status)) {
         const int stop_signal = WSTOPSIG(status);
+        const int terminal = m_launch.plan.terminal_fd;
         if (m_expect_child_stop) {
           m_expect_child_stop = false;
-        } else if ((stop_signal == SIGTTIN || stop_signal == SIGTTOU) && m_terminal >= 0 &&
-                   tcgetpgrp(m_terminal) == getpgrp()) {
+        } else if ((stop_signal == SIGTTIN || stop_signal == SIGTTOU) && terminal >= 0 &&
+                   tcgetpgrp(terminal) == getpgrp()) {
           // It touched the terminal from the background, but the terminal
           // is ours by now (`fg` came while it started): it is the
           // child's. Stopping ourselves here would leave that `fg` unseen.
-          tcsetpgrp(m_terminal, m_child);
+          tcsetpgrp(terminal, m_child);
           m_gave_terminal = true;
           send_signal(-m_child, SIGCONT);
         } else if (is_job_control_stop(stop_signal)) {
@@ -257,12 +469,16 @@ private:
         continue;
       }
       m_status = status;
-      m_finished = true;
-      m_io.stop();
+      m_running = false;
+      give_terminal_back();
+      on_child_ended();
+      if (m_finished) {
+        return;
+      }
     }
   }
 
-  static constexpr double k_default_timeout_kill_after = 10.0;
+  static constexpr double k_default_kill_after = 10.0;
   static constexpr std::chrono::milliseconds k_trim_delay{20};
 
   const SupervisorOptions& m_options;
@@ -271,11 +487,21 @@ private:
   asio::steady_timer m_timeout_timer;
   asio::steady_timer m_kill_timer;
   asio::steady_timer m_trim_timer;
+  asio::steady_timer m_restart_timer;
+  std::unique_ptr<FileWatch> m_file_watch;
+  std::unique_ptr<ParentWatch> m_parent_watch;
+  Launch& m_launch;
+  ChildSource& m_source;
+  RestartSchedule m_schedule;
   std::array<signalfd_siginfo, 16> m_buffer{};
-  pid_t m_child;
-  int m_terminal;       // a descriptor on our controlling terminal, or -1
-  bool m_gave_terminal; // the child's group is (or was made) its foreground
+  pid_t m_parent = 0;
+  pid_t m_child = 0;
+  bool m_running = false;
+  std::chrono::steady_clock::time_point m_started_at{};
+  bool m_gave_terminal = false; // the child's group is (or was made) the terminal's foreground
   bool m_finished = false;
+  bool m_stopping = false;        // no child is started again
+  bool m_restart_on_exit = false; // --watch: the child was stopped to take new secrets
   bool m_timed_out = false;
   bool m_kill_armed = false;
   bool m_expect_child_stop = false;
@@ -284,13 +510,14 @@ private:
 
 } // namespace
 
-int supervise(const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
-              const StartupSignals& signals, const ChildStarted& on_started) {
-  ChildPlan plan;
-  if (int code = prepare_plan(plan, argv, envp, options.parent_death_signal, signals.original_mask());
+int supervise(const std::vector<std::string>& argv, ChildSource& source, const SupervisorOptions& options,
+              const StartupSignals& signals) {
+  Launch launch;
+  if (int code = prepare_plan(launch.plan, argv, options.parent_death_signal, signals.original_mask());
       code != 0) {
     return code;
   }
+  launch.command = argv.front();
   // As PID 1 orphans come to us anyway; elsewhere ask for them, so that the
   // child's orphans are reaped too instead of going to the real init.
   if (getpid() != 1) {
@@ -311,45 +538,37 @@ int supervise(const std::vector<std::string>& argv, char** envp, const Superviso
   // Stdin first, but stdout or stderr will do: `producer | pprotect-run --
   // ssh host` must still let ssh prompt on the terminal, which it can do
   // only from the foreground group.
-  plan.terminal_fd = -1;
+  launch.plan.terminal_fd = -1;
   for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
     if (isatty(fd) == 1 && tcgetpgrp(fd) != -1) { // -1: not our controlling terminal
-      plan.terminal_fd = fd;
+      launch.plan.terminal_fd = fd;
       break;
     }
   }
-  plan.take_terminal = plan.terminal_fd >= 0 && tcgetpgrp(plan.terminal_fd) == getpgrp();
 
   // We wait with waitpid: a SIGCHLD left ignored by whoever started us would
   // make the kernel reap for us. The child gets the disposition back.
   struct sigaction chld {};
   if (sigaction(SIGCHLD, nullptr, &chld) == 0 && chld.sa_handler == SIG_IGN) {
-    plan.restore_sigchld_ignored = true;
+    launch.plan.restore_sigchld_ignored = true;
     chld.sa_handler = SIG_DFL;
     sigaction(SIGCHLD, &chld, nullptr);
   }
 
-  // One io_context for the spawn and the supervision: it has no reactor yet
-  // at fork time, so the child's notify_fork has nothing to rebuild.
   asio::io_context io{1};
-  boost::system::error_code ec;
-  // From here on a stop request is the child's: pending until the
-  // supervisor reads it and forwards it.
-  signals.hold_stop_requests();
-  const pid_t child = spawn(plan, io, ec);
-  if (ec) {
-    close(signal_fd);
-    const int code = ec.value() == ENOENT ? sys::exit_not_found : sys::exit_not_executable;
-    print_launcher_error((code == sys::exit_not_found ? "command not found: " : "cannot run command: ") +
-                         argv.front() + " (" + ec.message() + ")");
-    return code;
-  }
-  if (on_started) {
-    on_started();
-  }
   int status = 0;
   {
-    Supervisor supervisor(io, options, signal_fd, child, plan.terminal_fd, plan.take_terminal);
+    Supervisor supervisor(io, options, signal_fd, launch, source);
+    supervisor.set_parent(signals.parent());
+    if (const int code = supervisor.watch(); code != 0) {
+      return code;
+    }
+    // From here on a stop request is the child's: pending until the
+    // supervisor reads it and forwards it.
+    signals.hold_stop_requests();
+    if (const int code = supervisor.start(); code != 0) {
+      return code;
+    }
     status = supervisor.run();
     if (options.reap_descendants) {
       reap_descendants(*options.reap_descendants, supervisor.signal_fd());
@@ -358,11 +577,13 @@ int supervise(const std::vector<std::string>& argv, char** envp, const Superviso
   return status;
 }
 
-int exec_command(const std::vector<std::string>& argv, char** envp, const SupervisorOptions& options,
-                 const StartupSignals& signals) {
+int exec_command(const std::vector<std::string>& argv, const ChildLaunch& launch_inputs,
+                 const SupervisorOptions& options, const StartupSignals& signals) {
   ChildPlan plan;
-  if (int code = prepare_plan(plan, argv, envp, options.parent_death_signal, signals.original_mask());
-      code != 0) {
+  if (int code = prepare_plan(plan, argv, options.parent_death_signal, signals.original_mask()); code != 0) {
+    return code;
+  }
+  if (int code = set_child_inputs(plan, launch_inputs.envp, launch_inputs.kept_fds); code != 0) {
     return code;
   }
   plan.exec_in_place = true;
