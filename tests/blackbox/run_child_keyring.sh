@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The child gets a session keyring of its own: a possessor-only key in the
 # launcher's session keyring (where `pprotect unlock` caches custodian keys)
-# can be neither found nor read by the child of pprotect-run, supervised or
-# with --exec, nor by the child of `pprotect exec`; the launcher itself still
-# reads it. Where the kernel refuses keyrings, the child starts all the same.
+# can be neither found nor read by the child of pprotect-run, supervised (at
+# every start) or with --exec, nor by the child of `pprotect exec`; the
+# launcher itself still reads it. Where the kernel refuses keyrings, the child starts all the same.
 source "$(dirname "$0")/keyring_common.bash"
 source "$(dirname "$0")/run_common.bash"
 
@@ -21,6 +21,8 @@ out=$(run --exec -- sh -c "$probe" sh "$TMP/token")
 expect_eq "the --exec command neither finds nor reads them" "$out" "neither"
 out=$("$PPROTECT_BIN_DIR/pprotect" exec --file "$RAW_FILE" --domain ci -- sh -c "$probe" sh "$TMP/token")
 expect_eq "the child of pprotect exec neither finds nor reads them" "$out" "neither"
+out=$(run --restart on-failure --max-restarts 1 --restart-delay 0.1 --quiet -- sh -c "$probe; exit 3" sh "$TMP/token" || true)
+expect_eq "a restarted child neither finds nor reads them either" "$out" "neitherneither"
 expect_eq "the key is still there for the session" "$(keyctl print "$KEY")" "custodian key"
 
 # Without a keyring at all: nothing to leave, nothing to report.
