@@ -131,9 +131,10 @@ SecretFileRequest secret_file_request(const std::string& text) {
   return request;
 }
 
-int signal_of(const std::string& text, const char* option) {
+// A signal to send the child; KILL only where killing it is the point.
+int signal_of(const std::string& text, const char* option, bool kill_allowed = false) {
   auto signal = supervisor::parse_signal(text);
-  if (!signal || *signal == SIGKILL || *signal == SIGSTOP) {
+  if (!signal || *signal == SIGSTOP || (*signal == SIGKILL && !kill_allowed)) {
     throw policy::UsageError(std::string("invalid signal for ") + option + ": " + text);
   }
   return *signal;
@@ -243,7 +244,9 @@ void add_options(CLI::App& app, Parsed& parsed) {
          "With --watch, when CMD's secrets changed: restart (default: stop CMD as --stop-timeout says, "
          "start it again) or signal:SIG (rewrite the --secret-file and --secret-dir files, send SIG)")
       ->type_name("ACTION");
-  app.add_flag("--exit-with-parent{TERM}", parsed.exit_with_parent,
+  // A flag that may take a value (--exit-with-parent=USR1): alone it gives
+  // CLI11's "true".
+  app.add_flag("--exit-with-parent", parsed.exit_with_parent,
                "When the process that started pprotect-run dies, act as if SIGNAL (default TERM) came: "
                "forward it, kill CMD after --stop-timeout (default 10 s), exit")
       ->type_name("[=SIGNAL]");
@@ -317,8 +320,10 @@ void finish(Parsed& parsed) {
                                " (restart, or signal:SIG such as signal:HUP)");
     }
   }
-  if (!parsed.exit_with_parent.empty()) {
-    supervision.exit_with_parent = signal_of(parsed.exit_with_parent, "--exit-with-parent");
+  if (parsed.exit_with_parent == "true") {
+    supervision.exit_with_parent = SIGTERM;
+  } else if (!parsed.exit_with_parent.empty()) {
+    supervision.exit_with_parent = signal_of(parsed.exit_with_parent, "--exit-with-parent", true);
   }
   if (supervision.mode == supervisor::Mode::exec &&
       (supervision.restart.when != supervisor::RestartWhen::no || parsed.watch || request.secret_dir ||
