@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,13 +28,28 @@ public:
   void started() override { ++started_count; }
 };
 
-int run_plain(const std::vector<std::string>& argv, SupervisorOptions options = {}) {
-  options.quiet = true;
+// Runs argv under options with source; returns the exit status.
+int supervised(const std::vector<std::string>& argv, PlainSource& source, const SupervisorOptions& options) {
   const StartupSignals signals = StartupSignals::block_all();
-  PlainSource source;
   const int status = supervise(argv, source, options, signals);
   signals.restore();
   return status;
+}
+
+int run_plain(const std::vector<std::string>& argv, SupervisorOptions options = {}) {
+  options.quiet = true;
+  PlainSource source;
+  return supervised(argv, source, options);
+}
+
+// Options for a restart test: quiet, a short back-off.
+SupervisorOptions restarting(RestartWhen when, std::optional<unsigned> max_restarts = std::nullopt) {
+  SupervisorOptions options;
+  options.quiet = true;
+  options.restart.when = when;
+  options.restart.max_restarts = max_restarts;
+  options.restart.delay = 0.01;
+  return options;
 }
 
 } // namespace
@@ -63,51 +79,25 @@ TEST_CASE("A deadline (timeout) ends the child and gives 124") {
 }
 
 TEST_CASE("Restart on-failure starts a failing child again, up to --max-restarts") {
-  SupervisorOptions options;
-  options.quiet = true;
-  options.restart.when = RestartWhen::on_failure;
-  options.restart.max_restarts = 3;
-  options.restart.delay = 0.01;
-  const StartupSignals signals = StartupSignals::block_all();
   PlainSource source;
-  CHECK(supervise({"sh", "-c", "exit 3"}, source, options, signals) == 3);
-  signals.restore();
+  CHECK(supervised({"sh", "-c", "exit 3"}, source, restarting(RestartWhen::on_failure, 3)) == 3);
   CHECK(source.prepared == 4); // the first start and three restarts
   CHECK(source.started_count == 4);
 }
 
 TEST_CASE("Restart on-failure does not restart a child that succeeded") {
-  SupervisorOptions options;
-  options.quiet = true;
-  options.restart.when = RestartWhen::on_failure;
-  options.restart.delay = 0.01;
-  const StartupSignals signals = StartupSignals::block_all();
   PlainSource source;
-  CHECK(supervise({"true"}, source, options, signals) == 0);
-  signals.restore();
+  CHECK(supervised({"true"}, source, restarting(RestartWhen::on_failure)) == 0);
   CHECK(source.prepared == 1);
 }
 
 TEST_CASE("Restart always restarts a child that succeeded too") {
-  SupervisorOptions options;
-  options.quiet = true;
-  options.restart.when = RestartWhen::always;
-  options.restart.max_restarts = 2;
-  options.restart.delay = 0.01;
-  const StartupSignals signals = StartupSignals::block_all();
   PlainSource source;
-  CHECK(supervise({"true"}, source, options, signals) == 0);
-  signals.restore();
+  CHECK(supervised({"true"}, source, restarting(RestartWhen::always, 2)) == 0);
   CHECK(source.prepared == 3);
 }
 
 TEST_CASE("A start that fails counts as a failed run for restarts") {
-  SupervisorOptions options;
-  options.quiet = true;
-  options.restart.when = RestartWhen::on_failure;
-  options.restart.max_restarts = 2;
-  options.restart.delay = 0.01;
-  const StartupSignals signals = StartupSignals::block_all();
   // prepare() throws from the second start on: 125, said once per start.
   class FailingSource : public PlainSource {
   public:
@@ -118,7 +108,7 @@ TEST_CASE("A start that fails counts as a failed run for restarts") {
       return ChildLaunch{environ, {}};
     }
   } source;
-  CHECK(supervise({"sh", "-c", "exit 1"}, source, options, signals) == pprotect::sys::exit_launcher_error);
-  signals.restore();
+  CHECK(supervised({"sh", "-c", "exit 1"}, source, restarting(RestartWhen::on_failure, 2)) ==
+        pprotect::sys::exit_launcher_error);
   CHECK(source.prepared == 3);
 }
