@@ -54,11 +54,12 @@ start_tmux() { # session command...
   [ "$TERM" != dumb ] || export TERM=xterm
   tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s test -x 120 -y 40 "$@"
   on_exit "tmux -L $TMUX_SOCKET kill-server"
-  # The pane's first process leads the session of everything run in it.
-  TMUX_SESSION_ID=$(tmux -L "$TMUX_SOCKET" display-message -p -t test '#{pane_pid}')
+  # The pane's first process leads the session of everything run in it. (A
+  # session whose command has ended already took its server with it.)
+  TMUX_SESSION_ID=$(tmux -L "$TMUX_SOCKET" display-message -p -t test '#{pane_pid}' 2>/dev/null || true)
 }
 # The pids of this test's terminal session whose command line matches $1:
 # never another test's (other runs on the machine use the same commands).
-ours() { pgrep -s "$TMUX_SESSION_ID" -f "$1"; }
+ours() { [ -n "$TMUX_SESSION_ID" ] && pgrep -s "$TMUX_SESSION_ID" -f "$1"; }
 keys() { tmux -L "$TMUX_SOCKET" send-keys -t test "$@"; }
 screen() { tmux -L "$TMUX_SOCKET" capture-pane -p -t test; }
