@@ -4,6 +4,7 @@
 #include "launcher/supervisor/diagnostics.hpp"
 #include "launcher/supervisor/file_watch.hpp"
 #include "launcher/supervisor/memory.hpp"
+#include "launcher/supervisor/output_relay.hpp"
 #include "launcher/supervisor/parent_watch.hpp"
 #include "launcher/supervisor/spawn.hpp"
 #include "sys/exit_status.hpp"
@@ -144,6 +145,7 @@ public:
   }
 
   void set_parent(pid_t parent) { m_parent = parent; }
+  void set_relay(OutputRelay* relay) { m_relay = relay; }
 
   // Runs until the last child has ended and none is to follow; returns its
   // exit status.
@@ -151,6 +153,9 @@ public:
     // Anything that arrived before the child existed is pending on the
     // signalfd and gets forwarded by the first read.
     read_signals();
+    if (m_relay != nullptr && !m_relay->resume_terminal()) {
+      stop_self(); // started in the background: until `fg`
+    }
     if (m_options.timeout) {
       m_timeout_timer.expires_after(to_duration(*m_options.timeout));
       m_timeout_timer.async_wait([this](const boost::system::error_code& ec) {
@@ -231,6 +236,9 @@ private:
     if (m_finished) {
       return;
     }
+    if (signal == SIGWINCH && m_relay != nullptr) {
+      m_relay->window_changed(); // the new size first, then the signal
+    }
     if (!m_running) {
       // Between two children (a restart's back-off): nobody to pass a
       // signal to, but a stop request still ends it all.
@@ -241,6 +249,12 @@ private:
       return;
     }
     if (signal == SIGCONT) {
+      // A relay of the terminal (--mask) continued in the background (`bg`)
+      // stops again at once, and its stopped child stays stopped.
+      if (m_relay != nullptr && !m_relay->resume_terminal()) {
+        stop_self();
+        return;
+      }
       // We were continued: by `fg` (the terminal is ours again: hand it to
       // the child's group) or `bg` (it is not: leave it), then wake the
       // whole job up. A job started in the background gets the terminal
@@ -288,6 +302,9 @@ private:
       return;
     }
     give_terminal_back();
+    if (m_relay != nullptr) {
+      m_relay->suspend_terminal();
+    }
     send_signal(getpid(), SIGSTOP);
     // Continued: the SIGCONT that woke us is pending on the signalfd and is
     // passed on to the child by on_signal.
@@ -495,6 +512,7 @@ private:
   RestartSchedule m_schedule;
   std::array<signalfd_siginfo, 16> m_buffer{};
   pid_t m_parent = 0;
+  OutputRelay* m_relay = nullptr;
   pid_t m_child = 0;
   bool m_running = false;
   std::chrono::steady_clock::time_point m_started_at{};
@@ -546,6 +564,24 @@ int supervise(const std::vector<std::string>& argv, ChildSource& source, const S
     }
   }
 
+  // --mask: the child's output comes to us through pipes or a
+  // pseudo-terminal. A child in a pseudo-terminal has a session and a
+  // terminal of its own: ours stays with us.
+  std::optional<OutputRelay> relay;
+  if (options.output_filter) {
+    try {
+      relay.emplace(options.output_filter, options.quiet ? Quiet::yes : Quiet::no);
+    } catch (const std::exception& error) {
+      close(signal_fd);
+      print_launcher_error(std::string("cannot relay the child's output: ") + error.what());
+      return sys::exit_launcher_error;
+    }
+    launch.plan.stdio = relay->child_stdio();
+    if (relay->has_terminal()) {
+      launch.plan.terminal_fd = -1;
+    }
+  }
+
   // We wait with waitpid: a SIGCHLD left ignored by whoever started us would
   // make the kernel reap for us. The child gets the disposition back.
   struct sigaction chld {};
@@ -560,6 +596,7 @@ int supervise(const std::vector<std::string>& argv, ChildSource& source, const S
   {
     Supervisor supervisor(io, options, signal_fd, launch, source);
     supervisor.set_parent(signals.parent());
+    supervisor.set_relay(relay ? &*relay : nullptr);
     if (const int code = supervisor.watch(); code != 0) {
       return code;
     }
@@ -569,9 +606,15 @@ int supervise(const std::vector<std::string>& argv, ChildSource& source, const S
     if (const int code = supervisor.start(); code != 0) {
       return code;
     }
+    if (relay) {
+      relay->start();
+    }
     status = supervisor.run();
     if (options.reap_descendants) {
       reap_descendants(*options.reap_descendants, supervisor.signal_fd());
+    }
+    if (relay) {
+      relay->finish(supervisor.signal_fd()); // every byte the children wrote, then the terminal's mode
     }
   } // closes the signalfd
   return status;
