@@ -22,6 +22,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <system_error>
+#include <termios.h>
 #include <thread>
 #include <unistd.h>
 
@@ -298,12 +299,14 @@ void OutputRelay::Stream::relay() {
 // foreground and it is raw).
 class OutputRelay::Keys {
 public:
-  Keys(int keyboard, int master)
-      : m_keyboard(keyboard), m_master(master), m_wake(make_eventfd()), m_buffer(k_keys_size) {}
+  Keys(int keyboard, int master, int slave)
+      : m_keyboard(keyboard), m_master(master), m_slave(slave), m_wake(make_eventfd()),
+        m_buffer(k_keys_size) {}
   Keys(const Keys&) = delete;
   Keys& operator=(const Keys&) = delete;
 
-  void start() {
+  void start(std::function<void()> on_suspend_key) {
+    m_on_suspend_key = std::move(on_suspend_key);
     m_thread = std::thread([this] { run(); });
   }
   void set_active(bool active) {
@@ -321,9 +324,12 @@ public:
 
 private:
   void run() noexcept;
+  bool suspends_orphaned_group(const unsigned char* keys, std::size_t size) const;
 
   int m_keyboard;
   int m_master;
+  int m_slave; // its mode is what the line discipline goes by
+  std::function<void()> m_on_suspend_key;
   sys::FileDescriptor m_wake;
   // WARNING: what the user types (a password at the child's prompt):
   // locked memory, wiped once written.
@@ -332,6 +338,21 @@ private:
   std::atomic<bool> m_stop{false};
   std::thread m_thread;
 };
+
+// Whether keys hold the suspend key of a pseudo-terminal that turns it into
+// SIGTSTP (ISIG) for a foreground group the kernel will not stop: the
+// session leader's own (see on_suspend_key).
+bool OutputRelay::Keys::suspends_orphaned_group(const unsigned char* keys, std::size_t size) const {
+  termios mode{};
+  if (!m_on_suspend_key || tcgetattr(m_slave, &mode) != 0 || (mode.c_lflag & ISIG) == 0 ||
+      mode.c_cc[VSUSP] == _POSIX_VDISABLE || std::memchr(keys, mode.c_cc[VSUSP], size) == nullptr) {
+    return false;
+  }
+  pid_t foreground = 0;
+  pid_t session = 0;
+  return ioctl(m_master, TIOCGPGRP, &foreground) == 0 && ioctl(m_master, TIOCGSID, &session) == 0 &&
+         foreground == session;
+}
 
 void OutputRelay::Keys::run() noexcept {
   std::size_t start = 0;
@@ -364,6 +385,9 @@ void OutputRelay::Keys::run() noexcept {
       if (got > 0) {
         start = 0;
         end = static_cast<std::size_t>(got);
+        if (suspends_orphaned_group(buffer, end)) {
+          m_on_suspend_key();
+        }
       } else if (got == 0) {
         hung_up = true;
       } else if (errno == EIO) {
@@ -450,7 +474,8 @@ OutputRelay::OutputRelay(const OutputFilterFactory& make_filter, Quiet quiet, Re
     m_streams.push_back(std::make_unique<Stream>(sys::FileDescriptor(), m_terminal->pty.master(),
                                                  user_terminal, make_filter(), times, m_ended.get()));
     if (m_terminal->keys.valid()) {
-      m_keys = std::make_unique<Keys>(m_terminal->keys.get(), m_terminal->pty.master());
+      m_keys =
+          std::make_unique<Keys>(m_terminal->keys.get(), m_terminal->pty.master(), m_terminal->pty.slave());
     }
   }
   // A pipe for each output that is open and no terminal; one for both
@@ -518,8 +543,12 @@ void OutputRelay::start() {
     stream->start();
   }
   if (m_keys) {
-    m_keys->start();
+    m_keys->start(m_on_suspend_key);
   }
+}
+
+void OutputRelay::on_suspend_key(std::function<void()> handler) {
+  m_on_suspend_key = std::move(handler);
 }
 
 void OutputRelay::suspend_terminal() {
@@ -596,13 +625,13 @@ void OutputRelay::finish(int signal_fd) {
   m_finished = true;
   // No child will get these again: once the descendants that hold them
   // are gone too, each stream reads to its end.
+  if (m_keys) {
+    m_keys->stop(); // before the slave it reads the mode of goes
+  }
   m_child_ends.clear();
   m_child_stdio = {};
   if (m_terminal) {
     m_terminal->pty.close_slave();
-  }
-  if (m_keys) {
-    m_keys->stop();
   }
   if (m_started) {
     for (auto& stream : m_streams) {

@@ -24,6 +24,7 @@
 #include "sys/file_descriptor.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -87,6 +88,15 @@ public:
   // SIGWINCH: the user's window size goes to the pseudo-terminal (whose
   // foreground group the kernel signals when it changed).
   void window_changed();
+  // Called, on the thread that relays the keys, when the user typed the
+  // pseudo-terminal's suspend key (Ctrl-Z) while the child's own group is
+  // its foreground. The kernel ignores a job-control stop there: that group
+  // leads a session whose parent (the supervisor) is outside it, an
+  // orphaned group, so the caller stops the child (SIGSTOP) and itself.
+  // The key still goes to the pseudo-terminal, which echoes it and stops a
+  // job of the child's own (an inner shell's) as it always does. Set before
+  // start().
+  void on_suspend_key(std::function<void()> handler);
 
   // The end, once no child is left to start: our ends of the child's pipes
   // and pseudo-terminal are closed, each stream is read to its end (as
@@ -106,6 +116,7 @@ private:
   std::unique_ptr<Terminal> m_terminal;
   std::vector<std::unique_ptr<Stream>> m_streams;
   std::unique_ptr<Keys> m_keys;
+  std::function<void()> m_on_suspend_key;
   std::vector<sys::FileDescriptor> m_child_ends; // the pipes' write ends, for every child in turn
   sys::FileDescriptor m_ended;                   // an eventfd: a stream's thread has ended
   ChildStdio m_child_stdio;

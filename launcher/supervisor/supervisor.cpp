@@ -12,6 +12,7 @@
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <chrono>
@@ -145,7 +146,13 @@ public:
   }
 
   void set_parent(pid_t parent) { m_parent = parent; }
-  void set_relay(OutputRelay* relay) { m_relay = relay; }
+  void set_relay(OutputRelay* relay) {
+    m_relay = relay;
+    if (m_relay != nullptr) {
+      // From the relay's thread to ours.
+      m_relay->on_suspend_key([this] { asio::post(m_io, [this] { suspend_from_terminal(); }); });
+    }
+  }
 
   // Runs until the last child has ended and none is to follow; returns its
   // exit status.
@@ -308,6 +315,19 @@ private:
     send_signal(getpid(), SIGSTOP);
     // Continued: the SIGCONT that woke us is pending on the signalfd and is
     // passed on to the child by on_signal.
+  }
+
+  // Ctrl-Z in the child's pseudo-terminal (--mask), with the child's own
+  // group in its foreground: the kernel does not stop an orphaned group on
+  // SIGTSTP, so we stop it as the terminal would have, and ourselves with
+  // it, as without --mask.
+  void suspend_from_terminal() {
+    if (m_finished || !m_running) {
+      return;
+    }
+    send_signal(-m_child, SIGSTOP);
+    m_expect_child_stop = getpid() != 1;
+    stop_self();
   }
 
   // Only what we gave: a launcher in the background must not take the

@@ -17,13 +17,30 @@ namespace {
   throw std::system_error(errno, std::generic_category(), what);
 }
 
-bool device_of(int fd, dev_t& device) {
+// The terminal device fd is open on. TIOCGDEV, not fstat: a descriptor of
+// /dev/tty is the device (5, 0) to fstat, whichever terminal it stands for.
+bool device_of(int fd, unsigned& device) {
+  if (ioctl(fd, TIOCGDEV, &device) == 0) {
+    return true;
+  }
   struct stat info {};
   if (fstat(fd, &info) != 0 || !S_ISCHR(info.st_mode)) {
     return false;
   }
-  device = info.st_rdev;
+  device = static_cast<unsigned>(info.st_rdev);
   return true;
+}
+
+// The mode a new terminal starts in, with like's keys and settings: like
+// may be in the raw mode of the shell that edits its command line (a job
+// started with &), which the child's terminal must not inherit.
+termios sane_mode(termios mode) {
+  mode.c_iflag |= ICRNL;
+  mode.c_iflag &= ~static_cast<tcflag_t>(INLCR | IGNCR);
+  mode.c_oflag |= OPOST | ONLCR;
+  mode.c_lflag |= ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE;
+  mode.c_lflag &= ~static_cast<tcflag_t>(ECHONL | NOFLSH | TOSTOP);
+  return mode;
 }
 
 } // namespace
@@ -67,6 +84,7 @@ PseudoTerminal::PseudoTerminal(int like) {
   m_slave = sys::FileDescriptor(above_stdio(slave));
   termios mode{};
   if (tcgetattr(like, &mode) == 0) {
+    mode = sane_mode(mode);
     (void)tcsetattr(m_slave.get(), TCSANOW, &mode);
   }
   copy_window_size(like);
@@ -108,8 +126,8 @@ void RawMode::leave() {
 }
 
 bool same_terminal(int a, int b) {
-  dev_t first = 0;
-  dev_t second = 0;
+  unsigned first = 0;
+  unsigned second = 0;
   return isatty(a) == 1 && isatty(b) == 1 && device_of(a, first) && device_of(b, second) && first == second;
 }
 

@@ -14,8 +14,9 @@ namespace pprotect::supervisor {
 // terminal (ChildPlan::controlling_terminal).
 class PseudoTerminal {
 public:
-  // A new pair whose mode and window size are those of the terminal `like`
-  // (as script(1) does: the same erase and interrupt keys, the same size).
+  // A new pair whose window size and settings are those of the terminal
+  // `like` (as script(1) does: the same erase and interrupt keys, the same
+  // size), in a new terminal's cooked mode whatever like's is.
   // Throws std::system_error when no pseudo-terminal can be had (no
   // /dev/ptmx, no devpts, the limit reached).
   explicit PseudoTerminal(int like);
