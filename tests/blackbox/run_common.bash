@@ -10,12 +10,18 @@ RAW_USER=ci@example.com
 RAW_PASSPHRASE=P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P
 export PPROTECT_USER=$RAW_USER PPROTECT_PASSPHRASE=$RAW_PASSPHRASE
 unset PPROTECT_ENV_PREFIX LISTEN_PID LISTEN_FDS
+# Options every pprotect-run of a test gets besides its own: CTest runs
+# some tests once more with PPROTECT_TEST_RUN_OPTIONS=--mask (the list is in
+# tests/CMakeLists.txt), to show that what they check holds with masking on.
+# RUN_EXTRA for command lines written as text, RUN_OPTIONS for arrays.
+RUN_EXTRA=${PPROTECT_TEST_RUN_OPTIONS:-}
+read -r -a RUN_OPTIONS <<<"$RUN_EXTRA"
 TMP=$(mktemp -d)
 on_exit 'rm -rf "$TMP"'
 
 # pprotect-run on the raw fixture's domain "ci" (secret DEPLOY_TOKEN).
 run() {
-  "$RUN" --file "$RAW_FILE" --domain ci "$@"
+  "$RUN" --file "$RAW_FILE" --domain ci "${RUN_OPTIONS[@]}" "$@"
 }
 
 # Waits up to $2 seconds (default 10) for command $1 to succeed.
@@ -36,7 +42,7 @@ child_of() { cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}'; }
 # Starts pprotect-run in the background; sets LAUNCHER to its pid (not a
 # subshell's) and kills it at exit.
 run_bg() {
-  "$RUN" --file "$RAW_FILE" --domain ci "$@" &
+  "$RUN" --file "$RAW_FILE" --domain ci "${RUN_OPTIONS[@]}" "$@" &
   LAUNCHER=$!
   # Its child's process group first (the launcher gives the child its own):
   # a child that handles SIGTERM (the parent-death signal), or its own
