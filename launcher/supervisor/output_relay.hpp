@@ -71,7 +71,8 @@ public:
   // its own, and our terminal is not handed to it.
   bool has_terminal() const;
 
-  // Starts relaying. Call once, after the first child has started.
+  // Starts relaying. Call once, after the first child has started (and
+  // resume_terminal(), so that no output reaches a terminal not yet raw).
   void start();
 
   // Job control, called on the supervisor's thread; each is a no-op

@@ -160,8 +160,12 @@ public:
     // Anything that arrived before the child existed is pending on the
     // signalfd and gets forwarded by the first read.
     read_signals();
-    if (m_relay != nullptr && !m_relay->resume_terminal()) {
-      stop_self(); // started in the background: until `fg`
+    if (m_relay != nullptr) {
+      if (!m_relay->resume_terminal()) {
+        stop_self(); // started in the background: until `fg`
+      }
+      // Once the terminal is raw: the child's first bytes find it so.
+      m_relay->start();
     }
     if (m_options.timeout) {
       m_timeout_timer.expires_after(to_duration(*m_options.timeout));
@@ -625,9 +629,6 @@ int supervise(const std::vector<std::string>& argv, ChildSource& source, const S
     signals.hold_stop_requests();
     if (const int code = supervisor.start(); code != 0) {
       return code;
-    }
-    if (relay) {
-      relay->start();
     }
     status = supervisor.run();
     if (options.reap_descendants) {
