@@ -24,6 +24,21 @@ run() {
   "$RUN" --file "$RAW_FILE" --domain ci "${RUN_OPTIONS[@]}" "$@"
 }
 
+# Copies the raw fixture to $1 with more secrets in domain ci besides
+# DEPLOY_TOKEN, given as NAME VALUE pairs (add-secret needs no credentials).
+protected_copy() { # path NAME VALUE ...
+  local file=$1
+  shift
+  cp "$RAW_FILE" "$file"
+  while (($# >= 2)); do
+    printf %s "$2" >"$TMP/.value"
+    "$PPROTECT_BIN_DIR/pprotect" add-secret --file "$file" --domain ci --secret "$1" --value-file "$TMP/.value" \
+      >/dev/null || fail "cannot add secret $1"
+    shift 2
+  done
+  rm -f "$TMP/.value"
+}
+
 # Waits up to $2 seconds (default 10) for command $1 to succeed.
 wait_for() {
   local tries=$(( ${2:-10} * 20 ))
