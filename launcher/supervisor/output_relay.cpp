@@ -220,38 +220,27 @@ void OutputRelay::Stream::relay() {
   int owed = 0; // bytes that were in the source when the end began
   Clock::time_point quiet_until{};
   Clock::time_point limit{};
+  // Read first, wait only when there is nothing: while output streams,
+  // one system call a read (and one a write), as cat.
+  bool try_read = true;
   while (m_source >= 0) {
-    std::optional<Clock::time_point> deadline = idle_at;
-    if (draining && owed == 0) {
-      const Clock::time_point end = std::min(quiet_until, limit);
-      deadline = deadline ? std::min(*deadline, end) : end;
+    const Command command = m_command.load();
+    if (command == Command::abandon) {
+      return;
     }
-    pollfd fds[2] = {{m_source, POLLIN, 0}, {m_wake.get(), POLLIN, 0}};
-    timespec wait{};
-    if (deadline) {
-      wait = until(*deadline);
+    if (command == Command::drain && !draining) {
+      draining = true;
+      int available = 0;
+      owed = ioctl(m_source, FIONREAD, &available) == 0 ? available : 0;
+      const Clock::time_point now = Clock::now();
+      quiet_until = now + m_times.drain_quiet;
+      limit = now + m_times.drain_limit;
     }
-    if (ppoll(fds, 2, deadline ? &wait : nullptr, nullptr) < 0 && errno != EINTR) {
-      throw_errno("cannot wait for the child's output");
-    }
-    if ((fds[1].revents & POLLIN) != 0) {
-      clear(m_wake.get());
-      const Command command = m_command.load();
-      if (command == Command::abandon) {
-        return;
-      }
-      if (command == Command::drain && !draining) {
-        draining = true;
-        int available = 0;
-        owed = ioctl(m_source, FIONREAD, &available) == 0 ? available : 0;
-        const Clock::time_point now = Clock::now();
-        quiet_until = now + m_times.drain_quiet;
-        limit = now + m_times.drain_limit;
-      }
-    }
-    if (fds[0].revents != 0) {
+    bool got_input = false;
+    if (try_read) {
       const ssize_t got = read(m_source, m_buffer.data(), m_buffer.size());
       if (got > 0) {
+        got_input = true;
         if (!m_gone) {
           m_filter->feed(
               std::string_view(reinterpret_cast<const char*>(m_buffer.data()), static_cast<std::size_t>(got)),
@@ -271,7 +260,9 @@ void OutputRelay::Stream::relay() {
         }
       } else if (got == 0 || errno == EIO) {
         break; // every writer has gone (a pseudo-terminal says EIO)
-      } else if (errno != EAGAIN && errno != EINTR) {
+      } else if (errno == EAGAIN) {
+        try_read = false;
+      } else if (errno != EINTR) {
         throw_errno("cannot read the child's output");
       }
     }
@@ -287,6 +278,26 @@ void OutputRelay::Stream::relay() {
     if (draining && owed == 0 && (now >= quiet_until || now >= limit)) {
       break;
     }
+    if (got_input || try_read) {
+      continue;
+    }
+    std::optional<Clock::time_point> deadline = idle_at;
+    if (draining && owed == 0) {
+      const Clock::time_point end = std::min(quiet_until, limit);
+      deadline = deadline ? std::min(*deadline, end) : end;
+    }
+    pollfd fds[2] = {{m_source, POLLIN, 0}, {m_wake.get(), POLLIN, 0}};
+    timespec wait{};
+    if (deadline) {
+      wait = until(*deadline);
+    }
+    if (ppoll(fds, 2, deadline ? &wait : nullptr, nullptr) < 0 && errno != EINTR) {
+      throw_errno("cannot wait for the child's output");
+    }
+    if ((fds[1].revents & POLLIN) != 0) {
+      clear(m_wake.get()); // the command is read at the top
+    }
+    try_read = true;
   }
   if (!m_gone && m_source >= 0) {
     m_filter->finish(m_pieces);
