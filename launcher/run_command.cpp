@@ -27,12 +27,13 @@ bool is_named(const char* entry, std::string_view name) {
   return std::strncmp(entry, name.data(), name.size()) == 0 && entry[name.size()] == '=';
 }
 
-// The credential variables of a prefix: never the child's, never kept.
+// The credential variables of a prefix: never the child's, never kept. The
+// helper's command goes too: a CI secret may hold it, a token in it.
 std::vector<std::string> credential_variables(const std::string& prefix) {
-  return {prefix + "_PASSPHRASE", prefix + "_USER"};
+  return {prefix + "_PASSPHRASE", prefix + "_USER", prefix + "_PASSPHRASE_COMMAND"};
 }
 
-// Removes <prefix>_USER and <prefix>_PASSPHRASE from our own environment.
+// Removes the credential variables of a prefix from our own environment.
 // WARNING: unsetenv alone leaves the bytes in the block the kernel shows as
 // /proc/<pid>/environ (the original one, on our stack); the value is
 // overwritten in place first so that the passphrase is gone from there too.
@@ -444,11 +445,12 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
     // key derivation.
     const store::KeyFile key_file = store::load_key_file(request.file);
     check_domains_exist(key_file, request);
-    store::UnlockedCustodian custodian = [&] {
-      const policy::Credentials credentials =
-          policy::resolve_credentials(request.credentials, parent, prompter, request.file.string());
-      return policy::unlock(key_file, credentials);
-    }(); // the passphrase is wiped here
+    // On the main thread: a passphrase helper's parent-death signal follows
+    // the thread that forks it. With --use-keyring, no passphrase at all.
+    store::UnlockedCustodian custodian = policy::unlock(
+        key_file, policy::resolve_custodian(request.credentials, parent, prompter, key_file, request.file,
+                                            [](std::string_view line) { supervisor::print_warning(line); }));
+    // (the passphrase is wiped here)
     std::vector<DecryptedDomain> domains = decrypt_domains(key_file, request, custodian);
     for (const std::string& name : credential_variables(env_prefix)) {
       parent.erase(name);

@@ -3,6 +3,7 @@
 #include "launcher/supervisor/diagnostics.hpp"
 #include "launcher/supervisor/hardening.hpp"
 #include "sys/exit_status.hpp"
+#include "sys/keyring.hpp"
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -165,6 +166,17 @@ int set_child_inputs(ChildPlan& plan, char** envp, const std::vector<int>& kept_
 }
 
 int prepare_exec(ChildPlan& plan, pid_t self) {
+  // The custodian keys `pprotect unlock` cached live in our session keyring,
+  // and a key's possessor is whoever has that keyring: the child gets a new,
+  // empty one instead, so it can neither find nor read them, whether this
+  // launch used the keyring or not (it was given one domain's secrets, not
+  // the custodian's key to all of them). Where the kernel refuses keyrings
+  // (EPERM, ENOSYS) there is nothing to leave; any other failure stops the
+  // start rather than hand the keys over.
+  if (const int error = sys::join_new_session_keyring();
+      error != 0 && error != EPERM && error != ENOSYS && error != EACCES) {
+    return error;
+  }
   if (!plan.exec_in_place) {
     // Our own group, set from this side too: whatever the parent does, the
     // group exists before the command runs, so a group signal finds it.

@@ -49,9 +49,10 @@ int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, int pare
 // the listen fds).
 int set_child_inputs(ChildPlan& plan, char** envp, const std::vector<int>& kept_fds);
 
-// Child side, async-signal-safe: process group, terminal, death signal,
-// LISTEN_PID, descriptors (all but 0-2, the listen fds and the kept fds
-// closed), dispositions and mask. Returns 0 or an errno value.
+// Child side, async-signal-safe: a new session keyring, process group,
+// terminal, death signal, LISTEN_PID, descriptors (all but 0-2, the listen
+// fds and the kept fds closed), dispositions and mask. Returns 0 or an errno
+// value.
 int prepare_exec(ChildPlan& plan, pid_t self);
 
 // Forks and execs with Boost.Process v2 and detaches the handle: the
