@@ -4,6 +4,7 @@
 #include "launcher/supervisor/diagnostics.hpp"
 #include "launcher/supervisor/duration.hpp"
 #include "launcher/supervisor/restart.hpp"
+#include "policy/passphrase_command.hpp"
 #include "policy/tty_prompter.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
@@ -48,13 +49,21 @@ constexpr const char* k_description =
     "without output; stdin is never touched. Values under --mask-min-length bytes are not masked\n"
     "(said once on stderr), nor those --no-mask names.\n"
     "\n"
-    "Credentials, first found wins: -u/--user and --passphrase-file; --passphrase-credential NAME\n"
-    "($CREDENTIALS_DIRECTORY/NAME); <PREFIX>_USER and <PREFIX>_PASSPHRASE; a prompt on /dev/tty\n"
-    "(never stdin/stdout: they belong to CMD). A wrong credential never falls back to another source.\n"
+    "Credentials, first found wins. The user: -u/--user; <PREFIX>_USER; a prompt. The passphrase:\n"
+    "--passphrase-file; --passphrase-command CMD; --passphrase-credential NAME\n"
+    "($CREDENTIALS_DIRECTORY/NAME); <PREFIX>_PASSPHRASE; <PREFIX>_PASSPHRASE_COMMAND (empty: unset); a\n"
+    "prompt on /dev/tty (never stdin/stdout: they belong to CMD). With --use-keyring (or\n"
+    "PPROTECT_USE_KEYRING=1) the custodian's key cached by `pprotect unlock` comes before all of them:\n"
+    "no passphrase, no derivation; when nothing names the user, the one custodian cached for the file\n"
+    "acts. A wrong credential never falls back to another source.\n"
+    "A passphrase command is run by /bin/sh -c (a scratch image has none), with stdin /dev/null and\n"
+    "without the passphrase variables; its output less one trailing line break is the passphrase.\n"
+    "CMD never sees it, nor the helper's variable, nor the session keyring (it gets an empty one).\n"
     "\n"
     "Exit status: CMD's; 128+N when CMD was killed by signal N; 124 on --timeout; 125 for an error of\n"
-    "pprotect-run itself (usage, missing file or domain, bad credentials); 126 CMD not executable;\n"
-    "127 CMD not found. Errors are one line on stderr; nothing is ever written to stdout.";
+    "pprotect-run itself (usage, missing file or domain, bad credentials, a passphrase command that\n"
+    "failed); 130 when Ctrl-C ended a passphrase command; 126 CMD not executable; 127 CMD not found.\n"
+    "Errors are one line on stderr; nothing is ever written to stdout.";
 
 struct Parsed {
   RunRequest request;
@@ -63,6 +72,7 @@ struct Parsed {
   std::string timeout;
   std::string reap_descendants;
   std::string passphrase_file;
+  std::string passphrase_command_timeout;
   bool no_passthrough = false;
   std::vector<std::string> secret_files;
   bool no_env = false;
@@ -76,6 +86,37 @@ struct Parsed {
   std::optional<std::size_t> mask_min_length;
   std::vector<std::string> no_mask;
 };
+
+// Issue #13: a passphrase from a helper, and the keyring `pprotect unlock`
+// fills.
+void add_credential_source_options(CLI::App& app, Parsed& parsed) {
+  auto& credentials = parsed.request.credentials;
+  app.add_option("--passphrase-command", credentials.passphrase_command,
+                 "Run CMD with /bin/sh -c; its standard output less one trailing line break is the "
+                 "passphrase (stdin /dev/null, stderr passes through; a non-zero exit is an error). Also "
+                 "<PREFIX>_PASSPHRASE_COMMAND")
+      ->type_name("CMD");
+  app.add_option("--passphrase-command-timeout", parsed.passphrase_command_timeout,
+                 "Stop the passphrase command after DURATION (s, m, h, d suffixes; default 30 s)")
+      ->type_name("DURATION");
+  app.add_flag("--use-keyring", credentials.use_keyring,
+               "Use the custodian's key that `pprotect unlock` cached in the session keyring, before any "
+               "passphrase source (also PPROTECT_USE_KEYRING=1). Off by default: everything the session "
+               "runs shares that keyring");
+}
+
+void finish_credential_sources(Parsed& parsed) {
+  if (parsed.passphrase_command_timeout.empty()) {
+    return;
+  }
+  const auto timeout = supervisor::parse_positive_duration(parsed.passphrase_command_timeout);
+  if (!timeout) {
+    throw policy::UsageError(
+        "invalid duration for --passphrase-command-timeout: " + parsed.passphrase_command_timeout +
+        " (more than 0: seconds, or a number with suffix s, m, h or d)");
+  }
+  parsed.request.credentials.passphrase_command_timeout = *timeout;
+}
 
 bool is_shell_name(std::string_view name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
@@ -102,9 +143,10 @@ SecretFileRequest secret_file_request(const std::string& text) {
   return request;
 }
 
-int signal_of(const std::string& text, const char* option) {
+// A signal to send the child; KILL only where killing it is the point.
+int signal_of(const std::string& text, const char* option, bool kill_allowed = false) {
   auto signal = supervisor::parse_signal(text);
-  if (!signal || *signal == SIGKILL || *signal == SIGSTOP) {
+  if (!signal || *signal == SIGSTOP || (*signal == SIGKILL && !kill_allowed)) {
     throw policy::UsageError(std::string("invalid signal for ") + option + ": " + text);
   }
   return *signal;
@@ -124,6 +166,7 @@ void add_options(CLI::App& app, Parsed& parsed) {
   app.add_option("--passphrase-file", parsed.passphrase_file,
                  "Read the passphrase from this file (surrounding whitespace stripped)")
       ->type_name("FILE");
+  add_credential_source_options(app, parsed);
   app.add_option("--passphrase-credential", credentials.passphrase_credential,
                  "Read the passphrase from $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=)")
       ->type_name("NAME");
@@ -213,7 +256,9 @@ void add_options(CLI::App& app, Parsed& parsed) {
          "With --watch, when CMD's secrets changed: restart (default: stop CMD as --stop-timeout says, "
          "start it again) or signal:SIG (rewrite the --secret-file and --secret-dir files, send SIG)")
       ->type_name("ACTION");
-  app.add_flag("--exit-with-parent{TERM}", parsed.exit_with_parent,
+  // A flag that may take a value (--exit-with-parent=USR1): alone it gives
+  // CLI11's "true".
+  app.add_flag("--exit-with-parent", parsed.exit_with_parent,
                "When the process that started pprotect-run dies, act as if SIGNAL (default TERM) came: "
                "forward it, kill CMD after --stop-timeout (default 10 s), exit")
       ->type_name("[=SIGNAL]");
@@ -254,6 +299,7 @@ void finish(Parsed& parsed) {
   if (!parsed.passphrase_file.empty()) {
     request.credentials.passphrase_file = parsed.passphrase_file;
   }
+  finish_credential_sources(parsed);
   request.environment.passthrough = !parsed.no_passthrough;
   auto signal = supervisor::parse_signal(parsed.parent_death_signal);
   if (!signal || *signal == SIGSTOP) {
@@ -301,8 +347,10 @@ void finish(Parsed& parsed) {
                                " (restart, or signal:SIG such as signal:HUP)");
     }
   }
-  if (!parsed.exit_with_parent.empty()) {
-    supervision.exit_with_parent = signal_of(parsed.exit_with_parent, "--exit-with-parent");
+  if (parsed.exit_with_parent == "true") {
+    supervision.exit_with_parent = SIGTERM;
+  } else if (!parsed.exit_with_parent.empty()) {
+    supervision.exit_with_parent = signal_of(parsed.exit_with_parent, "--exit-with-parent", true);
   }
   if (supervision.mode == supervisor::Mode::exec &&
       (supervision.restart.when != supervisor::RestartWhen::no || parsed.watch || request.secret_dir ||
@@ -385,6 +433,9 @@ int run_cli(int argc, char** argv, const supervisor::StartupSignals& signals) {
     // handler restores the terminal, then StartupSignals' ends us.
     policy::TtyPrompter terminal;
     return run_with_secrets(parsed.request, signals, terminal);
+  } catch (const policy::PassphraseCommandError& error) {
+    supervisor::print_launcher_error(error.what());
+    return error.interrupted() ? sys::exit_interrupted : sys::exit_launcher_error;
   } catch (const CLI::ParseError& error) {
     supervisor::print_launcher_error(error.what());
   } catch (const policy::UsageError& error) {

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <malloc.h>
 #include <memory>
 #include <optional>
 #include <sodium.h>
@@ -29,12 +28,13 @@ bool is_named(const char* entry, std::string_view name) {
   return std::strncmp(entry, name.data(), name.size()) == 0 && entry[name.size()] == '=';
 }
 
-// The credential variables of a prefix: never the child's, never kept.
+// The credential variables of a prefix: never the child's, never kept. The
+// helper's command goes too: a CI secret may hold it, a token in it.
 std::vector<std::string> credential_variables(const std::string& prefix) {
-  return {prefix + "_PASSPHRASE", prefix + "_USER"};
+  return {prefix + "_PASSPHRASE", prefix + "_USER", prefix + "_PASSPHRASE_COMMAND"};
 }
 
-// Removes <prefix>_USER and <prefix>_PASSPHRASE from our own environment.
+// Removes the credential variables of a prefix from our own environment.
 // WARNING: unsetenv alone leaves the bytes in the block the kernel shows as
 // /proc/<pid>/environ (the original one, on our stack); the value is
 // overwritten in place first so that the passphrase is gone from there too.
@@ -515,11 +515,12 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
     if (request.mask) {
       check_unmasked_names(key_file, request);
     }
-    store::UnlockedCustodian custodian = [&] {
-      const policy::Credentials credentials =
-          policy::resolve_credentials(request.credentials, parent, prompter, request.file.string());
-      return policy::unlock(key_file, credentials);
-    }(); // the passphrase is wiped here
+    // On the main thread: a passphrase helper's parent-death signal follows
+    // the thread that forks it. With --use-keyring, no passphrase at all.
+    store::UnlockedCustodian custodian = policy::unlock(
+        key_file, policy::resolve_custodian(request.credentials, parent, prompter, key_file, request.file,
+                                            [](std::string_view line) { supervisor::print_warning(line); }));
+    // (the passphrase is wiped here)
     std::vector<DecryptedDomain> domains = decrypt_domains(key_file, request, custodian);
     if (request.mask) {
       // A --watch reload keeps the values it replaces masked.
@@ -542,9 +543,10 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
     source->set(std::move(parent), std::move(domains), std::move(kept_custodian));
     source->set_masks(masks.get());
   } // the custodian key (unless --watch keeps it) and the file are wiped here
-  // Argon2id's 256 MiB went back with munmap already; hand the rest of the
-  // heap's free memory back as well so the supervisor stays small.
-  malloc_trim(0);
+  // Argon2id's 256 MiB went back with munmap already; the rest of the
+  // heap's free memory goes back once the child has run a moment
+  // (supervisor's release_memory), not here: --exec and short children
+  // never pay for it.
 
   int status = 0;
   if (request.supervision.mode == supervisor::Mode::exec) {

@@ -18,9 +18,13 @@ namespace {
 // What --no-passthrough keeps, as the reference does.
 constexpr std::array<std::string_view, 7> k_passthrough_names{"PATH", "HOME",  "TERM",   "LANG",
                                                               "USER", "SHELL", "LOGNAME"};
-// Scrubbed whatever the prefix, as the reference does.
-constexpr std::array<std::string_view, 3> k_scrubbed_names{"PPROTECT_PASSPHRASE", "PPROTECT_USER",
-                                                           "PPROTECT_ENV_PREFIX"};
+// Scrubbed whatever the prefix, as the reference does; and ours: the
+// passphrase helper's command (a CI secret may hold it, a token in it) and
+// the keyring setting, which the child has no use for (its session keyring
+// is a new, empty one: launcher/supervisor/spawn.cpp).
+constexpr std::array<std::string_view, 5> k_scrubbed_names{
+    "PPROTECT_PASSPHRASE", "PPROTECT_USER", "PPROTECT_ENV_PREFIX", "PPROTECT_PASSPHRASE_COMMAND",
+    "PPROTECT_USE_KEYRING"};
 // Names that make the dynamic loader or libc load code or data chosen by
 // whoever sets them (glibc's list of variables it drops for setuid programs,
 // less TMPDIR, plus GLIBC_TUNABLES and macOS's DYLD_*). A secret should never
@@ -256,6 +260,7 @@ ChildEnvironment compose_child_environment(const Environment& parent,
   std::set<std::string, std::less<>> dropped(k_scrubbed_names.begin(), k_scrubbed_names.end());
   dropped.insert(options.env_prefix + "_USER");
   dropped.insert(options.env_prefix + "_PASSPHRASE");
+  dropped.insert(options.env_prefix + "_PASSPHRASE_COMMAND");
 
   // Name and value of every entry, as views into parent and secrets, so
   // the entries can share one secure allocation: one sodium_malloc each

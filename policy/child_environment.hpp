@@ -15,11 +15,13 @@
 namespace pprotect::policy {
 
 struct ChildEnvironmentOptions {
-  bool passthrough = true;             // false: only PATH HOME TERM LANG USER SHELL LOGNAME
-  std::string prefix;                  // --prefix P: "P_" + name
-  bool uppercase = false;              // --uppercase
-  std::vector<std::string> only;       // --only: inject just these secrets (by secret name)
-  std::string env_prefix = "PPROTECT"; // credential variables to scrub: <env_prefix>_USER/_PASSPHRASE
+  bool passthrough = true;       // false: only PATH HOME TERM LANG USER SHELL LOGNAME
+  std::string prefix;            // --prefix P: "P_" + name
+  bool uppercase = false;        // --uppercase
+  std::vector<std::string> only; // --only: inject just these secrets (by secret name)
+  // Credential variables to scrub: <env_prefix>_USER, _PASSPHRASE and
+  // _PASSPHRASE_COMMAND (the PPROTECT_ ones go whatever the prefix).
+  std::string env_prefix = "PPROTECT";
   bool allow_loader_variables = false; // explicit opt-in for LD_* names
   // Variables that decide which programs run or what code they load (PATH,
   // BASH_ENV, PYTHONPATH, NODE_OPTIONS, GIT_SSH_COMMAND, ...; loader ones

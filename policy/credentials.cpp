@@ -1,5 +1,6 @@
 #include "policy/credentials.hpp"
 
+#include "policy/passphrase_command.hpp"
 #include "sys/file_descriptor.hpp"
 #include "sys/input_file.hpp"
 #include "sys/printable.hpp"
@@ -102,28 +103,80 @@ std::string effective_env_prefix(const CredentialOptions& options, const Environ
   return std::string(k_default_env_prefix);
 }
 
-Credentials resolve_credentials(const CredentialOptions& options, const Environment& env, Prompter& prompter,
-                                std::string_view protected_path) {
+namespace {
+
+// One resolution, with the keyring or without it.
+struct KeyringLookup {
+  const store::KeyFile& file;
+  const std::filesystem::path& path;
+  const Notice& notice;
+};
+
+// A helper's passphrase, from the flag or the variable.
+sys::SecureBuffer from_helper(const CredentialOptions& options, const Environment& env,
+                              std::string_view prefix, std::string command, std::string source) {
+  PassphraseCommand helper;
+  helper.command = std::move(command);
+  helper.source = std::move(source);
+  helper.timeout = options.passphrase_command_timeout.value_or(k_default_passphrase_command_timeout);
+  return run_passphrase_command(helper, env, prefix);
+}
+
+ResolvedCustodian resolve(const CredentialOptions& options, const Environment& env, Prompter& prompter,
+                          std::string_view protected_path, const KeyringLookup* keyring) {
   // The reference refuses the pair outright (pprotect keeps that); for
-  // pprotect-run it is a sound CI set-up as long as flags give both values.
-  const bool flags_suffice = options.user && (options.passphrase_file || options.passphrase_credential);
+  // pprotect-run it is a sound CI set-up as long as flags give both values,
+  // or the keyring may.
+  const bool passphrase_flag =
+      options.passphrase_file || options.passphrase_command || options.passphrase_credential;
+  const bool flags_suffice = (options.user && passphrase_flag) || keyring != nullptr;
   if (options.non_interactive && options.ignore_env &&
       (options.missing_report == CredentialOptions::MissingReport::reference_message || !flags_suffice)) {
     throw UsageError(options.missing_report == CredentialOptions::MissingReport::reference_message
                          ? "--non-interactive and --ignore-env leave no source for credentials: drop one"
                          : "--non-interactive and --ignore-env leave no source for credentials: drop one, or "
-                           "pass -u and --passphrase-file (or --passphrase-credential)");
+                           "pass -u and --passphrase-file (or --passphrase-command, --passphrase-credential, "
+                           "--use-keyring)");
+  }
+  if (options.passphrase_command && options.passphrase_command->empty()) {
+    throw UsageError("--passphrase-command needs a command (for /bin/sh -c)");
   }
   const std::string prefix = effective_env_prefix(options, env);
   const std::string user_var = prefix + "_USER";
   const std::string passphrase_var = prefix + "_PASSPHRASE";
+  const std::string command_var = prefix + "_PASSPHRASE_COMMAND";
 
   Credentials creds;
   std::optional<std::string> user;
   std::optional<sys::SecureBuffer> passphrase;
   // What was looked at, for the message when nothing can be asked.
   std::vector<std::string> user_tried{"-u/--user"};
-  std::vector<std::string> passphrase_tried{"--passphrase-file", "--passphrase-credential"};
+  std::vector<std::string> passphrase_tried{"--passphrase-file", "--passphrase-command",
+                                            "--passphrase-credential"};
+  const bool can_prompt = !options.non_interactive && prompter.available();
+  // "Verify credentials for ..." is said once, before the first question.
+  bool greeted = false;
+  const auto greet = [&] {
+    if (greeted) {
+      return;
+    }
+    greeted = true;
+    if (!user) {
+      prompter.say("Verify credentials for " + std::string(protected_path));
+    } else {
+      prompter.say("Verify passphrase for " + std::string(protected_path) + " (Using user " + *user +
+                   " from " + creds.user_source + ")");
+    }
+  };
+  const auto ask_user = [&] {
+    greet();
+    auto answer = prompter.ask_line("User email: ");
+    if (!answer) {
+      throw CredentialResolutionError("End of input while asking for the user email");
+    }
+    user = std::move(*answer);
+    creds.user_source = prompter.source_name();
+  };
 
   if (options.user) {
     user = *options.user;
@@ -136,6 +189,30 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
     }
   }
 
+  if (keyring != nullptr) {
+    // WARNING: a hit must come before every passphrase source: the point is
+    // that no helper runs, no file is read, nobody is asked.
+    const auto cached = [&](std::string_view custodian) {
+      return cached_custodian(keyring->file, custodian, keyring->path, keyring->notice);
+    };
+    if (!user) {
+      if (const auto only = sole_cached_custodian(keyring->path)) {
+        if (auto hit = cached(*only)) {
+          return ResolvedCustodian{std::nullopt, std::move(hit)};
+        }
+        // Stale or planted: its name is no answer either; ask as usual.
+      } else if (can_prompt) {
+        ask_user();
+      }
+    }
+    if (user) {
+      if (auto hit = cached(*user)) {
+        return ResolvedCustodian{std::nullopt, std::move(hit)};
+      }
+    }
+    passphrase_tried.insert(passphrase_tried.begin(), "the session keyring");
+  }
+
   // WARNING: once a source is chosen its value is final; a wrong passphrase
   // from a file must not be retried from the environment or a prompt.
   if (options.passphrase_file) {
@@ -145,13 +222,22 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
         std::filesystem::absolute(*options.passphrase_file).lexically_normal();
     passphrase = read_passphrase_file(absolute);
     creds.passphrase_source = "passphrase file: " + absolute.string();
+  } else if (options.passphrase_command) {
+    creds.passphrase_source = "--passphrase-command";
+    passphrase = from_helper(options, env, prefix, *options.passphrase_command, creds.passphrase_source);
   } else if (options.passphrase_credential) {
     passphrase = read_credential(*options.passphrase_credential, env, creds.passphrase_source);
   } else if (!options.ignore_env) {
     passphrase_tried.push_back("env var: " + passphrase_var);
+    passphrase_tried.push_back("env var: " + command_var);
     if (const auto value = env.get(passphrase_var)) {
       passphrase = sys::SecureBuffer::copy_of(*value);
       creds.passphrase_source = "env var: " + passphrase_var;
+    } else if (const auto command = env.get(command_var); command && !command->empty()) {
+      // An empty one is unset: CI systems give a secret that is not
+      // defined as an empty variable, and no helper is an empty command.
+      creds.passphrase_source = "env var: " + command_var;
+      passphrase = from_helper(options, env, prefix, std::string(*command), creds.passphrase_source);
     }
   }
 
@@ -174,7 +260,7 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
       }
       throw CredentialResolutionError(invalid_credentials_message(missing));
     }
-    if (options.non_interactive || !prompter.available()) {
+    if (!can_prompt) {
       std::vector<std::string> missing;
       if (!user) {
         missing.push_back("no user (tried " + sys::join(user_tried, ", ") + ")");
@@ -192,19 +278,9 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
       message += "; " + std::string(why);
       throw CredentialResolutionError(message);
     }
+    greet();
     if (!user) {
-      prompter.say("Verify credentials for " + std::string(protected_path));
-    } else {
-      prompter.say("Verify passphrase for " + std::string(protected_path) + " (Using user " + *user +
-                   " from " + creds.user_source + ")");
-    }
-    if (!user) {
-      auto answer = prompter.ask_line("User email: ");
-      if (!answer) {
-        throw CredentialResolutionError("End of input while asking for the user email");
-      }
-      user = std::move(*answer);
-      creds.user_source = prompter.source_name();
+      ask_user();
     }
     if (!passphrase) {
       auto answer = prompter.ask_secret("Passphrase: ");
@@ -220,7 +296,38 @@ Credentials resolve_credentials(const CredentialOptions& options, const Environm
   creds.passphrase = std::move(*passphrase);
   creds.expensive_kdf =
       options.allow_expensive_kdf ? store::ExpensiveKdf::allow : store::ExpensiveKdf::refuse;
-  return creds;
+  return ResolvedCustodian{std::move(creds), std::nullopt};
+}
+
+} // namespace
+
+bool keyring_in_use(const CredentialOptions& options, const Environment& env) {
+  if (options.use_keyring) {
+    return true;
+  }
+  const auto value = env.get("PPROTECT_USE_KEYRING");
+  if (!value || value->empty() || *value == "0") {
+    return false;
+  }
+  if (*value == "1") {
+    return true;
+  }
+  throw UsageError("PPROTECT_USE_KEYRING must be 1 (look in the keyring) or 0 (do not)");
+}
+
+Credentials resolve_credentials(const CredentialOptions& options, const Environment& env, Prompter& prompter,
+                                std::string_view protected_path) {
+  return std::move(*resolve(options, env, prompter, protected_path, nullptr).credentials);
+}
+
+ResolvedCustodian resolve_custodian(const CredentialOptions& options, const Environment& env,
+                                    Prompter& prompter, const store::KeyFile& file,
+                                    const std::filesystem::path& protected_path, const Notice& notice) {
+  if (!keyring_in_use(options, env)) {
+    return resolve(options, env, prompter, protected_path.string(), nullptr);
+  }
+  const KeyringLookup keyring{file, protected_path, notice};
+  return resolve(options, env, prompter, protected_path.string(), &keyring);
 }
 
 std::string invalid_credentials_message(const Credentials& credentials) {

@@ -1,15 +1,21 @@
 #pragma once
 // Credential resolution: which custodian, with which passphrase, from where.
-// Order: -u/--user and --passphrase-file > --passphrase-credential NAME
-// ($CREDENTIALS_DIRECTORY/NAME) > <PREFIX>_USER / <PREFIX>_PASSPHRASE > a
-// prompt. A wrong credential never falls back to another source.
+// The user: -u/--user > <PREFIX>_USER > a prompt. The passphrase:
+// --passphrase-file > --passphrase-command CMD > --passphrase-credential NAME
+// ($CREDENTIALS_DIRECTORY/NAME) > <PREFIX>_PASSPHRASE >
+// <PREFIX>_PASSPHRASE_COMMAND > a prompt. With --use-keyring (or
+// PPROTECT_USE_KEYRING=1) a key `pprotect unlock` cached for the custodian
+// and the file comes before every passphrase source. A wrong credential
+// never falls back to another source.
 
 #include "policy/environment.hpp"
+#include "policy/keyring_cache.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
 #include "store/key_file.hpp"
 #include "sys/secure_buffer.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -20,11 +26,17 @@ namespace pprotect::policy {
 struct CredentialOptions {
   std::optional<std::string> user;                      // -u/--user
   std::optional<std::filesystem::path> passphrase_file; // --passphrase-file
-  std::optional<std::string> passphrase_credential;     // --passphrase-credential
-  std::optional<std::string> env_prefix; // --env-prefix; else $PPROTECT_ENV_PREFIX, else PPROTECT
-  bool ignore_env = false;               // --ignore-env
-  bool non_interactive = false;          // --non-interactive
-  bool allow_expensive_kdf = false;      // --allow-expensive-kdf
+  std::optional<std::string> passphrase_command;        // --passphrase-command (an empty one: UsageError)
+  // --passphrase-command-timeout, for either helper; else 30 s.
+  std::optional<std::chrono::milliseconds> passphrase_command_timeout;
+  std::optional<std::string> passphrase_credential; // --passphrase-credential
+  std::optional<std::string> env_prefix;            // --env-prefix; else $PPROTECT_ENV_PREFIX, else PPROTECT
+  bool ignore_env = false;                          // --ignore-env
+  bool non_interactive = false;                     // --non-interactive
+  bool allow_expensive_kdf = false;                 // --allow-expensive-kdf
+  // --use-keyring; PPROTECT_USE_KEYRING=1 turns it on too (keyring_in_use).
+  // Only resolve_custodian looks in the keyring.
+  bool use_keyring = false;
   // How --non-interactive reports a missing value: pprotect answers with the
   // reference's bad-credentials message (scripts match on it), pprotect-run
   // names the sources it tried, as issue #4 asks.
@@ -72,17 +84,54 @@ sys::SecureBuffer read_passphrase_file(const std::filesystem::path& path);
 // "PPROTECT".
 std::string effective_env_prefix(const CredentialOptions& options, const Environment& env);
 
+// Whether the keyring is looked in: options.use_keyring, or
+// PPROTECT_USE_KEYRING=1 (whatever the prefix, and under --ignore-env too:
+// it is a setting, as PPROTECT_ENV_PREFIX is, not a credential). "0" and ""
+// are off; another value is a UsageError.
+[[nodiscard]] bool keyring_in_use(const CredentialOptions& options, const Environment& env);
+
+// User and passphrase from the sources in order, never the keyring (what
+// `pprotect unlock` checks). A passphrase helper runs here, on the calling
+// thread (its parent-death signal follows the thread that forks it).
 // Throws CredentialResolutionError (exit 1 in pprotect, 125 in pprotect-run)
-// when a source cannot be read or nothing can be asked; UsageError for
-// --non-interactive with --ignore-env.
+// when a source cannot be read or nothing can be asked;
+// PassphraseCommandError, one, when a helper fails; UsageError for
+// --non-interactive with --ignore-env and for an empty --passphrase-command.
 Credentials resolve_credentials(const CredentialOptions& options, const Environment& env, Prompter& prompter,
                                 std::string_view protected_path);
+
+// Who acts: credentials still to be checked with one derivation, or the
+// custodian already unlocked from the key `pprotect unlock` cached (checked
+// against the file's public key; no derivation). Exactly one is set.
+struct ResolvedCustodian {
+  std::optional<Credentials> credentials;
+  std::optional<store::UnlockedCustodian> unlocked;
+};
+
+// What every command that needs credentials resolves, in both programs.
+// Without the keyring in use (keyring_in_use), resolve_credentials. With
+// it, the user first, from -u or <PREFIX>_USER; when neither names one, the
+// one custodian with a key cached for protected_path if there is exactly
+// one, else a prompt for the user alone. Then that custodian's cached key:
+// found and matching, it is the answer and no passphrase source is touched
+// (no helper runs, no file is read, no prompt). Otherwise the passphrase
+// sources follow as in resolve_credentials. A stale or planted key is said
+// once to notice, revoked, and never used; a kernel that refuses keyrings
+// is a miss, silently. Throws as resolve_credentials does, and
+// store::StoreError for a custodian record that cannot be read.
+[[nodiscard]] ResolvedCustodian resolve_custodian(const CredentialOptions& options, const Environment& env,
+                                                  Prompter& prompter, const store::KeyFile& file,
+                                                  const std::filesystem::path& protected_path,
+                                                  const Notice& notice);
 
 // Unlocks the custodian (one key derivation). Throws store::CredentialError
 // with the reference's message: "Invalid user email (from <source>) or
 // passphrase (from <source>). Check credentials and try again." plus the
 // empty-value warning.
 [[nodiscard]] store::UnlockedCustodian unlock(const store::KeyFile& file, const Credentials& credentials);
+// The custodian resolve_custodian found: unlocked already, or unlocked now
+// with one derivation, as above.
+[[nodiscard]] store::UnlockedCustodian unlock(const store::KeyFile& file, ResolvedCustodian resolved);
 
 // The reference's bad-credentials message for these credentials (no secret
 // in it: only sources and which values were empty).

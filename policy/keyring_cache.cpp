@@ -188,6 +188,27 @@ std::optional<store::UnlockedCustodian> cached_custodian(const store::KeyFile& k
   return std::nullopt;
 }
 
+std::optional<std::string> sole_cached_custodian(const std::filesystem::path& file) {
+  std::vector<CachedKey> keys;
+  try {
+    keys = cached_keys();
+  } catch (const sys::KeyringError&) {
+    return std::nullopt;
+  }
+  const std::filesystem::path named = cache_path_of(file);
+  std::optional<std::string> only;
+  for (CachedKey& key : keys) {
+    if (key.file != named) {
+      continue;
+    }
+    if (only) {
+      return std::nullopt; // several: which one is for the user to say
+    }
+    only = std::move(key.custodian);
+  }
+  return only;
+}
+
 std::vector<CachedKey> cached_keys() {
   const sys::SessionKeyring session = sys::session_keyring();
   std::vector<CachedKey> keys;

@@ -60,6 +60,12 @@ using Notice = std::function<void(std::string_view)>;
                                                                        const std::filesystem::path& file,
                                                                        const Notice& notice);
 
+// The custodian whose key is cached for file, when exactly one is (who acts
+// when nothing else names a user); nullopt for none, for several, and,
+// silently, wherever the kernel refuses keyrings. Whether the key still
+// matches is for cached_custodian to say.
+[[nodiscard]] std::optional<std::string> sole_cached_custodian(const std::filesystem::path& file);
+
 // What `pprotect unlock --status` lists.
 struct CachedKey {
   std::string custodian;

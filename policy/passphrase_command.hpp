@@ -18,6 +18,7 @@
 #include "sys/secure_buffer.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -56,6 +57,10 @@ public:
       : CredentialResolutionError(message), m_reason(reason), m_value(value) {}
   Reason reason() const { return m_reason; }
   int value() const { return m_value; }
+  // The user pressed Ctrl-C at the helper's prompt (it holds the terminal's
+  // foreground while it runs, so SIGINT reaches it, not us): both programs
+  // exit 130 then, as for Ctrl-C at their own prompts.
+  bool interrupted() const { return m_reason == Reason::killed && m_value == SIGINT; }
 
 private:
   Reason m_reason;

@@ -2,6 +2,8 @@
 // without the store's key derivation.
 #include "policy/credentials.hpp"
 
+#include <utility>
+
 namespace pprotect::policy {
 
 store::UnlockedCustodian unlock(const store::KeyFile& file, const Credentials& credentials) {
@@ -13,6 +15,13 @@ store::UnlockedCustodian unlock(const store::KeyFile& file, const Credentials& c
     // where each came from.
     throw store::CredentialError(invalid_credentials_message(credentials));
   }
+}
+
+store::UnlockedCustodian unlock(const store::KeyFile& file, ResolvedCustodian resolved) {
+  if (resolved.unlocked) {
+    return std::move(*resolved.unlocked);
+  }
+  return unlock(file, *resolved.credentials);
 }
 
 } // namespace pprotect::policy

@@ -16,8 +16,9 @@ packages=(
   catch2 libcli11-dev nlohmann-json3-dev
   # Tests: terminals, PID 1 boxes, peers for the launcher benchmark, and the
   # tools the test scripts call that a minimal Debian (debootstrap minbase)
-  # lacks: ps and pgrep (procps), col (bsdextrautils), groff for the man pages.
-  tmux util-linux busybox-static tini dumb-init python3 procps bsdextrautils groff-base
+  # lacks: ps and pgrep (procps), col (bsdextrautils), groff for the man pages,
+  # keyctl (keyutils) to look into the keyrings the keyring tests use.
+  tmux util-linux busybox-static tini dumb-init python3 procps bsdextrautils groff-base keyutils
   # The formatting check of the sources (.clang-format).
   clang-format
   # containers/ tests: YAML of the examples, unit checks, completions,

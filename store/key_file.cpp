@@ -218,11 +218,13 @@ sys::SecureBuffer domain_secret_key(const FileData& file, std::string_view domai
   return secret_key;
 }
 
-// Opens every secret of the domain with its private key (on a few threads
-// for big domains). Throws StoreError naming the first secret that does
-// not open.
+// Opens every secret of the domain with its private key and the public key
+// that goes with it (derived from it, or the stored one once checked
+// against it: deriving costs a scalar multiplication), on a few threads for
+// big domains. Throws StoreError naming the first secret that does not
+// open.
 SecretValues open_secrets(const FileData& file, std::string_view domain_name,
-                          const sys::SecureBuffer& domain_key);
+                          const sys::SecureBuffer& domain_key, const std::string& public_key);
 
 // Gives a custodian a new passphrase and kind, re-sealing the key of every
 // domain it owns to its new public key. who was checked by the caller.
@@ -563,7 +565,8 @@ void KeyFile::rotate_domain_key(std::string_view domain_name, const UnlockedCust
                        "(and add them again after rotating)");
     }
   }
-  const SecretValues values = open_secrets(m_data, domain_name, domain_key);
+  const SecretValues values =
+      open_secrets(m_data, domain_name, domain_key, crypto::public_key_of(domain_key));
   crypto::BoxKeypair keypair = crypto::generate_box_keypair();
   DomainData next;
   next.public_key = crypto::encode_field(keypair.public_key);
@@ -637,18 +640,17 @@ void KeyFile::truncate_audit_log(std::size_t max_entries) {
 
 SecretValues KeyFile::decrypt_domain(std::string_view domain_name, const UnlockedCustodian& owner) const {
   check_unlocked(m_data, owner);
-  return open_secrets(m_data, domain_name, domain_secret_key(m_data, domain_name, owner));
+  // domain_secret_key checked the stored public key against the private one.
+  const sys::SecureBuffer domain_key = domain_secret_key(m_data, domain_name, owner);
+  return open_secrets(m_data, domain_name, domain_key,
+                      decode_public_key(find_domain(m_data, domain_name).public_key, domain_name));
 }
 
 namespace {
 
 SecretValues open_secrets(const FileData& file, std::string_view domain_name,
-                          const sys::SecureBuffer& domain_key) {
+                          const sys::SecureBuffer& domain_key, const std::string& public_key) {
   const DomainData& data = find_domain(file, domain_name);
-  // Open with the public key derived from the domain key, which
-  // domain_secret_key checked against the stored one (or rotation is
-  // replacing it).
-  const std::string public_key = crypto::public_key_of(domain_key);
   struct Job {
     const std::string* name;
     std::string ciphertext;
@@ -680,9 +682,13 @@ SecretValues open_secrets(const FileData& file, std::string_view domain_name,
                              secret_what(domain_name, *jobs[i].name));
     }
   };
-  // hardware_concurrency() may say 0 (unknown): then one thread.
-  const std::size_t threads_wanted = std::min<std::size_t>(
-      {std::max(1U, std::thread::hardware_concurrency()), k_max_threads, jobs.size() / k_secrets_per_thread});
+  // hardware_concurrency() may say 0 (unknown): then one thread. Asked only
+  // for a domain big enough to share out: it reads a file in /sys.
+  const std::size_t by_size = jobs.size() / k_secrets_per_thread;
+  const std::size_t threads_wanted =
+      by_size < 2 ? 1
+                  : std::min<std::size_t>(
+                        {std::max(1U, std::thread::hardware_concurrency()), k_max_threads, by_size});
   const std::size_t helpers = threads_wanted > 1 ? threads_wanted - 1 : 0;
   std::vector<std::exception_ptr> errors(helpers + 1);
   {

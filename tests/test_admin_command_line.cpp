@@ -2,6 +2,7 @@
 #include "policy/usage_error.hpp"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -75,8 +76,8 @@ TEST_CASE("A --help flag wins over other mistakes on the line") {
   CHECK(options.subcommand == "add-secret");
 }
 
-TEST_CASE("Help lists the reference's 21 subcommands and reformat in the reference's groups") {
-  REQUIRE(command_names().size() == 22);
+TEST_CASE("Help lists the reference's 21 subcommands, reformat, unlock and lock in the reference's groups") {
+  REQUIRE(command_names().size() == 24);
   const std::string root = help_text("");
   for (const auto& name : command_names()) {
     CHECK(root.find("  " + name) != std::string::npos);
@@ -90,6 +91,41 @@ TEST_CASE("Help lists the reference's 21 subcommands and reformat in the referen
   CHECK(domains < secrets);
   CHECK(secrets < secret_access);
   CHECK(secret_access != std::string::npos);
+  CHECK(secret_access < root.find("Session Keyring:"));
+}
+
+TEST_CASE("Help gives the whole credential order and what unlock does") {
+  const std::string root = help_text("");
+  CHECK(root.find("passphrase:  --passphrase-file; --passphrase-command CMD;\n"
+                  "               --passphrase-credential NAME; $PPROTECT_PASSPHRASE;\n"
+                  "               $PPROTECT_PASSPHRASE_COMMAND (empty: unset); a prompt") !=
+        std::string::npos);
+  CHECK(root.find("with --use-keyring or PPROTECT_USE_KEYRING=1") != std::string::npos);
+  const std::string unlock = help_text("unlock");
+  CHECK(unlock.find("--ttl DURATION") != std::string::npos);
+  CHECK(unlock.find("--status") != std::string::npos);
+  CHECK(unlock.find("\n  --use-keyring") == std::string::npos); // named, but not a flag of unlock
+  CHECK(help_text("decrypt-domain").find("--passphrase-command-timeout DURATION") != std::string::npos);
+  CHECK(help_text("decrypt-domain").find("--use-keyring ") != std::string::npos);
+}
+
+TEST_CASE("The helper's timeout and the time to live are durations more than 0") {
+  using namespace std::chrono_literals;
+  CHECK(parse_command_line(Args{"decrypt-domain", "d", "--passphrase-command-timeout", "1.5"})
+            .passphrase_command_timeout == 1500ms);
+  CHECK(parse_command_line(Args{"unlock", "--ttl", "2"}).ttl == 2s);
+  CHECK(parse_command_line(Args{"unlock", "--ttl", "1h"}).ttl == 3600s);
+  CHECK(parse_command_line(Args{"unlock", "--ttl", "0.5"}).ttl == 1s); // rounded up, never 0
+  CHECK_THROWS_WITH(parse_command_line(Args{"unlock", "--ttl", "0"}),
+                    Catch::Contains("invalid duration for --ttl: 0") && Catch::Contains("never expires"));
+  CHECK_THROWS_AS(parse_command_line(Args{"unlock", "--ttl", "soon"}), UsageError);
+  CHECK_THROWS_AS(parse_command_line(Args{"decrypt-domain", "d", "--passphrase-command-timeout", "0"}),
+                  UsageError);
+  CHECK_THROWS_AS(parse_command_line(Args{"unlock", "--status", "--ttl", "5m"}), UsageError);
+  // unlock never uses the keyring; lock takes nothing.
+  CHECK_THROWS_AS(parse_command_line(Args{"unlock", "--use-keyring"}), UsageError);
+  CHECK_THROWS_AS(parse_command_line(Args{"lock", "--file", "x.yaml"}), UsageError);
+  CHECK(parse_command_line(Args{"exec", "--use-keyring", "--domain", "d", "--", "true"}).use_keyring);
 }
 
 TEST_CASE("The layout flag takes a b or c before or after the subcommand on commands that write") {

@@ -62,6 +62,20 @@ TEST_CASE(
                                           "APP_PASSPHRASE=y", "TERM=xterm"});
 }
 
+TEST_CASE("The passphrase helper's variables and the keyring setting never reach the child") {
+  const Environment parent({"PATH=/usr/bin", "PPROTECT_PASSPHRASE_COMMAND=pass show prod",
+                            "APP_PASSPHRASE_COMMAND=op read op://v/i", "OTHER_PASSPHRASE_COMMAND=kept",
+                            "PPROTECT_USE_KEYRING=1"});
+  ChildEnvironmentOptions options;
+  options.env_prefix = "APP";
+  CHECK(compose(parent, secrets_of({{"A", "1"}}), options) ==
+        std::vector<std::string>{"PATH=/usr/bin", "OTHER_PASSPHRASE_COMMAND=kept", "A=1"});
+  // The default prefix's one goes with a custom prefix too.
+  CHECK(compose(parent, {}) == std::vector<std::string>{"PATH=/usr/bin",
+                                                        "APP_PASSPHRASE_COMMAND=op read op://v/i",
+                                                        "OTHER_PASSPHRASE_COMMAND=kept"});
+}
+
 TEST_CASE("Without passthrough only PATH HOME TERM LANG USER SHELL LOGNAME stay") {
   const Environment parent({"PATH=/bin", "HOME=/h", "TERM=t", "LANG=C", "USER=u", "SHELL=/bin/sh",
                             "LOGNAME=l", "EDITOR=vi", "PPROTECT_PASSPHRASE=p", "LC_ALL=C"});

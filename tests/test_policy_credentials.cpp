@@ -1,7 +1,13 @@
 #include "policy/credentials.hpp"
+#include "policy/keyring_cache.hpp"
+#include "policy/passphrase_command.hpp"
+#include "tests/keyring_refusal.hpp"
+#include "tests/keyring_session.hpp"
 #include "tests/support.hpp"
 
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -295,8 +301,9 @@ TEST_CASE("Without a prompt, a missing credential fails at once naming the sourc
     options.non_interactive = true;
     CHECK_THROWS_AS(resolve(options, Environment{}, prompter), CredentialResolutionError);
     CHECK_THROWS_WITH(resolve(options, Environment({"PPROTECT_USER=u"}), prompter),
-                      Catch::Contains("no passphrase (tried --passphrase-file, --passphrase-credential, "
-                                      "env var: PPROTECT_PASSPHRASE)") &&
+                      Catch::Contains("no passphrase (tried --passphrase-file, --passphrase-command, "
+                                      "--passphrase-credential, env var: PPROTECT_PASSPHRASE, env var: "
+                                      "PPROTECT_PASSPHRASE_COMMAND)") &&
                           Catch::Contains("--non-interactive") && !Catch::Contains("no user"));
     CHECK(prompter.asked.empty());
   }
@@ -323,7 +330,8 @@ TEST_CASE("Without a prompt, a missing credential fails at once naming the sourc
     CHECK_THROWS_WITH(
         resolve(options, Environment({"APP_USER=u"}), prompter),
         "Cannot get credentials for /srv/protected.yaml: no passphrase (tried --passphrase-file, "
-        "--passphrase-credential, env var: APP_PASSPHRASE); no terminal to prompt on");
+        "--passphrase-command, --passphrase-credential, env var: APP_PASSPHRASE, env var: "
+        "APP_PASSPHRASE_COMMAND); no terminal to prompt on");
   }
   CHECK(prompter.asked.empty());
   CHECK(prompter.said.empty());
@@ -415,4 +423,327 @@ TEST_CASE("An unknown user gets the same message, with the empty-value warning")
       pprotect::policy::unlock(file, creds),
       "Invalid user email (from env var: PPROTECT_USER) or passphrase (from env var: "
       "PPROTECT_PASSPHRASE). Check credentials and try again. (Warning: Empty user ID and passphrase.)");
+}
+
+// --- the passphrase helper's place in the order ---
+
+namespace {
+
+// A helper that leaves a mark when it runs, then prints its passphrase.
+std::string marking_helper(const TempDir& dir, const std::string& passphrase) {
+  return "touch '" + dir.file("helper-ran").string() + "'; printf '%s\\n' '" + passphrase + "'";
+}
+
+} // namespace
+
+TEST_CASE("Option --passphrase-command comes after --passphrase-file and before --passphrase-credential") {
+  TempDir dir;
+  const auto file = dir.write("pass", "from-file\n");
+  dir.write("cred", "from-credential\n");
+  const Environment env({"PPROTECT_USER=u", "PPROTECT_PASSPHRASE=from-env",
+                         "PPROTECT_PASSPHRASE_COMMAND=printf from-env-command",
+                         "CREDENTIALS_DIRECTORY=" + dir.path().string()});
+  FakePrompter prompter;
+  CredentialOptions options;
+  options.passphrase_command = marking_helper(dir, "from-command");
+  options.passphrase_credential = "cred";
+  SECTION("the file wins, and the helper never runs") {
+    options.passphrase_file = file;
+    CHECK(resolve(options, env, prompter).passphrase.view() == "from-file");
+    CHECK_FALSE(std::filesystem::exists(dir.file("helper-ran")));
+  }
+  SECTION("the helper beats the credential, the variables and the prompt") {
+    const auto creds = resolve(options, env, prompter);
+    CHECK(creds.passphrase.view() == "from-command");
+    CHECK(creds.passphrase_source == "--passphrase-command");
+    CHECK(std::filesystem::exists(dir.file("helper-ran")));
+  }
+  CHECK(prompter.asked.empty());
+}
+
+TEST_CASE("The <PREFIX>_PASSPHRASE_COMMAND helper comes after <PREFIX>_PASSPHRASE and before the prompt") {
+  TempDir dir;
+  FakePrompter prompter;
+  prompter.secrets = {"from-prompt"};
+  const std::string helper = "PPROTECT_PASSPHRASE_COMMAND=" + marking_helper(dir, "from-env-command");
+  SECTION("the passphrase variable wins, and the helper never runs") {
+    const auto creds = resolve(CredentialOptions{},
+                               Environment({"PPROTECT_USER=u", "PPROTECT_PASSPHRASE=", helper}), prompter);
+    CHECK(creds.passphrase.view().empty());
+    CHECK(creds.passphrase_source == "env var: PPROTECT_PASSPHRASE");
+    CHECK_FALSE(std::filesystem::exists(dir.file("helper-ran")));
+    CHECK(prompter.asked.empty());
+  }
+  SECTION("the helper beats the prompt") {
+    const auto creds = resolve(CredentialOptions{}, Environment({"PPROTECT_USER=u", helper}), prompter);
+    CHECK(creds.passphrase.view() == "from-env-command");
+    CHECK(creds.passphrase_source == "env var: PPROTECT_PASSPHRASE_COMMAND");
+    CHECK(prompter.asked.empty());
+  }
+  SECTION("with another prefix, that prefix's variable") {
+    CredentialOptions options;
+    options.env_prefix = "APP";
+    const auto creds = resolve(
+        options, Environment({"APP_USER=u", helper, "APP_PASSPHRASE_COMMAND=printf from-app-command"}),
+        prompter);
+    CHECK(creds.passphrase.view() == "from-app-command");
+    CHECK(creds.passphrase_source == "env var: APP_PASSPHRASE_COMMAND");
+    CHECK_FALSE(std::filesystem::exists(dir.file("helper-ran")));
+  }
+  SECTION("an empty one is unset: the prompt follows") {
+    const auto creds = resolve(CredentialOptions{},
+                               Environment({"PPROTECT_USER=u", "PPROTECT_PASSPHRASE_COMMAND="}), prompter);
+    CHECK(creds.passphrase.view() == "from-prompt");
+    CHECK(prompter.asked == std::vector<std::string>{"Passphrase: "});
+  }
+  SECTION("--ignore-env skips it") {
+    CredentialOptions options;
+    options.ignore_env = true;
+    options.user = "u";
+    CHECK(resolve(options, Environment({helper}), prompter).passphrase.view() == "from-prompt");
+    CHECK_FALSE(std::filesystem::exists(dir.file("helper-ran")));
+  }
+}
+
+TEST_CASE("An empty --passphrase-command is a usage error") {
+  FakePrompter prompter;
+  CredentialOptions options;
+  options.passphrase_command = "";
+  CHECK_THROWS_AS(resolve(options, Environment({"PPROTECT_USER=u"}), prompter), UsageError);
+}
+
+TEST_CASE("The helper's timeout is --passphrase-command-timeout") {
+  FakePrompter prompter;
+  CredentialOptions options;
+  options.passphrase_command = "sleep 10";
+  options.passphrase_command_timeout = std::chrono::milliseconds(300);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    (void)resolve(options, Environment({"PPROTECT_USER=u"}), prompter);
+    FAIL("the helper's passphrase was used");
+  } catch (const pprotect::policy::PassphraseCommandError& error) {
+    CHECK(error.reason() == pprotect::policy::PassphraseCommandError::Reason::timed_out);
+    CHECK(std::string(error.what()) ==
+          "passphrase command did not finish in 0.3 s (from --passphrase-command)");
+  }
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
+
+TEST_CASE("A wrong passphrase from a helper is named by the helper's source, no fallback") {
+  const auto file = raw_fixture();
+  FakePrompter prompter;
+  prompter.secrets = {k_raw_passphrase};
+  const Environment env({"PPROTECT_USER=ci@example.com", "PPROTECT_PASSPHRASE_COMMAND=printf Pwrong"});
+  const auto creds = resolve(CredentialOptions{}, env, prompter);
+  CHECK_THROWS_WITH(pprotect::policy::unlock(file, creds),
+                    "Invalid user email (from env var: PPROTECT_USER) or passphrase (from env var: "
+                    "PPROTECT_PASSPHRASE_COMMAND). Check credentials and try again.");
+  CHECK(prompter.asked.empty());
+}
+
+// --- the keyring ---
+
+namespace {
+
+using pprotect::policy::resolve_custodian;
+using pprotect::policy::ResolvedCustodian;
+
+struct Notices {
+  std::vector<std::string> said;
+  pprotect::policy::Notice sink() {
+    return [this](std::string_view line) { said.emplace_back(line); };
+  }
+};
+
+ResolvedCustodian resolve_with(const CredentialOptions& options, const Environment& env,
+                               FakePrompter& prompter, const pprotect::store::KeyFile& file,
+                               Notices& notices) {
+  return resolve_custodian(options, env, prompter, file, k_path, notices.sink());
+}
+
+// A session keyring of the test's own, with no key cached in it yet (the
+// cases may run one after the other in one process); false where the kernel
+// refuses keyrings.
+bool empty_private_keyring() {
+  if (!join_private_session_keyring()) {
+    return false;
+  }
+  (void)pprotect::policy::forget_cached_keys();
+  return true;
+}
+
+// The raw fixture's two custodians, unlocked.
+pprotect::store::UnlockedCustodian raw_custodian(const pprotect::store::KeyFile& file) {
+  return file.unlock(pprotect::tests::k_raw_user, k_raw_passphrase);
+}
+pprotect::store::UnlockedCustodian fast_custodian(const pprotect::store::KeyFile& file) {
+  return file.unlock(pprotect::tests::k_fast_user, pprotect::tests::k_fast_passphrase);
+}
+
+} // namespace
+
+TEST_CASE("With the keyring in use, a cached key answers before every passphrase source") {
+  if (!empty_private_keyring()) {
+    return;
+  }
+  const auto file = raw_fixture();
+  pprotect::policy::cache_custodian_key(raw_custodian(file), k_path, std::chrono::seconds(60));
+  TempDir dir;
+  FakePrompter prompter;
+  Notices notices;
+  CredentialOptions options;
+  options.use_keyring = true;
+  options.user = pprotect::tests::k_raw_user;
+  options.passphrase_command = marking_helper(dir, "Pwrong");
+  const auto found = resolve_with(options, Environment{}, prompter, file, notices);
+  REQUIRE(found.unlocked);
+  CHECK_FALSE(found.credentials);
+  CHECK(found.unlocked->name == pprotect::tests::k_raw_user);
+  CHECK_FALSE(std::filesystem::exists(dir.file("helper-ran")));
+  // Nor is a passphrase file read: a missing one is no error.
+  options.passphrase_command.reset();
+  options.passphrase_file = dir.file("missing");
+  CHECK(resolve_with(options, Environment{}, prompter, file, notices).unlocked);
+  CHECK(prompter.asked.empty());
+  CHECK(prompter.said.empty());
+  CHECK(notices.said.empty());
+  // The custodian it gives opens the domain.
+  CHECK(file.decrypt_domain("ci", pprotect::policy::unlock(
+                                      file, resolve_with(options, Environment{}, prompter, file, notices)))
+            .size() == 1);
+}
+
+TEST_CASE("Without the keyring in use, a cached key is never looked at") {
+  if (!empty_private_keyring()) {
+    return;
+  }
+  const auto file = raw_fixture();
+  pprotect::policy::cache_custodian_key(raw_custodian(file), k_path, std::chrono::seconds(60));
+  FakePrompter prompter;
+  Notices notices;
+  const Environment env({"PPROTECT_USER=ci@example.com", "PPROTECT_PASSPHRASE=Pwrong"});
+  for (const char* setting : {"", "0"}) {
+    const Environment with_setting({"PPROTECT_USER=ci@example.com", "PPROTECT_PASSPHRASE=Pwrong",
+                                    std::string("PPROTECT_USE_KEYRING=") + setting});
+    const auto resolved = resolve_with(CredentialOptions{}, with_setting, prompter, file, notices);
+    REQUIRE(resolved.credentials);
+    CHECK_THROWS_AS(pprotect::policy::unlock(file, *resolved.credentials), pprotect::store::CredentialError);
+  }
+  CHECK(resolve_with(CredentialOptions{}, env, prompter, file, notices).credentials);
+  // PPROTECT_USE_KEYRING=1 turns it on, as --use-keyring does.
+  const Environment on(
+      {"PPROTECT_USER=ci@example.com", "PPROTECT_PASSPHRASE=Pwrong", "PPROTECT_USE_KEYRING=1"});
+  CHECK(resolve_with(CredentialOptions{}, on, prompter, file, notices).unlocked);
+  const Environment bad({"PPROTECT_USER=ci@example.com", "PPROTECT_USE_KEYRING=yes"});
+  CHECK_THROWS_AS(resolve_with(CredentialOptions{}, bad, prompter, file, notices), UsageError);
+}
+
+TEST_CASE(
+    "With no user named, the one custodian cached for the file acts, and with several the user is asked "
+    "alone") {
+  if (!empty_private_keyring()) {
+    return;
+  }
+  const auto file = raw_fixture();
+  FakePrompter prompter;
+  Notices notices;
+  CredentialOptions options;
+  options.use_keyring = true;
+  pprotect::policy::cache_custodian_key(raw_custodian(file), k_path, std::chrono::seconds(60));
+  // A key for another file does not count.
+  pprotect::policy::cache_custodian_key(fast_custodian(file), "/srv/other.yaml", std::chrono::seconds(60));
+  const auto only = resolve_with(options, Environment{}, prompter, file, notices);
+  REQUIRE(only.unlocked);
+  CHECK(only.unlocked->name == pprotect::tests::k_raw_user);
+  CHECK(prompter.asked.empty());
+
+  pprotect::policy::cache_custodian_key(fast_custodian(file), k_path, std::chrono::seconds(60));
+  prompter.lines = {std::string(pprotect::tests::k_fast_user)};
+  const auto asked = resolve_with(options, Environment{}, prompter, file, notices);
+  REQUIRE(asked.unlocked);
+  CHECK(asked.unlocked->name == pprotect::tests::k_fast_user);
+  CHECK(prompter.said == std::vector<std::string>{"Verify credentials for /srv/protected.yaml"});
+  CHECK(prompter.asked == std::vector<std::string>{"User email: "});
+
+  // Nobody to ask: the usual message, the keyring among the sources tried.
+  options.non_interactive = true;
+  CHECK_THROWS_WITH(resolve_with(options, Environment{}, prompter, file, notices),
+                    Catch::Contains("no user (tried -u/--user, env var: PPROTECT_USER)") &&
+                        Catch::Contains("no passphrase (tried the session keyring, --passphrase-file"));
+  CHECK(notices.said.empty());
+}
+
+TEST_CASE("A user asked for finds no key: the passphrase is asked next, and said once") {
+  if (!empty_private_keyring()) {
+    return;
+  }
+  const auto file = raw_fixture();
+  FakePrompter prompter;
+  prompter.lines = {std::string(pprotect::tests::k_raw_user)};
+  prompter.secrets = {k_raw_passphrase};
+  Notices notices;
+  CredentialOptions options;
+  options.use_keyring = true;
+  const auto resolved = resolve_with(options, Environment{}, prompter, file, notices);
+  REQUIRE(resolved.credentials);
+  CHECK(resolved.credentials->user == pprotect::tests::k_raw_user);
+  CHECK(prompter.said == std::vector<std::string>{"Verify credentials for /srv/protected.yaml"});
+  CHECK(prompter.asked == std::vector<std::string>{"User email: ", "Passphrase: "});
+}
+
+TEST_CASE("A stale cached key is said once, never used, and the passphrase sources follow") {
+  if (!empty_private_keyring()) {
+    return;
+  }
+  const auto file = raw_fixture();
+  const auto fast = fast_custodian(file);
+  // The fast custodian's key pair under the raw custodian's name: what a key
+  // stale after set-key-custodian-passphrase looks like to the file.
+  pprotect::policy::cache_custodian_key(
+      pprotect::store::UnlockedCustodian{pprotect::tests::k_raw_user,
+                                         SecureBuffer::copy_of(fast.secret_key.view()), fast.public_key},
+      k_path, std::chrono::seconds(60));
+  FakePrompter prompter;
+  Notices notices;
+  CredentialOptions options;
+  options.use_keyring = true;
+  const Environment env(
+      {"PPROTECT_USER=ci@example.com", std::string("PPROTECT_PASSPHRASE=") + k_raw_passphrase});
+  const auto first = resolve_with(options, env, prompter, file, notices);
+  REQUIRE(first.credentials);
+  CHECK(notices.said.size() == 1);
+  CHECK(resolve_with(options, env, prompter, file, notices).credentials);
+  CHECK(notices.said.size() == 1);
+  SECTION("a stale sole key names no user either") {
+    pprotect::policy::cache_custodian_key(
+        pprotect::store::UnlockedCustodian{pprotect::tests::k_raw_user,
+                                           SecureBuffer::copy_of(fast.secret_key.view()), fast.public_key},
+        k_path, std::chrono::seconds(60));
+    prompter.lines = {std::string(pprotect::tests::k_raw_user)};
+    prompter.secrets = {k_raw_passphrase};
+    const auto asked = resolve_with(options, Environment{}, prompter, file, notices);
+    REQUIRE(asked.credentials);
+    CHECK(prompter.asked == std::vector<std::string>{"User email: ", "Passphrase: "});
+    CHECK(notices.said.size() == 2);
+  }
+}
+
+TEST_CASE("Where the kernel refuses keyrings, resolution with the keyring falls back in silence") {
+  const auto file = raw_fixture();
+  CHECK(pprotect::tests::in_child([&] {
+          if (!refuse_keyrings(EPERM)) {
+            return 3;
+          }
+          FakePrompter prompter;
+          Notices notices;
+          CredentialOptions options;
+          options.use_keyring = true;
+          const Environment env(
+              {"PPROTECT_USER=ci@example.com", std::string("PPROTECT_PASSPHRASE=") + k_raw_passphrase});
+          const auto resolved = resolve_custodian(options, env, prompter, file, k_path, notices.sink());
+          if (!resolved.credentials || !notices.said.empty()) {
+            return 4;
+          }
+          return pprotect::policy::unlock(file, *resolved.credentials).name == "ci@example.com" ? 0 : 5;
+        }) == 0);
 }

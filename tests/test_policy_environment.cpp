@@ -1,7 +1,9 @@
 #include "policy/environment.hpp"
 
 #include <catch2/catch.hpp>
+#include <string>
 #include <type_traits>
+#include <vector>
 
 using pprotect::policy::Environment;
 
@@ -29,4 +31,13 @@ TEST_CASE("wipe() forgets every entry") {
   env.wipe();
   CHECK(env.entries().empty());
   CHECK_FALSE(env.get("A"));
+}
+
+TEST_CASE("erase() forgets one variable, every entry of it, and keeps the others in order") {
+  Environment env({"PPROTECT_PASSPHRASE=secret", "HOME=/root", "PPROTECT_PASSPHRASE=again",
+                   "PPROTECT_PASSPHRASE_X=1", "PATH=/bin"});
+  env.erase("PPROTECT_PASSPHRASE");
+  CHECK(env.entries() == std::vector<std::string>{"HOME=/root", "PPROTECT_PASSPHRASE_X=1", "PATH=/bin"});
+  env.erase("NOT_THERE");
+  CHECK(env.entries().size() == 3);
 }

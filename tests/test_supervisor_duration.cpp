@@ -37,3 +37,17 @@ TEST_CASE("The duration bound holds after the unit is applied") {
   CHECK_FALSE(parse_duration("inf"));
   CHECK_FALSE(parse_duration("1e300"));
 }
+
+TEST_CASE("A positive duration is more than zero, rounded up to the millisecond") {
+  using std::chrono::milliseconds;
+  CHECK(parse_positive_duration("2") == milliseconds(2000));
+  CHECK(parse_positive_duration("15m") == milliseconds(900000));
+  CHECK(parse_positive_duration("0.25s") == milliseconds(250));
+  CHECK(parse_positive_duration("0.0001") == milliseconds(1));
+  CHECK(parse_positive_duration("1000000000") == milliseconds(1000000000000));
+  CHECK_FALSE(parse_positive_duration("0"));
+  CHECK_FALSE(parse_positive_duration("0s"));
+  CHECK_FALSE(parse_positive_duration("-1"));
+  CHECK_FALSE(parse_positive_duration("1x"));
+  CHECK_FALSE(parse_positive_duration("1000000001"));
+}

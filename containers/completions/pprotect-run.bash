@@ -31,15 +31,29 @@ _pprotect_run() {
       COMPREPLY=($(compgen -W "TERM INT HUP KILL QUIT USR1 USR2" -- "$cur"))
       return
       ;;
+    --passphrase-command)
+      COMPREPLY=($(compgen -c -- "$cur"))
+      return
+      ;;
+    --restart)
+      COMPREPLY=($(compgen -W "no on-failure always" -- "$cur"))
+      return
+      ;;
+    --on-change)
+      COMPREPLY=($(compgen -W "restart signal:HUP signal:USR1 signal:USR2" -- "$cur"))
+      return
+      ;;
     -d | --domain | -u | --user | --passphrase-credential | --env-prefix | --prefix | --only | --allow-exec-variables | \
-      --stop-timeout | --timeout | --reap-descendants)
+      --stop-timeout | --timeout | --reap-descendants | --secret-file | --max-restarts | --restart-delay | \
+      --passphrase-command-timeout)
       return
       ;;
   esac
 
   COMPREPLY=($(compgen -W "-h --help --version -f --file -d --domain -u --user --passphrase-file
-    --passphrase-credential --env-prefix --ignore-env --non-interactive --allow-expensive-kdf --prefix --uppercase
+    --passphrase-command --passphrase-command-timeout --use-keyring --passphrase-credential --env-prefix --ignore-env --non-interactive --allow-expensive-kdf --prefix --uppercase
     --no-passthrough --only --allow-any-name --allow-loader-variables --allow-exec-variables --exec --signal-group --parent-death-signal
-    --stop-timeout --timeout --reap-descendants -q --quiet --" -- "$cur"))
+    --stop-timeout --timeout --reap-descendants --domain-prefix --secret-file --secret-dir --no-env --restart
+    --max-restarts --restart-delay --watch --on-change --exit-with-parent -q --quiet --" -- "$cur"))
 }
 complete -F _pprotect_run pprotect-run

@@ -12,9 +12,10 @@ _pprotect() {
   local commands="init version list-audit-log reformat add-key-custodian list-user-secrets
     set-key-custodian-passphrase rekey-custodian add-domain add-owner list-domains
     rotate-domain-keys migrate-owner rm-owner rm-domain add-secret list-domain-secrets
-    list-all-secrets update-secret rm-secret decrypt-domain exec"
+    list-all-secrets update-secret rm-secret decrypt-domain exec unlock lock"
   local flags="-h --help --file --confirm --non-interactive --ignore-env --allow-expensive-kdf -u --user
-    --passphrase-file --passphrase-credential --new-passphrase-file --env-prefix --key-type
+    --passphrase-file --passphrase-command --passphrase-command-timeout --passphrase-credential
+    --use-keyring --ttl --status --new-passphrase-file --env-prefix --key-type
     --domain --secret --owner --value-file -y --yes --output-format --prefix --uppercase
     --no-passthrough --allow-exec-variables --yaml-layout"
 
@@ -48,7 +49,12 @@ _pprotect() {
       COMPREPLY=($(compgen -W "a b c" -- "$cur"))
       return
       ;;
-    -u | --user | --passphrase-credential | --env-prefix | --domain | --secret | --owner | --prefix | --allow-exec-variables)
+    --passphrase-command)
+      COMPREPLY=($(compgen -c -- "$cur"))
+      return
+      ;;
+    -u | --user | --passphrase-credential | --env-prefix | --domain | --secret | --owner | --prefix | --allow-exec-variables | \
+      --passphrase-command-timeout | --ttl)
       return
       ;;
   esac

@@ -1,6 +1,7 @@
 #include "launcher/admin/command_line.hpp"
 
 #include "launcher/admin/command_table.hpp"
+#include "launcher/supervisor/duration.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
 #include "store/reference_wording.hpp"
@@ -19,12 +20,17 @@ using sys::join;
 
 namespace {
 
+constexpr const char* k_duration_forms = "more than 0: seconds, or a number with suffix s, m, h or d";
+
 // Flags that take a value, so the subcommand scan can skip their values.
 const std::set<std::string_view> k_value_flags = {"--file",
                                                   "--user",
                                                   "-u",
                                                   "--passphrase-file",
                                                   "--passphrase-credential",
+                                                  "--passphrase-command",
+                                                  "--passphrase-command-timeout",
+                                                  "--ttl",
                                                   "--new-passphrase-file",
                                                   "--key-type",
                                                   "--domain",
@@ -126,6 +132,21 @@ std::string root_help() {
   out += "  b: as ruamel.yaml 0.17.22 to 0.18.12 writes it (pip, May 2023 to June 2025)\n";
   out += "  c: as ruamel.yaml 0.18.13 and later writes it (pip since June 2025)\n";
   out += "  Every write keeps the layout the file is in; a new file gets c.\n";
+  out += "\n\nCredentials, first found wins (a wrong one never falls back to the next):\n\n";
+  out += "  user:        --user; $PPROTECT_USER; a prompt\n";
+  out += "  passphrase:  --passphrase-file; --passphrase-command CMD;\n";
+  out += "               --passphrase-credential NAME; $PPROTECT_PASSPHRASE;\n";
+  out += "               $PPROTECT_PASSPHRASE_COMMAND (empty: unset); a prompt\n";
+  out += "  Another prefix than PPROTECT with --env-prefix or $PPROTECT_ENV_PREFIX. A passphrase\n";
+  out += "  command runs under /bin/sh -c with stdin /dev/null; its output less one trailing\n";
+  out += "  line break is the passphrase.\n";
+  out += "\n\nUnlock once (the kernel's session keyring):\n\n";
+  out += "  \"pprotect unlock\" checks your credentials and caches your custodian key for the\n";
+  out += "  file for --ttl (default 15m); with --use-keyring or PPROTECT_USE_KEYRING=1 that key\n";
+  out += "  comes before every source above: no passphrase, no key derivation (and with no user\n";
+  out += "  named, the one custodian cached for the file acts). Everything this login session\n";
+  out += "  runs shares the keyring, so the keyring is off by default; the children of exec and\n";
+  out += "  pprotect-run get an empty one. \"pprotect lock\" revokes every cached key.\n";
   return out;
 }
 
@@ -327,6 +348,13 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
   app.add_option("-u,--user", options.user);
   app.add_option("--passphrase-file", options.passphrase_file);
   app.add_option("--passphrase-credential", options.passphrase_credential);
+  app.add_option("--passphrase-command", options.passphrase_command);
+  std::optional<std::string> passphrase_command_timeout;
+  app.add_option("--passphrase-command-timeout", passphrase_command_timeout);
+  app.add_flag("--use-keyring", options.use_keyring);
+  std::optional<std::string> ttl;
+  app.add_option("--ttl", ttl);
+  app.add_flag("--status", options.status);
   app.add_option("--new-passphrase-file", options.new_passphrase_file);
   app.add_option("--key-type", options.key_type);
   app.add_option("--output-format", options.output_format);
@@ -430,6 +458,25 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
                                             "\", choose from: " + flag_choices(info));
       }
     }
+  }
+  if (passphrase_command_timeout) {
+    const auto timeout = supervisor::parse_positive_duration(*passphrase_command_timeout);
+    if (!timeout) {
+      throw policy::UsageError(where, "invalid duration for --passphrase-command-timeout: " +
+                                          *passphrase_command_timeout + " (" + k_duration_forms + ")");
+    }
+    options.passphrase_command_timeout = *timeout;
+  }
+  if (ttl) {
+    const auto duration = supervisor::parse_positive_duration(*ttl);
+    if (!duration) {
+      throw policy::UsageError(where, "invalid duration for --ttl: " + *ttl + " (" + k_duration_forms +
+                                          "; 0 would be a key that never expires)");
+    }
+    options.ttl = std::chrono::ceil<std::chrono::seconds>(*duration);
+  }
+  if (options.status && options.ttl) {
+    throw policy::UsageError(where, "--status lists the cached keys; --ttl is for caching one");
   }
   if (options.yaml_layout && !store::parse_yaml_layout(*options.yaml_layout)) {
     throw policy::UsageError(where, "--yaml-layout must be one of: a, b, c (got " +

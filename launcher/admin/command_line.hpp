@@ -3,6 +3,7 @@
 // usage errors and help texts (section 4 of
 // shared/docs/reference-behaviour.md).
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,12 @@ struct CliOptions {
   std::optional<std::string> user;
   std::optional<std::string> passphrase_file;
   std::optional<std::string> passphrase_credential;
+  // Issue #13: a passphrase helper, the keyring; unlock's --ttl and --status.
+  std::optional<std::string> passphrase_command;
+  std::optional<std::chrono::milliseconds> passphrase_command_timeout; // checked by the parser
+  bool use_keyring = false;
+  std::optional<std::chrono::seconds> ttl; // more than 0, checked by the parser
+  bool status = false;
   std::optional<std::string> new_passphrase_file;
   std::optional<std::string> key_type;
   std::optional<std::string> output_format;

@@ -12,8 +12,10 @@ namespace {
 // The flags every command accepts and shows.
 const std::vector<std::string_view> k_common_flags = {"--help", "--file", "--confirm"};
 const std::vector<std::string_view> k_credential_flags = {
-    "--non-interactive", "--ignore-env",         "--user", "--passphrase-file", "--passphrase-credential",
-    "--env-prefix",      "--allow-expensive-kdf"};
+    "--non-interactive",       "--ignore-env",         "--user",
+    "--passphrase-file",       "--passphrase-command", "--passphrase-command-timeout",
+    "--passphrase-credential", "--env-prefix",         "--use-keyring",
+    "--allow-expensive-kdf"};
 
 std::vector<std::string_view> with(std::vector<std::string_view> base,
                                    std::initializer_list<std::string_view> more) {
@@ -35,6 +37,19 @@ std::vector<std::string_view> with_credentials(std::initializer_list<std::string
   return flags;
 }
 
+// unlock checks credentials as every command does, but never with a key
+// from the keyring: a cached key must not renew itself.
+std::vector<std::string_view> unlock_flags() {
+  std::vector<std::string_view> flags = {"--help", "--file"};
+  for (const auto flag : k_credential_flags) {
+    if (flag != "--use-keyring") {
+      flags.push_back(flag);
+    }
+  }
+  flags.insert(flags.end(), {"--ttl", "--status"});
+  return flags;
+}
+
 } // namespace
 
 const std::vector<FlagInfo>& flag_infos() {
@@ -50,11 +65,24 @@ const std::vector<FlagInfo>& flag_infos() {
       {"--passphrase-file", "--passphrase-file PASSPHRASE_FILE",
        "path to a file containing only the passphrase, likely provided by a deployment system (surrounding "
        "whitespace is stripped)"},
+      {"--passphrase-command", "--passphrase-command CMD",
+       "run CMD with /bin/sh -c and use its standard output, less one trailing line break, as the "
+       "passphrase (its stdin is /dev/null, its stderr passes through; a non-zero exit is an error); "
+       "also $PPROTECT_PASSPHRASE_COMMAND (another prefix with --env-prefix), after $PPROTECT_PASSPHRASE"},
+      {"--passphrase-command-timeout", "--passphrase-command-timeout DURATION",
+       "stop the passphrase command after DURATION (s, m, h, d suffixes; default 30s)"},
       {"--passphrase-credential", "--passphrase-credential NAME",
        "read the passphrase from $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=)"},
       {"--env-prefix", "--env-prefix ENV_PREFIX",
        "env var prefix for USER and PASSPHRASE credentials (default: PPROTECT, overridable via "
        "PPROTECT_ENV_PREFIX env var)"},
+      {"--use-keyring", "--use-keyring",
+       "use the custodian's key that \"pprotect unlock\" cached in the session keyring, before any "
+       "passphrase source (also PPROTECT_USE_KEYRING=1); off by default, as everything the session "
+       "runs shares that keyring"},
+      {"--ttl", "--ttl DURATION",
+       "how long the cached key lives: s, m, h, d suffixes, more than 0 (default: 15m)"},
+      {"--status", "--status", "list the keys cached in the session keyring and their time left"},
       {"--allow-expensive-kdf", "--allow-expensive-kdf",
        "derive a custodian's key even when its record asks for more Argon2id time or memory than "
        "pocket_protector ever writes (opslimit 4, 256 MiB); refused by default, as a hostile file could "
@@ -227,6 +255,27 @@ const std::vector<Command>& commands() {
        with_credentials({"--domain", "--prefix", "--uppercase", "--no-passthrough", "--allow-exec-variables",
                          "--mask", "--mask-label", "--mask-min-length", "--no-mask"}),
        run_exec},
+      {"unlock", "Session Keyring",
+       "check your credentials once, then cache your custodian key for this file in the session keyring",
+       "Checks the credentials as every command does (never with a cached key), then stores the "
+       "custodian's derived key, never the passphrase, in the kernel's session keyring for --ttl "
+       "(default 15 minutes), readable by its possessor only. Commands of pprotect and pprotect-run "
+       "given --use-keyring (or PPROTECT_USE_KEYRING=1) then need no passphrase and no key derivation. "
+       "A key serves one custodian and one file; one that no longer matches the file (after "
+       "set-key-custodian-passphrase) is ignored, said once, and revoked. Who shares it: every process "
+       "of this login session; a process without a session keyring of its own uses the uid's default "
+       "one, which every such process of the uid shares (unlock warns then). The children of exec and "
+       "pprotect-run get an empty one. --status lists the cached keys. Where the kernel refuses "
+       "keyrings (a container's seccomp profile) unlock says so and exits 1; other commands then work "
+       "as without the keyring.",
+       "", unlock_flags(), run_unlock},
+      {"lock",
+       "Session Keyring",
+       "revoke every key \"pprotect unlock\" cached in the session keyring",
+       "Whatever the file or custodian. The keys also go at their time to live, and at logout.",
+       "",
+       {"--help"},
+       run_lock},
   };
   return table;
 }

@@ -37,4 +37,8 @@ int run_version(Session& session);
 // exec_command.cpp
 int run_exec(Session& session);
 
+// keyring_commands.cpp
+int run_unlock(Session& session);
+int run_lock(Session& session);
+
 } // namespace pprotect::admin

@@ -4,6 +4,7 @@
 #include "launcher/admin/command_table.hpp"
 #include "launcher/admin/session.hpp"
 #include "launcher/admin/stdin_prompter.hpp"
+#include "policy/passphrase_command.hpp"
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
 #include "sys/exit_status.hpp"
@@ -64,6 +65,10 @@ int pprotect_main(int argc, char** argv) {
     std::cout << '\n';
     std::cout.flush();
     return sys::exit_interrupted;
+  } catch (const policy::PassphraseCommandError& error) {
+    // Ctrl-C at the helper's prompt (it holds the terminal while it runs):
+    // 130, as at our own prompts.
+    return report(error.what(), error.interrupted() ? sys::exit_interrupted : sys::exit_failure);
   } catch (const policy::UsageError& error) {
     // Usage errors exit 2, as issue #3 and reference-behaviour.md ask (the
     // Python tool's face exits 1 there; scripts test for 2 on misuse).

@@ -134,7 +134,10 @@ policy::CredentialOptions credential_options(const CliOptions& options) {
   if (options.passphrase_file) {
     out.passphrase_file = *options.passphrase_file;
   }
+  out.passphrase_command = options.passphrase_command;
+  out.passphrase_command_timeout = options.passphrase_command_timeout;
   out.passphrase_credential = options.passphrase_credential;
+  out.use_keyring = options.use_keyring;
   out.env_prefix = options.env_prefix;
   out.ignore_env = options.ignore_env;
   out.non_interactive = options.non_interactive;
@@ -144,12 +147,14 @@ policy::CredentialOptions credential_options(const CliOptions& options) {
 }
 
 // The acting custodian of a command that needs credentials: resolved in the
-// reference's order, checked with one key derivation.
+// reference's order, checked with one key derivation, or with none from a
+// key `pprotect unlock` cached, with --use-keyring.
 store::UnlockedCustodian acting_custodian(Session& session, const store::KeyFile& file) {
   EndOfInputEndsPrompter prompter(session.prompter);
-  const policy::Credentials credentials = policy::resolve_credentials(
-      credential_options(session.options), session.env, prompter, session.path.string());
-  return policy::unlock(file, credentials);
+  return policy::unlock(file,
+                        policy::resolve_custodian(
+                            credential_options(session.options), session.env, prompter, file, session.path,
+                            [](std::string_view line) { say_err("warning: " + std::string(line)); }));
 }
 
 // set-key-custodian-passphrase and rekey-custodian ask for the custodian

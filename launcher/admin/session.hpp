@@ -90,7 +90,9 @@ void require_writable(const Session& session);
 store::KeyFile load(const Session& session);
 
 // The acting custodian of a command that needs credentials: resolved in the
-// reference's order, checked with one key derivation.
+// reference's order, checked with one key derivation; with --use-keyring or
+// PPROTECT_USE_KEYRING=1, from a key `pprotect unlock` cached, with none (a
+// stale one is a "warning: " line on stderr).
 store::UnlockedCustodian acting_custodian(Session& session, const store::KeyFile& file);
 // set-key-custodian-passphrase and rekey-custodian ask for the custodian
 // themselves, as the reference does (no environment variables).

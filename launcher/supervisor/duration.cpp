@@ -1,6 +1,8 @@
 #include "launcher/supervisor/duration.hpp"
 
 #include <charconv>
+#include <cmath>
+#include <cstdint>
 
 namespace pprotect::supervisor {
 
@@ -42,6 +44,15 @@ std::optional<double> parse_duration(std::string_view text) {
     return std::nullopt;
   }
   return seconds;
+}
+
+std::optional<std::chrono::milliseconds> parse_positive_duration(std::string_view text) {
+  const auto seconds = parse_duration(text);
+  if (!seconds || *seconds <= 0) {
+    return std::nullopt;
+  }
+  // At most 1e12 ms after the bound: exact in a double, and in an int64.
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(*seconds * 1000)));
 }
 
 } // namespace pprotect::supervisor

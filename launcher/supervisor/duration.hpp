@@ -1,6 +1,7 @@
 #pragma once
 // Durations on the command line, as timeout(1) writes them.
 
+#include <chrono>
 #include <optional>
 #include <string_view>
 
@@ -14,5 +15,12 @@ inline constexpr double k_max_duration_seconds = 1e9;
 // m, h or d. nullopt when malformed, negative, or longer than
 // k_max_duration_seconds once the suffix is applied.
 std::optional<double> parse_duration(std::string_view text);
+
+// A duration parse_duration reads that is more than zero, in milliseconds,
+// rounded up: "0.0001" is 1 ms, never none. For the options where 0 cannot
+// mean "no limit" (a cached key's time to live: the kernel reads 0 as
+// "never expires"; a passphrase helper's timeout). nullopt when malformed,
+// zero or too long.
+std::optional<std::chrono::milliseconds> parse_positive_duration(std::string_view text);
 
 } // namespace pprotect::supervisor

@@ -33,7 +33,6 @@ std::optional<RestartSchedule::Duration> RestartSchedule::next(int status, Durat
   }
   const bool failed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   if (m_when == RestartWhen::on_failure && !failed) {
-    m_refusal = "it succeeded";
     return std::nullopt;
   }
   if (m_limit && m_restarts >= *m_limit) {

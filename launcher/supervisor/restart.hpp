@@ -38,7 +38,8 @@ public:
   // Restarts done so far, and the limit (nullopt: none).
   unsigned restarts() const { return m_restarts; }
   std::optional<unsigned> limit() const { return m_limit; }
-  // Why next() said no, for the closing line: "" when no restart was asked for.
+  // Why next() said no when a restart was due, for the closing line: ""
+  // when none was (no policy, or on-failure after a success).
   const std::string& refusal() const { return m_refusal; }
 
 private:

@@ -3,6 +3,7 @@
 #include "launcher/supervisor/diagnostics.hpp"
 #include "launcher/supervisor/hardening.hpp"
 #include "sys/exit_status.hpp"
+#include "sys/keyring.hpp"
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -166,6 +167,17 @@ int set_child_inputs(ChildPlan& plan, char** envp, const std::vector<int>& kept_
 }
 
 int prepare_exec(ChildPlan& plan, pid_t self) {
+  // The custodian keys `pprotect unlock` cached live in our session keyring,
+  // and a key's possessor is whoever has that keyring: the child gets a new,
+  // empty one instead, so it can neither find nor read them, whether this
+  // launch used the keyring or not (it was given one domain's secrets, not
+  // the custodian's key to all of them). Where the kernel refuses keyrings
+  // (EPERM, ENOSYS) there is nothing to leave; any other failure stops the
+  // start rather than hand the keys over.
+  if (const int error = sys::join_new_session_keyring();
+      error != 0 && error != EPERM && error != ENOSYS && error != EACCES) {
+    return error;
+  }
   if (!plan.exec_in_place) {
     if (plan.stdio.controlling_terminal >= 0) {
       // --mask with a terminal: a session of our own (so a group too, whose
@@ -301,17 +313,11 @@ struct ChildSetup {
 
 } // namespace
 
-pid_t spawn(ChildPlan& plan, boost::system::error_code& ec) {
+pid_t spawn(ChildPlan& plan, boost::asio::io_context& io, boost::system::error_code& ec) {
   // vfork, not fork: the launcher's address space is a few hundred mappings
   // (libsodium's guarded pages among them), and copying then tearing down
   // its page tables was a measurable part of the start-up time; the parent
   // is suspended only until the child's execve.
-  //
-  // An io_context of its own, without a reactor at fork time: the child
-  // calls notify_fork on it, and in the supervisor's (which has one once it
-  // reads signals) that would rebuild the reactor in memory the vfork child
-  // shares with us.
-  boost::asio::io_context io{1};
   boost::process::v2::posix::vfork_launcher launcher;
   launcher.env = plan.envp.data();
   const char** argv = plan.argv.data();

@@ -3,6 +3,7 @@
 // --exec mode), and the Boost.Process v2 spawn around it.
 
 #include <array>
+#include <boost/asio/io_context.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
 #include <optional>
@@ -59,14 +60,19 @@ int prepare_plan(ChildPlan& plan, const std::vector<std::string>& argv, int pare
 // the listen fds).
 int set_child_inputs(ChildPlan& plan, char** envp, const std::vector<int>& kept_fds);
 
-// Child side, async-signal-safe: process group, terminal, death signal,
-// LISTEN_PID, descriptors (all but 0-2, the listen fds and the kept fds
-// closed), dispositions and mask. Returns 0 or an errno value.
+// Child side, async-signal-safe: a new session keyring, process group,
+// terminal, death signal, LISTEN_PID, descriptors (all but 0-2, the listen
+// fds and the kept fds closed), dispositions and mask. Returns 0 or an errno
+// value.
 int prepare_exec(ChildPlan& plan, pid_t self);
 
 // Forks and execs with Boost.Process v2 and detaches the handle: the
 // supervisor reaps by itself. Returns the child's pid; sets ec when the
 // command could not be started.
-pid_t spawn(ChildPlan& plan, boost::system::error_code& ec);
+//
+// WARNING: io must have no reactor yet (no descriptor, socket or timer was
+// ever used on it): the vfork child calls notify_fork on it, which would
+// rebuild an existing reactor in the memory it shares with us.
+pid_t spawn(ChildPlan& plan, boost::asio::io_context& io, boost::system::error_code& ec);
 
 } // namespace pprotect::supervisor

@@ -79,6 +79,35 @@ struct Launch {
   std::string command; // argv[0], for messages
 };
 
+// One start of the child on io (reactor-free: see spawn). Returns 0 and
+// sets child, or the status to exit with when it could not be started (said
+// on stderr already).
+int start_child(Launch& launch, ChildSource& source, asio::io_context& io, pid_t& child) {
+  ChildLaunch inputs;
+  try {
+    inputs = source.prepare();
+  } catch (const std::exception& error) {
+    print_launcher_error(error.what());
+    return sys::exit_launcher_error;
+  }
+  ChildPlan& plan = launch.plan;
+  if (const int code = set_child_inputs(plan, inputs.envp, inputs.kept_fds); code != 0) {
+    return code;
+  }
+  // The terminal goes to the child when we hold it (see supervise).
+  plan.take_terminal = plan.terminal_fd >= 0 && tcgetpgrp(plan.terminal_fd) == getpgrp();
+  boost::system::error_code ec;
+  child = spawn(plan, io, ec);
+  if (ec) {
+    const int code = ec.value() == ENOENT ? sys::exit_not_found : sys::exit_not_executable;
+    print_launcher_error((code == sys::exit_not_found ? "command not found: " : "cannot run command: ") +
+                         launch.command + " (" + ec.message() + ")");
+    return code;
+  }
+  source.started();
+  return 0;
+}
+
 // The supervisor proper: one child at a time, one signalfd, timers and
 // watches, all on one io_context thread. Reaping is ours (waitpid(-1) on
 // SIGCHLD), not Boost's: as PID 1 or subreaper we must reap orphans, and a
@@ -93,39 +122,15 @@ public:
         m_trim_timer(m_io), m_restart_timer(m_io), m_launch(launch), m_source(source),
         m_schedule(options.restart) {}
 
-  // Starts the child: 0, or the status to exit with when it could not be
-  // started (said on stderr already).
-  int start() {
-    ChildLaunch inputs;
-    try {
-      inputs = m_source.prepare();
-    } catch (const std::exception& error) {
-      print_launcher_error(error.what());
-      return sys::exit_launcher_error;
-    }
-    ChildPlan& plan = m_launch.plan;
-    if (const int code = set_child_inputs(plan, inputs.envp, inputs.kept_fds); code != 0) {
-      return code;
-    }
-    // The terminal goes to the child when we hold it (see supervise).
-    plan.take_terminal = plan.terminal_fd >= 0 && tcgetpgrp(plan.terminal_fd) == getpgrp();
-    boost::system::error_code ec;
-    const pid_t child = spawn(plan, ec);
-    if (ec) {
-      const int code = ec.value() == ENOENT ? sys::exit_not_found : sys::exit_not_executable;
-      print_launcher_error((code == sys::exit_not_found ? "command not found: " : "cannot run command: ") +
-                           m_launch.command + " (" + ec.message() + ")");
-      return code;
-    }
+  // The child start_child started on our io_context.
+  void started(pid_t child) {
     m_child = child;
     m_running = true;
-    m_gave_terminal = plan.take_terminal;
+    m_gave_terminal = m_launch.plan.take_terminal;
     m_started_at = std::chrono::steady_clock::now();
     m_kill_armed = false;
     m_kill_timer.cancel();
     m_expect_child_stop = false;
-    m_source.started();
-    return 0;
   }
 
   // Watches what the options ask to watch. Returns 0, or the status to exit
@@ -468,7 +473,13 @@ private:
       finish();
       return;
     }
-    if (const int code = start(); code != 0) {
+    // Our io_context has a reactor by now: each restart spawns on one of
+    // its own.
+    asio::io_context spawn_io{1};
+    pid_t child = 0;
+    if (const int code = start_child(m_launch, m_source, spawn_io, child); code == 0) {
+      started(child);
+    } else {
       // A start that fails is a child that failed: the schedule decides.
       m_status = exited_with(code);
       m_started_at = std::chrono::steady_clock::now();
@@ -615,29 +626,55 @@ int supervise(const std::vector<std::string>& argv, ChildSource& source, const S
     sigaction(SIGCHLD, &chld, nullptr);
   }
 
+  // One io_context for the first spawn and the supervision: it has no
+  // reactor yet at fork time (see spawn). Unless watches must be set up
+  // before the child starts (their failure is ours, 125, with no child
+  // started): then the first spawn has an io_context of its own too.
   asio::io_context io{1};
+  std::optional<Supervisor> supervisor;
+  const auto make_supervisor = [&] {
+    supervisor.emplace(io, options, signal_fd, launch, source);
+    supervisor->set_parent(signals.parent());
+    supervisor->set_relay(relay ? &*relay : nullptr);
+  };
+  if (options.watch || options.exit_with_parent != 0) {
+    make_supervisor();
+    if (const int code = supervisor->watch(); code != 0) {
+      return code; // the signalfd goes with the supervisor
+    }
+  }
+  // From here on a stop request is the child's: pending until the
+  // supervisor reads it and forwards it.
+  signals.hold_stop_requests();
+  pid_t child = 0;
+  int code = 0;
+  if (supervisor) {
+    asio::io_context spawn_io{1};
+    code = start_child(launch, source, spawn_io, child);
+  } else {
+    code = start_child(launch, source, io, child);
+  }
+  if (code != 0) {
+    if (!supervisor) {
+      close(signal_fd);
+    }
+    return code;
+  }
+  if (!supervisor) {
+    make_supervisor();
+  }
+  supervisor->started(child);
   int status = 0;
   {
-    Supervisor supervisor(io, options, signal_fd, launch, source);
-    supervisor.set_parent(signals.parent());
-    supervisor.set_relay(relay ? &*relay : nullptr);
-    if (const int code = supervisor.watch(); code != 0) {
-      return code;
-    }
-    // From here on a stop request is the child's: pending until the
-    // supervisor reads it and forwards it.
-    signals.hold_stop_requests();
-    if (const int code = supervisor.start(); code != 0) {
-      return code;
-    }
-    status = supervisor.run();
+    status = supervisor->run();
     if (options.reap_descendants) {
-      reap_descendants(*options.reap_descendants, supervisor.signal_fd());
+      reap_descendants(*options.reap_descendants, supervisor->signal_fd());
     }
     if (relay) {
-      relay->finish(supervisor.signal_fd()); // every byte the children wrote, then the terminal's mode
+      relay->finish(supervisor->signal_fd()); // every byte the children wrote, then the terminal's mode
     }
-  } // closes the signalfd
+  }
+  supervisor.reset(); // closes the signalfd
   return status;
 }
 

@@ -75,6 +75,27 @@ start_tmux() { # session command...
   [ "$TERM" != dumb ] || export TERM=xterm
   tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s test -x 120 -y 40 "$@"
   on_exit "tmux -L $TMUX_SOCKET kill-server"
+  # The pane's first process leads the session of everything run in it.
+  TMUX_SESSION_ID=$(tmux -L "$TMUX_SOCKET" display-message -p -t test '#{pane_pid}')
+}
+# The pids whose command line matches $1 among the processes started in
+# this test's terminal (the pane's descendants): never another test's
+# (other runs on the machine use the same commands). Descendants, not the
+# session: with --mask a child leads a session of its own.
+ours() {
+  local pid up found=1
+  for pid in $(pgrep -f "$1"); do
+    up=$pid
+    while [ -n "$up" ] && [ "$up" -gt 1 ]; do
+      if [ "$up" = "$TMUX_SESSION_ID" ]; then
+        echo "$pid"
+        found=0
+        break
+      fi
+      up=$(awk '/^PPid:/ {print $2}' "/proc/$up/status" 2>/dev/null)
+    done
+  done
+  return $found
 }
 keys() { tmux -L "$TMUX_SOCKET" send-keys -t test "$@"; }
 screen() { tmux -L "$TMUX_SOCKET" capture-pane -p -t test; }

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Once the child runs, the launcher's memory holds neither the passphrase nor
 # any secret value: every readable mapping of /proc/<launcher>/mem is
-# searched (root only: the launcher is not dumpable). With --mask the
-# supervisor must keep the values to mask them, for as long as the child
-# runs: then they are in locked memory only (mlock: never swapped out, no
-# core dump), wiped when it exits, and the passphrase is still gone.
+# searched (root only: the launcher is not dumpable). Secret files too: the
+# memfds are the child's alone once it runs. Only --restart and --watch keep
+# the secrets (in locked memory) for a later start: checked at the end.
+# With --mask the supervisor must keep the values to mask them, for as long
+# as the child runs: then they are in locked memory only (mlock: never
+# swapped out, no core dump), wiped when it exits, and the passphrase is
+# still gone.
 source "$(dirname "$0")/run_common.bash"
 if [ "$(id -u)" -ne 0 ]; then
   skip "reading another process's memory needs root"
@@ -84,7 +87,8 @@ expect_eq "--mask keeps the secret in locked memory only" "$(where "$LAUNCHER" "
 kill "$LAUNCHER"
 wait "$LAUNCHER" 2>/dev/null || true
 
-for mode in "" --uppercase; do
+for mode in "" --uppercase "--secret-file DEPLOY_TOKEN" "--no-env --secret-file DEPLOY_TOKEN"; do
+  # shellcheck disable=SC2086
   run_bg $mode -- sh -c 'echo ready; exec sleep 30' >"$TMP/out"
   wait_for "grep -qs ready '$TMP/out'" || fail "child did not start"
   sleep 0.2
@@ -127,4 +131,20 @@ on_exit "kill -9 $launcher"
 wait_for "grep -qs ready '$TMP/out2'" 30 || fail "child did not start (hard)"
 sleep 0.2
 scan "$launcher" "alice passphrase" "hard-to-get" || fail "secrets left in memory (hard)"
+
+# --restart and --watch keep what a later start needs: the values (and for
+# --watch the custodian's key), never the passphrase.
+export PPROTECT_USER=$RAW_USER PPROTECT_PASSPHRASE=$RAW_PASSPHRASE
+for mode in "--restart always" "--watch"; do
+  # shellcheck disable=SC2086
+  run_bg $mode -- sh -c 'echo ready; exec sleep 30' >"$TMP/out"
+  wait_for "grep -qs ready '$TMP/out'" || fail "child did not start ($mode)"
+  sleep 0.2
+  scan "$LAUNCHER" "$RAW_PASSPHRASE" || fail "the passphrase is kept ($mode)"
+  if scan "$LAUNCHER" "tok-0123456789abcdef" 2>/dev/null; then
+    fail "$mode: the value is not kept, but a restart needs it"
+  fi
+  kill "$LAUNCHER"
+  wait "$LAUNCHER" 2>/dev/null || true
+done
 echo ok

@@ -21,16 +21,16 @@ SH
 start_tmux bash "$TMP/inner.sh"
 wait_for prompt_shown || fail "no prompt from the inner bash: $(screen)"
 keys "sleep 100" Enter
-wait_for "pgrep -f '^sleep 100\$' >/dev/null" || fail "sleep did not start"
+wait_for "ours '^sleep 100\$' >/dev/null" || fail "sleep did not start"
 sleep 0.2
 keys C-z
 wait_for "screen | grep -q Stopped" 5 || fail "Ctrl-Z did not stop the inner job: $(screen)"
 keys "jobs -l >'$TMP/jobs'" Enter
 keys "fg" Enter
-wait_for "! grep -q '^State:.*T' /proc/\$(pgrep -f '^sleep 100\$')/status" 5 || fail "fg did not resume the inner job"
+wait_for "! grep -q '^State:.*T' /proc/\$(ours '^sleep 100\$')/status" 5 || fail "fg did not resume the inner job"
 sleep 0.2
 keys C-c
-wait_for "! pgrep -f '^sleep 100\$' >/dev/null" 5 || fail "Ctrl-C did not end the inner job: $(screen)"
+wait_for "! ours '^sleep 100\$' >/dev/null" 5 || fail "Ctrl-C did not end the inner job: $(screen)"
 keys "exit 7" Enter
 wait_for "[ -s '$TMP/inner-rc' ]" 10 || fail "inner bash did not exit: $(screen)"
 grep -q Stopped "$TMP/jobs" || fail "inner bash jobs: $(cat "$TMP/jobs")"
@@ -44,16 +44,16 @@ tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null || true
 start_tmux bash --norc --noprofile -i
 wait_for prompt_shown || fail "no prompt: $(screen)"
 keys "\"$RUN\" --file \"$RAW_FILE\" --domain ci $RUN_EXTRA -- sleep 101" Enter
-wait_for "pgrep -f '^sleep 101\$' >/dev/null" || fail "sleep did not start: $(screen)"
+wait_for "ours '^sleep 101\$' >/dev/null" || fail "sleep did not start: $(screen)"
 sleep 0.2
 keys C-z
 wait_for "screen | grep -q Stopped" 5 || fail "Ctrl-Z did not give the prompt back: $(screen)"
-launcher=$(pgrep -f "pprotect-run --file .* -- sleep 101")
+launcher=$(ours "pprotect-run --file .* -- sleep 101")
 grep -q '^State:.*T' "/proc/$launcher/status" || fail "launcher not stopped"
-grep -q '^State:.*T' "/proc/$(pgrep -f '^sleep 101$')/status" || fail "child not stopped"
+grep -q '^State:.*T' "/proc/$(ours '^sleep 101$')/status" || fail "child not stopped"
 keys "fg" Enter
 wait_for "grep -q '^State:.*S' /proc/$launcher/status" 5 || fail "fg did not resume the launcher: $(screen)"
-wait_for "! grep -q '^State:.*T' /proc/\$(pgrep -f '^sleep 101\$')/status" 5 || fail "fg did not resume the child"
+wait_for "! grep -q '^State:.*T' /proc/\$(ours '^sleep 101\$')/status" 5 || fail "fg did not resume the child"
 sleep 0.2
 keys C-c
 keys "echo rc=\$? >'$TMP/outer-rc'" Enter
@@ -65,8 +65,8 @@ keys "clear" Enter
 wait_for '! screen | grep -q Stopped' 5 || fail "screen not cleared: $(screen)"
 keys "\"$RUN\" --file \"$RAW_FILE\" --domain ci $RUN_EXTRA -- sh -c 'read line; echo \"got:\$line\" >\"$TMP/read\"' &" Enter
 # (The shell reports the stop only at its next prompt: look at the state.)
-wait_for "pgrep -f 'pprotect-run .*read line' >/dev/null" 5 || fail "launcher did not start: $(screen)"
-bg_launcher=$(pgrep -f 'pprotect-run .*read line')
+wait_for "ours 'pprotect-run .*read line' >/dev/null" 5 || fail "launcher did not start: $(screen)"
+bg_launcher=$(ours 'pprotect-run .*read line')
 wait_for "grep -q '^State:.*T' /proc/$bg_launcher/status" 5 ||
   fail "the background child reading the terminal did not stop the launcher: $(screen)"
 keys "fg" Enter

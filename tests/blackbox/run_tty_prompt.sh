@@ -44,7 +44,7 @@ tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null || true
 start_tmux bash "$TMP/session2.sh"
 wait_for "[ -s '$TMP/rc2' ]" 10 || fail "--non-interactive waited: $(screen)"
 [ "$(cat "$TMP/rc2")" -eq 125 ] || fail "--non-interactive: exit $(cat "$TMP/rc2")"
-grep -q 'no passphrase (tried .*env var: PPROTECT_PASSPHRASE).*--non-interactive' "$TMP/err2" ||
+grep -q 'no passphrase (tried .*env var: PPROTECT_PASSPHRASE, env var: PPROTECT_PASSPHRASE_COMMAND).*--non-interactive' "$TMP/err2" ||
   fail "--non-interactive does not name the sources tried: $(cat "$TMP/err2")"
 [ ! -e "$TMP/ran" ] || fail "the child ran without credentials"
 
