@@ -75,8 +75,9 @@ start_tmux() { # session command...
   [ "$TERM" != dumb ] || export TERM=xterm
   tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s test -x 120 -y 40 "$@"
   on_exit "tmux -L $TMUX_SOCKET kill-server"
-  # The pane's first process leads the session of everything run in it.
-  TMUX_SESSION_ID=$(tmux -L "$TMUX_SOCKET" display-message -p -t test '#{pane_pid}')
+  # The pane's first process, whose descendants everything run in it is.
+  # A command that ends at once takes the server with it: no pane then.
+  TMUX_SESSION_ID=$(tmux -L "$TMUX_SOCKET" display-message -p -t test '#{pane_pid}' 2>/dev/null || true)
 }
 # The pids whose command line matches $1 among the processes started in
 # this test's terminal (the pane's descendants): never another test's
