@@ -355,8 +355,8 @@ private:
 // session leader's own (see on_suspend_key).
 bool OutputRelay::Keys::suspends_orphaned_group(const unsigned char* keys, std::size_t size) const {
   termios mode{};
-  if (!m_on_suspend_key || tcgetattr(m_slave, &mode) != 0 || (mode.c_lflag & ISIG) == 0 ||
-      mode.c_cc[VSUSP] == _POSIX_VDISABLE || std::memchr(keys, mode.c_cc[VSUSP], size) == nullptr) {
+  if (tcgetattr(m_slave, &mode) != 0 || (mode.c_lflag & ISIG) == 0 || mode.c_cc[VSUSP] == _POSIX_VDISABLE ||
+      std::memchr(keys, mode.c_cc[VSUSP], size) == nullptr) {
     return false;
   }
   pid_t foreground = 0;
@@ -554,11 +554,17 @@ void OutputRelay::start() {
     stream->start();
   }
   if (m_keys) {
-    m_keys->start(m_on_suspend_key);
+    m_keys->start([this] {
+      const std::lock_guard<std::mutex> lock(m_suspend_mutex);
+      if (m_on_suspend_key) {
+        m_on_suspend_key();
+      }
+    });
   }
 }
 
 void OutputRelay::on_suspend_key(std::function<void()> handler) {
+  const std::lock_guard<std::mutex> lock(m_suspend_mutex);
   m_on_suspend_key = std::move(handler);
 }
 

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace pprotect::supervisor {
@@ -95,8 +96,9 @@ public:
   // leads a session whose parent (the supervisor) is outside it, an
   // orphaned group, so the caller stops the child (SIGSTOP) and itself.
   // The key still goes to the pseudo-terminal, which echoes it and stops a
-  // job of the child's own (an inner shell's) as it always does. Set before
-  // start().
+  // job of the child's own (an inner shell's) as it always does. May be
+  // set or cleared (an empty handler) at any time: whoever set it clears it
+  // before it goes.
   void on_suspend_key(std::function<void()> handler);
 
   // The end, once no child is left to start: our ends of the child's pipes
@@ -117,6 +119,7 @@ private:
   std::unique_ptr<Terminal> m_terminal;
   std::vector<std::unique_ptr<Stream>> m_streams;
   std::unique_ptr<Keys> m_keys;
+  std::mutex m_suspend_mutex; // the keys' thread calls the handler, others set it
   std::function<void()> m_on_suspend_key;
   std::vector<sys::FileDescriptor> m_child_ends; // the pipes' write ends, for every child in turn
   sys::FileDescriptor m_ended;                   // an eventfd: a stream's thread has ended

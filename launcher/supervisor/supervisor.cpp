@@ -158,6 +158,13 @@ public:
       m_relay->on_suspend_key([this] { asio::post(m_io, [this] { suspend_from_terminal(); }); });
     }
   }
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+  ~Supervisor() {
+    if (m_relay != nullptr) {
+      m_relay->on_suspend_key({}); // the relay may outlive us (and our io_context)
+    }
+  }
 
   // Runs until the last child has ended and none is to follow; returns its
   // exit status.
