@@ -168,7 +168,9 @@ private:
       print_warning(std::string("cannot relay the child's output: ") + error.what());
     }
     m_has_ended.store(true);
-    notify(m_ended);
+    if (!abandoned()) {
+      notify(m_ended); // abandoned: the relay, and its eventfd, may be gone
+    }
   }
 
   void relay();
@@ -529,16 +531,23 @@ OutputRelay::~OutputRelay() {
   if (m_terminal) {
     m_terminal->raw.leave();
   }
-  // Not finished: the threads are told to stop where they are; one blocked
-  // on a write to a reader that never reads is left to the process's exit,
-  // with what it uses (hence released, not destroyed).
-  for (auto& stream : m_streams) {
+  // Not finished: the threads are told to stop where they are.
+  abandon(m_streams);
+}
+
+void OutputRelay::abandon(std::vector<std::unique_ptr<Stream>>& streams) {
+  // One blocked on a write to a reader that never reads is left to the
+  // process's exit, with what it uses: kept, not destroyed, and reachable
+  // from a global (leak checkers do not report it).
+  static auto* const abandoned = new std::vector<std::unique_ptr<Stream>>();
+  for (auto& stream : streams) {
     if (stream->running()) {
       stream->order(Command::abandon);
       stream->detach();
-      (void)stream.release();
+      abandoned->push_back(std::move(stream));
     }
   }
+  streams.clear();
 }
 
 bool OutputRelay::has_terminal() const {
@@ -660,11 +669,7 @@ void OutputRelay::finish(int signal_fd) {
       }
     } else {
       print_notice(m_quiet, "stopped before the child's output was all written");
-      for (auto& stream : m_streams) {
-        stream->order(Command::abandon);
-        stream->detach();
-        (void)stream.release(); // see ~OutputRelay
-      }
+      abandon(m_streams);
     }
     m_streams.clear();
   }

@@ -115,6 +115,7 @@ public:
 
 private:
   class Terminal;
+  static void abandon(std::vector<std::unique_ptr<Stream>>& streams);
 
   std::unique_ptr<Terminal> m_terminal;
   std::vector<std::unique_ptr<Stream>> m_streams;
