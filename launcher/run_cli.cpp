@@ -41,6 +41,15 @@ constexpr const char* k_description =
     "  MCP servers: add --stop-timeout 1, so that a server that ignores SIGTERM is gone before the\n"
     "  client's SIGKILL (2 s later), or --parent-death-signal KILL.\n"
     "\n"
+    "Masking (--mask): CMD's stdout and stderr pass through pprotect-run, and every secret value of\n"
+    "the domains, in its raw, base64, base64url, percent, JSON and shell-quoted forms, becomes\n"
+    "[REDACTED:NAME] (--mask-label TEXT for one label). A terminal stays one: CMD gets a\n"
+    "pseudo-terminal (colours, line editing, window size, Ctrl-C and Ctrl-Z as usual) and your\n"
+    "terminal is raw while CMD runs; in the background (&, bg) pprotect-run stops until fg, as\n"
+    "ssh -t does. Bytes that may begin a secret wait for the rest, at most 10 ms without output. A\n"
+    "stdin that is no terminal is never touched. Values under --mask-min-length bytes are not\n"
+    "masked (said once on stderr), nor those --no-mask names. Not with --exec.\n"
+    "\n"
     "Credentials, first found wins. The user: -u/--user; <PREFIX>_USER; a prompt. The passphrase:\n"
     "--passphrase-file; --passphrase-command CMD; --passphrase-credential NAME\n"
     "($CREDENTIALS_DIRECTORY/NAME); <PREFIX>_PASSPHRASE; <PREFIX>_PASSPHRASE_COMMAND (empty: unset); a\n"
@@ -73,6 +82,10 @@ struct Parsed {
   bool watch = false;
   std::string on_change;
   std::string exit_with_parent;
+  bool mask = false;
+  std::optional<std::string> mask_label;
+  std::optional<std::size_t> mask_min_length;
+  std::vector<std::string> no_mask;
 };
 
 // Issue #13: a passphrase from a helper, and the keyring `pprotect unlock`
@@ -250,6 +263,21 @@ void add_options(CLI::App& app, Parsed& parsed) {
                "When the process that started pprotect-run dies, act as if SIGNAL (default TERM) came: "
                "forward it, kill CMD after --stop-timeout (default 10 s), exit")
       ->type_name("[=SIGNAL]");
+  app.add_flag("--mask", parsed.mask,
+               "Mask every secret value of the domains (and its base64, percent, JSON and shell-quoted "
+               "forms) in CMD's stdout and stderr as [REDACTED:NAME] (see above)");
+  app.add_option("--mask-label", parsed.mask_label, "With --mask: replace every secret by TEXT (e.g. ***)")
+      ->type_name("TEXT");
+  app.add_option(
+         "--mask-min-length", parsed.mask_min_length,
+         "With --mask: leave values shorter than N bytes unmasked (default 4), saying which on stderr")
+      ->type_name("N");
+  app.add_option(
+         "--no-mask", parsed.no_mask,
+         "With --mask: leave these secrets unmasked (a public URL, a region); a name no domain has is "
+         "an error")
+      ->delimiter(',')
+      ->type_name("NAME[,NAME...]");
   app.add_flag("-q,--quiet", supervision.quiet, "No notices on stderr (errors are still printed)");
   app.set_version_flag("--version", std::string("pprotect-run ") + PPROTECT_VERSION);
 }
@@ -331,6 +359,22 @@ void finish(Parsed& parsed) {
     throw policy::UsageError(
         "--exec leaves no supervisor: --restart, --watch, --secret-dir and --exit-with-parent need one "
         "(--secret-file works)");
+  }
+  if (parsed.mask) {
+    if (supervision.mode == supervisor::Mode::exec) {
+      throw policy::UsageError("--mask needs the supervisor to read CMD's output: not with --exec");
+    }
+    masking::MaskOptions mask;
+    mask.fixed_label = parsed.mask_label;
+    if (parsed.mask_min_length) {
+      mask.min_length = *parsed.mask_min_length;
+    }
+    mask.unmasked_names = parsed.no_mask;
+    request.mask = std::move(mask);
+  } else if (parsed.mask_label || parsed.mask_min_length || !parsed.no_mask.empty()) {
+    // Without --mask nothing is masked: a flag that seems to say otherwise
+    // must not pass in silence.
+    throw policy::UsageError("--mask-label, --mask-min-length and --no-mask need --mask");
   }
   if (request.command.empty()) {
     throw policy::UsageError("no command given: pprotect-run [options] -- CMD [ARGS...]");

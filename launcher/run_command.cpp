@@ -1,5 +1,6 @@
 #include "launcher/run_command.hpp"
 
+#include "launcher/secret_masks.hpp"
 #include "launcher/supervisor/diagnostics.hpp"
 #include "launcher/supervisor/hardening.hpp"
 #include "launcher/supervisor/secret_files.hpp"
@@ -85,6 +86,48 @@ void check_domains_exist(const store::KeyFile& key_file, const RunRequest& reque
   }
 }
 
+// --no-mask names secrets: one that no domain has is a typo, which would
+// otherwise mask a secret the user meant to show (or the reverse).
+void check_unmasked_names(const store::KeyFile& key_file, const RunRequest& request) {
+  std::vector<std::string> known;
+  for (const std::string& domain : request.domains) {
+    for (std::string& name : key_file.secret_names(domain)) {
+      known.push_back(std::move(name));
+    }
+  }
+  for (const std::string& name : request.mask->unmasked_names) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      throw policy::UsageError("--no-mask " + sys::quoted_name(name) + ": no such secret in " +
+                               (request.domains.size() == 1
+                                    ? "domain " + sys::quoted_name(request.domains.front())
+                                    : std::string("the domains given")));
+    }
+  }
+}
+
+// What --mask masks: every secret of every domain, injected or not (--only
+// leaves some out of the environment, not out of reach).
+std::vector<masking::NamedSecret> named_secrets(const std::vector<DecryptedDomain>& domains) {
+  std::vector<masking::NamedSecret> secrets;
+  for (const auto& domain : domains) {
+    for (const auto& [name, value] : domain.values) {
+      secrets.push_back(masking::NamedSecret{name, value.view()});
+    }
+  }
+  return secrets;
+}
+
+// Builds the masker of domains; says which secrets are too short to mask.
+void update_masks(SecretMasks& masks, const std::vector<DecryptedDomain>& domains,
+                  const masking::MaskOptions& options, supervisor::Quiet quiet) {
+  const std::vector<std::string> too_short = masks.update(named_secrets(domains));
+  if (!too_short.empty()) {
+    supervisor::print_notice(quiet, "--mask leaves out " + sys::join(too_short, ", ") + ": shorter than " +
+                                        std::to_string(std::max<std::size_t>(options.min_length, 1)) +
+                                        " bytes (--mask-min-length)");
+  }
+}
+
 bool same_secrets(const std::vector<DecryptedDomain>& a, const std::vector<DecryptedDomain>& b) {
   if (a.size() != b.size()) {
     return false;
@@ -140,6 +183,9 @@ public:
     m_custodian = std::move(custodian);
     check(m_domains);
   }
+
+  // --mask: the masks a reload updates.
+  void set_masks(SecretMasks* masks) { m_masks = masks; }
 
   supervisor::ChildLaunch prepare() override {
     if (!m_domains_left) {
@@ -224,6 +270,16 @@ public:
     } catch (const std::exception& error) {
       say_once(error.what());
       return supervisor::Reload::unchanged;
+    }
+    if (m_masks != nullptr) {
+      // Before the child can have them: the new values are masked from
+      // the first byte it writes (and the old ones still are).
+      try {
+        update_masks(*m_masks, domains, *m_request.mask, quiet());
+      } catch (const std::exception& error) {
+        say_once(std::string("cannot mask the new secrets: ") + error.what());
+        return supervisor::Reload::unchanged;
+      }
     }
     m_problem.clear();
     m_domains = std::move(domains);
@@ -388,6 +444,10 @@ private:
     m_environment = policy::compose_child_environment(m_parent, views(m_domains), m_options, added);
   }
 
+  supervisor::Quiet quiet() const {
+    return m_request.supervision.quiet ? supervisor::Quiet::yes : supervisor::Quiet::no;
+  }
+
   void say_once(const std::string& problem) {
     if (problem == m_problem) {
       return;
@@ -410,7 +470,8 @@ private:
   std::unique_ptr<supervisor::SecretDirectory> m_directory;
   std::optional<policy::ChildEnvironment> m_environment;
   std::vector<char*> m_envp;
-  std::string m_problem; // the last reload problem said
+  std::string m_problem;          // the last reload problem said
+  SecretMasks* m_masks = nullptr; // --mask
 };
 
 // Kept reachable until the process exits (see run_with_secrets).
@@ -425,10 +486,16 @@ bool keeps_secrets(const RunRequest& request) {
 
 int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals& signals,
                      policy::Prompter& prompter) {
+  if (request.mask && request.supervision.mode == supervisor::Mode::exec) {
+    throw policy::UsageError("--mask needs the supervisor to read the child's output: not with --exec");
+  }
   supervisor::harden_launcher();
   const bool keep = keeps_secrets(request);
   policy::ChildEnvironmentOptions environment_options = request.environment;
   std::unique_ptr<RunSource> source;
+  // --mask: in locked memory while the supervisor runs, wiped when it ends.
+  std::shared_ptr<SecretMasks> masks;
+  const supervisor::Quiet quiet = request.supervision.quiet ? supervisor::Quiet::yes : supervisor::Quiet::no;
   {
     // Wiped when it goes, with the passphrase variable in it.
     policy::Environment parent = policy::Environment::current();
@@ -445,6 +512,9 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
     // key derivation.
     const store::KeyFile key_file = store::load_key_file(request.file);
     check_domains_exist(key_file, request);
+    if (request.mask) {
+      check_unmasked_names(key_file, request);
+    }
     // On the main thread: a passphrase helper's parent-death signal follows
     // the thread that forks it. With --use-keyring, no passphrase at all.
     store::UnlockedCustodian custodian = policy::unlock(
@@ -452,6 +522,12 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
                                             [](std::string_view line) { supervisor::print_warning(line); }));
     // (the passphrase is wiped here)
     std::vector<DecryptedDomain> domains = decrypt_domains(key_file, request, custodian);
+    if (request.mask) {
+      // A --watch reload keeps the values it replaces masked.
+      masks = std::make_shared<SecretMasks>(
+          *request.mask, request.supervision.watch ? SecretMasks::Remember::yes : SecretMasks::Remember::no);
+      update_masks(*masks, domains, *request.mask, quiet);
+    }
     for (const std::string& name : credential_variables(env_prefix)) {
       parent.erase(name);
     }
@@ -465,6 +541,7 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
       kept_custodian = std::move(custodian);
     }
     source->set(std::move(parent), std::move(domains), std::move(kept_custodian));
+    source->set_masks(masks.get());
   } // the custodian key (unless --watch keeps it) and the file are wiped here
   // Argon2id's 256 MiB went back with munmap already; the rest of the
   // heap's free memory goes back once the child has run a moment
@@ -482,7 +559,13 @@ int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals
     }
     status = supervisor::exec_command(request.command, launch, request.supervision, signals);
   } else {
-    status = supervisor::supervise(request.command, *source, request.supervision, signals);
+    supervisor::SupervisorOptions supervision = request.supervision;
+    if (masks) {
+      supervision.output_filter = [masks]() -> std::unique_ptr<supervisor::OutputFilter> {
+        return std::make_unique<MaskFilter>(masks);
+      };
+    }
+    status = supervisor::supervise(request.command, *source, supervision, signals);
   }
   // The process exits right after this returns, and the kernel takes the
   // locked pages back in one go; freeing them one by one costs three system

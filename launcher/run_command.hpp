@@ -4,6 +4,7 @@
 // and secret files, start and supervise the child (again, on a restart or a
 // change of the file).
 
+#include "launcher/masking/masker.hpp"
 #include "launcher/supervisor/supervisor.hpp"
 #include "policy/child_environment.hpp"
 #include "policy/credentials.hpp"
@@ -28,7 +29,10 @@ struct RunRequest {
   policy::ChildEnvironmentOptions environment;
   supervisor::SupervisorOptions supervision;
   std::vector<SecretFileRequest> secret_files;
-  bool secret_dir = false;          // --secret-dir: one file per secret, in SECRETS_DIR
+  bool secret_dir = false; // --secret-dir: one file per secret, in SECRETS_DIR
+  // --mask (with --mask-label, --mask-min-length, --no-mask): the values of
+  // every secret of the domains are masked in the child's stdout and stderr.
+  std::optional<masking::MaskOptions> mask;
   std::vector<std::string> command; // argv of the child, non-empty
 };
 
@@ -40,7 +44,8 @@ bool keeps_secrets(const RunRequest& request);
 // killed by signal N, 124 on --timeout, 126/127 when the command cannot be
 // run, 125 when what the child gets cannot be made. Throws
 // store::StoreError (and its subclasses) for launcher failures before the
-// child starts; the caller maps them to its exit codes.
+// child starts, policy::UsageError for --mask with --exec and a --no-mask
+// name that no domain has; the caller maps them to its exit codes.
 int run_with_secrets(const RunRequest& request, const supervisor::StartupSignals& signals,
                      policy::Prompter& prompter);
 

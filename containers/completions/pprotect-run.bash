@@ -45,7 +45,7 @@ _pprotect_run() {
       ;;
     -d | --domain | -u | --user | --passphrase-credential | --env-prefix | --prefix | --only | --allow-exec-variables | \
       --stop-timeout | --timeout | --reap-descendants | --secret-file | --max-restarts | --restart-delay | \
-      --passphrase-command-timeout)
+      --passphrase-command-timeout | --mask-label | --mask-min-length | --no-mask)
       return
       ;;
   esac
@@ -54,6 +54,7 @@ _pprotect_run() {
     --passphrase-command --passphrase-command-timeout --use-keyring --passphrase-credential --env-prefix --ignore-env --non-interactive --allow-expensive-kdf --prefix --uppercase
     --no-passthrough --only --allow-any-name --allow-loader-variables --allow-exec-variables --exec --signal-group --parent-death-signal
     --stop-timeout --timeout --reap-descendants --domain-prefix --secret-file --secret-dir --no-env --restart
-    --max-restarts --restart-delay --watch --on-change --exit-with-parent -q --quiet --" -- "$cur"))
+    --max-restarts --restart-delay --watch --on-change --exit-with-parent --mask --mask-label --mask-min-length
+    --no-mask -q --quiet --" -- "$cur"))
 }
 complete -F _pprotect_run pprotect-run

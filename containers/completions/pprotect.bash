@@ -17,7 +17,7 @@ _pprotect() {
     --passphrase-file --passphrase-command --passphrase-command-timeout --passphrase-credential
     --use-keyring --ttl --status --new-passphrase-file --env-prefix --key-type
     --domain --secret --owner --value-file -y --yes --output-format --prefix --uppercase
-    --no-passthrough --allow-exec-variables --yaml-layout"
+    --no-passthrough --allow-exec-variables --mask --mask-label --mask-min-length --no-mask --yaml-layout"
 
   # After "exec ... --", complete the command to run.
   local i
@@ -54,7 +54,7 @@ _pprotect() {
       return
       ;;
     -u | --user | --passphrase-credential | --env-prefix | --domain | --secret | --owner | --prefix | --allow-exec-variables | \
-      --passphrase-command-timeout | --ttl)
+      --passphrase-command-timeout | --ttl | --mask-label | --mask-min-length | --no-mask)
       return
       ;;
   esac

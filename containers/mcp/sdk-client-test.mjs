@@ -2,7 +2,9 @@
 // to this checkout), through pprotect-run, with the official SDK's stdio
 // client: lists the tools, calls one that proves the secret arrived, and
 // checks stdout carried JSON-RPC only and nothing outlives the client.
-// Usage: node sdk-client-test.mjs  (settings in the environment, see below)
+// Usage: node sdk-client-test.mjs  (settings in the environment, see below;
+// EXTRA_RUN_ARGS, space-separated, go to pprotect-run before "--", e.g.
+// --mask)
 import { createHash } from "node:crypto";
 import { readFileSync, existsSync } from "node:fs";
 import { spawn } from "node:child_process";
@@ -26,6 +28,8 @@ const pidFile = need("SERVER_PID_FILE");
 const entry = config.mcpServers["pprotect-example"];
 const command = mapping[entry.command] ?? entry.command;
 const args = entry.args.map((a) => mapping[a] ?? a);
+const extra = (process.env.EXTRA_RUN_ARGS ?? "").split(" ").filter(Boolean);
+args.splice(args.indexOf("--"), 0, ...extra);
 
 let failures = 0;
 const check = (ok, what) => {

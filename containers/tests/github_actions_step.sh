@@ -12,6 +12,7 @@ cp "$FIXTURE_FILE" "$repo/protected.yaml"
 cat >"$repo/deploy.sh" <<'SCRIPT'
 #!/bin/sh
 echo "token=$DEPLOY_TOKEN"
+echo "token sha256=$(printf %s "$DEPLOY_TOKEN" | sha256sum | cut -d' ' -f1)"
 echo "user=${PPROTECT_USER-none} passphrase=${PPROTECT_PASSPHRASE-none}"
 SCRIPT
 chmod +x "$repo/deploy.sh"
@@ -36,6 +37,7 @@ PY
 step_run=$(cat "$WORK/step.sh")
 expect_contains "the step is non-interactive" "$step_run" "--non-interactive"
 expect_contains "the step has a timeout" "$step_run" "--timeout"
+expect_contains "the step masks the secrets in its log" "$step_run" "--mask"
 expect_contains "the passphrase comes from an Actions secret" "$(cat "$workflow")" 'PPROTECT_PASSPHRASE: ${{ secrets.PPROTECT_PASSPHRASE }}'
 
 mapfile -t step_env <"$WORK/step.env"
@@ -48,7 +50,10 @@ out=$(run_step 2>"$WORK/err")
 rc=$?
 set -e
 expect_eq "the step succeeds" "$rc" 0
-expect_contains "deploy.sh gets the secret" "$out" "token=$FIXTURE_TOKEN"
+expect_contains "deploy.sh gets the secret" "$out" \
+  "token sha256=$(printf %s "$FIXTURE_TOKEN" | sha256sum | cut -d' ' -f1)"
+expect_contains "which the log shows masked" "$out" "token=[REDACTED:DEPLOY_TOKEN]"
+expect_not_contains "and never as it is" "$out$(cat "$WORK/err")" "$FIXTURE_TOKEN"
 expect_contains "but not the credential variables" "$out" "user=none passphrase=none"
 expect_not_contains "the passphrase never shows in the log" "$out$(cat "$WORK/err")" "$FIXTURE_PASSPHRASE"
 

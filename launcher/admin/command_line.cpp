@@ -41,6 +41,9 @@ const std::set<std::string_view> k_value_flags = {"--file",
                                                   "--prefix",
                                                   "--env-prefix",
                                                   "--allow-exec-variables",
+                                                  "--mask-label",
+                                                  "--mask-min-length",
+                                                  "--no-mask",
                                                   "--yaml-layout"};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -364,7 +367,13 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
   app.add_flag("--no-passthrough", options.no_passthrough);
   app.add_flag("-y,--yes", options.yes);
   app.add_option("--env-prefix", options.env_prefix);
-  app.add_option("--allow-exec-variables", options.allow_exec_variables)->delimiter(',');
+  app.add_option("--allow-exec-variables", options.allow_exec_variables)
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  app.add_flag("--mask", options.mask);
+  app.add_option("--mask-label", options.mask_label);
+  app.add_option("--mask-min-length", options.mask_min_length);
+  app.add_option("--no-mask", options.no_mask)->delimiter(',')->allow_extra_args(false);
   app.add_option("--yaml-layout", options.yaml_layout);
   // Extras are collected, not thrown, so they can be listed in order.
   app.allow_extras();

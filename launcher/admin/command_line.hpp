@@ -44,6 +44,10 @@ struct CliOptions {
   bool yes = false;
   std::optional<std::string> env_prefix;
   std::vector<std::string> allow_exec_variables; // exec: --allow-exec-variables A,B
+  bool mask = false;                             // exec: --mask
+  std::optional<std::string> mask_label;         // exec: --mask-label TEXT
+  std::optional<std::string> mask_min_length;    // exec: --mask-min-length N, checked by exec
+  std::vector<std::string> no_mask;              // exec: --no-mask A,B
   std::optional<std::string> yaml_layout;        // "a", "b" or "c", checked by the parser
 
   std::vector<std::string> positionals; // DOMAIN of decrypt-domain, list-domain-secrets

@@ -111,6 +111,17 @@ const std::vector<FlagInfo>& flag_infos() {
        "one by "
        "one. pocket_protector passes them; pprotect refuses them by default, as anyone may add a secret. The "
        "command is always looked up in pprotect's own PATH"},
+      {"--mask", "--mask",
+       "exec only: mask every secret value of the domain (and its base64, percent, JSON and shell-quoted "
+       "forms) in the command's stdout and stderr as [REDACTED:NAME]; a terminal stays one (the command gets "
+       "a pseudo-terminal)"},
+      {"--mask-label", "--mask-label TEXT",
+       "exec only, with --mask: replace every secret by TEXT (e.g. ***)"},
+      {"--mask-min-length", "--mask-min-length N",
+       "exec only, with --mask: leave values shorter than N bytes unmasked (default 4), saying which on "
+       "stderr"},
+      {"--no-mask", "--no-mask NAME[,NAME...]",
+       "exec only, with --mask: leave these secrets unmasked; a name the domain does not have is an error"},
       {"--yaml-layout", "--yaml-layout LAYOUT",
        "write the file in this layout: a (as ruamel.yaml 0.17.21 and earlier writes it), b (0.17.22 to "
        "0.18.12) "
@@ -241,8 +252,8 @@ const std::vector<Command>& commands() {
        "Runs COMMAND under supervision (signals forwarded, exit status passed through) with the domain's "
        "secrets added to the environment and the credential variables removed.",
        " -- COMMAND [ARGS...]",
-       with_credentials(
-           {"--domain", "--prefix", "--uppercase", "--no-passthrough", "--allow-exec-variables"}),
+       with_credentials({"--domain", "--prefix", "--uppercase", "--no-passthrough", "--allow-exec-variables",
+                         "--mask", "--mask-label", "--mask-min-length", "--no-mask"}),
        run_exec},
       {"unlock", "Session Keyring",
        "check your credentials once, then cache your custodian key for this file in the session keyring",

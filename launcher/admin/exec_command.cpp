@@ -5,10 +5,13 @@
 #include "launcher/run_command.hpp"
 #include "launcher/supervisor/signals.hpp"
 #include "policy/usage_error.hpp"
+#include "store/reference_wording.hpp"
 #include "sys/signal_mask.hpp"
 
+#include <charconv>
 #include <optional>
 #include <string>
+#include <system_error>
 
 namespace pprotect::admin {
 
@@ -46,6 +49,30 @@ private:
   const supervisor::StartupSignals& m_signals;
 };
 
+// --mask and its flags, as pprotect-run takes them.
+std::optional<masking::MaskOptions> mask_options(const CliOptions& options) {
+  if (!options.mask) {
+    if (options.mask_label || options.mask_min_length || !options.no_mask.empty()) {
+      throw policy::UsageError("pprotect exec", "--mask-label, --mask-min-length and --no-mask need --mask");
+    }
+    return std::nullopt;
+  }
+  masking::MaskOptions mask;
+  mask.fixed_label = options.mask_label;
+  if (options.mask_min_length) {
+    const std::string& text = *options.mask_min_length;
+    std::size_t length = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), length);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+      throw policy::UsageError("pprotect exec", "invalid value for --mask-min-length: " +
+                                                    store::python_repr(text) + " (a number of bytes)");
+    }
+    mask.min_length = length;
+  }
+  mask.unmasked_names = options.no_mask;
+  return mask;
+}
+
 } // namespace
 
 int run_exec(Session& session) {
@@ -72,6 +99,7 @@ int run_exec(Session& session) {
   request.environment.allow_exec_variables = session.options.allow_exec_variables;
   request.environment.env_prefix = policy::effective_env_prefix(request.credentials, session.env);
   request.command = session.options.command;
+  request.mask = mask_options(session.options);
   // run_with_secrets takes (and wipes) its own snapshot; ours would keep the
   // passphrase variable on the heap for as long as the child runs.
   session.env.wipe();

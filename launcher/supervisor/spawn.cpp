@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -178,9 +179,20 @@ int prepare_exec(ChildPlan& plan, pid_t self) {
     return error;
   }
   if (!plan.exec_in_place) {
-    // Our own group, set from this side too: whatever the parent does, the
-    // group exists before the command runs, so a group signal finds it.
-    setpgid(0, 0);
+    if (plan.stdio.controlling_terminal >= 0) {
+      // --mask with a terminal: a session of our own (so a group too, whose
+      // id is our pid) with the pseudo-terminal as controlling terminal,
+      // whose line discipline turns the keys the supervisor relays into
+      // signals for our group. setsid fails for a group leader, which we
+      // are not: the parent's setpgid runs only after execve (vfork).
+      setsid();
+      ioctl(plan.stdio.controlling_terminal, TIOCSCTTY, 0);
+    } else {
+      // Our own group, set from this side too: whatever the parent does,
+      // the group exists before the command runs, so a group signal finds
+      // it.
+      setpgid(0, 0);
+    }
     if (plan.take_terminal) {
       // Every signal is still blocked here, so no SIGTTOU stops us.
       tcsetpgrp(plan.terminal_fd, self);
@@ -211,6 +223,13 @@ int prepare_exec(ChildPlan& plan, pid_t self) {
       if (flags >= 0) {
         fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
       }
+    }
+  }
+  // --mask: the relay's pipes or pseudo-terminal in place of ours.
+  for (int fd = 0; fd < 3; ++fd) {
+    const int replacement = plan.stdio.fds[static_cast<std::size_t>(fd)];
+    if (replacement >= 0 && dup2(replacement, fd) < 0) {
+      return errno;
     }
   }
   // Close everything but 0-2, the sockets and the kept fds (secret files).

@@ -16,6 +16,16 @@
 
 namespace pprotect::supervisor {
 
+// What a child gets in place of the supervisor's descriptors 0-2 (--mask:
+// output_relay.hpp).
+struct ChildStdio {
+  // Duplicated onto 0, 1 and 2 in the child; -1 leaves ours, inherited.
+  std::array<int, 3> fds{-1, -1, -1};
+  // A pseudo-terminal's slave, or -1: the child starts a session of its own
+  // with it as controlling terminal.
+  int controlling_terminal = -1;
+};
+
 // Everything the child needs, prepared in the parent so that the child only
 // makes async-signal-safe calls.
 struct ChildPlan {
@@ -28,6 +38,7 @@ struct ChildPlan {
   int listen_fds = 0;                      // systemd socket activation: fds 3..3+n-1 stay open
   int terminal_fd = -1;                    // one of 0-2 on our controlling terminal
   bool take_terminal = false;              // make the child's group the terminal's foreground
+  ChildStdio stdio;                        // --mask: pipes or a pseudo-terminal instead of ours
   bool exec_in_place = false;              // --exec: no fork, no group, no death signal
   bool restore_sigchld_ignored = false;
   int parent_death_signal = SIGTERM;

@@ -4,6 +4,7 @@
 #include "launcher/supervisor/diagnostics.hpp"
 #include "launcher/supervisor/file_watch.hpp"
 #include "launcher/supervisor/memory.hpp"
+#include "launcher/supervisor/output_relay.hpp"
 #include "launcher/supervisor/parent_watch.hpp"
 #include "launcher/supervisor/spawn.hpp"
 #include "sys/exit_status.hpp"
@@ -11,6 +12,7 @@
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <chrono>
@@ -149,6 +151,20 @@ public:
   }
 
   void set_parent(pid_t parent) { m_parent = parent; }
+  void set_relay(OutputRelay* relay) {
+    m_relay = relay;
+    if (m_relay != nullptr) {
+      // From the relay's thread to ours.
+      m_relay->on_suspend_key([this] { asio::post(m_io, [this] { suspend_from_terminal(); }); });
+    }
+  }
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+  ~Supervisor() {
+    if (m_relay != nullptr) {
+      m_relay->on_suspend_key({}); // the relay may outlive us (and our io_context)
+    }
+  }
 
   // Runs until the last child has ended and none is to follow; returns its
   // exit status.
@@ -156,6 +172,13 @@ public:
     // Anything that arrived before the child existed is pending on the
     // signalfd and gets forwarded by the first read.
     read_signals();
+    if (m_relay != nullptr) {
+      if (!m_relay->resume_terminal()) {
+        stop_self(); // started in the background: until `fg`
+      }
+      // Once the terminal is raw: the child's first bytes find it so.
+      m_relay->start();
+    }
     if (m_options.timeout) {
       m_timeout_timer.expires_after(to_duration(*m_options.timeout));
       m_timeout_timer.async_wait([this](const boost::system::error_code& ec) {
@@ -236,6 +259,9 @@ private:
     if (m_finished) {
       return;
     }
+    if (signal == SIGWINCH && m_relay != nullptr) {
+      m_relay->window_changed(); // the new size first, then the signal
+    }
     if (!m_running) {
       // Between two children (a restart's back-off): nobody to pass a
       // signal to, but a stop request still ends it all.
@@ -246,6 +272,12 @@ private:
       return;
     }
     if (signal == SIGCONT) {
+      // A relay of the terminal (--mask) continued in the background (`bg`)
+      // stops again at once, and its stopped child stays stopped.
+      if (m_relay != nullptr && !m_relay->resume_terminal()) {
+        stop_self();
+        return;
+      }
       // We were continued: by `fg` (the terminal is ours again: hand it to
       // the child's group) or `bg` (it is not: leave it), then wake the
       // whole job up. A job started in the background gets the terminal
@@ -293,9 +325,25 @@ private:
       return;
     }
     give_terminal_back();
+    if (m_relay != nullptr) {
+      m_relay->suspend_terminal();
+    }
     send_signal(getpid(), SIGSTOP);
     // Continued: the SIGCONT that woke us is pending on the signalfd and is
     // passed on to the child by on_signal.
+  }
+
+  // Ctrl-Z in the child's pseudo-terminal (--mask), with the child's own
+  // group in its foreground: the kernel does not stop an orphaned group on
+  // SIGTSTP, so we stop it as the terminal would have, and ourselves with
+  // it, as without --mask.
+  void suspend_from_terminal() {
+    if (m_finished || !m_running) {
+      return;
+    }
+    send_signal(-m_child, SIGSTOP);
+    m_expect_child_stop = getpid() != 1;
+    stop_self();
   }
 
   // Only what we gave: a launcher in the background must not take the
@@ -506,6 +554,7 @@ private:
   RestartSchedule m_schedule;
   std::array<signalfd_siginfo, 16> m_buffer{};
   pid_t m_parent = 0;
+  OutputRelay* m_relay = nullptr;
   pid_t m_child = 0;
   bool m_running = false;
   std::chrono::steady_clock::time_point m_started_at{};
@@ -557,6 +606,24 @@ int supervise(const std::vector<std::string>& argv, ChildSource& source, const S
     }
   }
 
+  // --mask: the child's output comes to us through pipes or a
+  // pseudo-terminal. A child in a pseudo-terminal has a session and a
+  // terminal of its own: ours stays with us.
+  std::optional<OutputRelay> relay;
+  if (options.output_filter) {
+    try {
+      relay.emplace(options.output_filter, options.quiet ? Quiet::yes : Quiet::no);
+    } catch (const std::exception& error) {
+      close(signal_fd);
+      print_launcher_error(std::string("cannot relay the child's output: ") + error.what());
+      return sys::exit_launcher_error;
+    }
+    launch.plan.stdio = relay->child_stdio();
+    if (relay->has_terminal()) {
+      launch.plan.terminal_fd = -1;
+    }
+  }
+
   // We wait with waitpid: a SIGCHLD left ignored by whoever started us would
   // make the kernel reap for us. The child gets the disposition back.
   struct sigaction chld {};
@@ -575,6 +642,7 @@ int supervise(const std::vector<std::string>& argv, ChildSource& source, const S
   const auto make_supervisor = [&] {
     supervisor.emplace(io, options, signal_fd, launch, source);
     supervisor->set_parent(signals.parent());
+    supervisor->set_relay(relay ? &*relay : nullptr);
   };
   if (options.watch || options.exit_with_parent != 0) {
     make_supervisor();
@@ -608,6 +676,9 @@ int supervise(const std::vector<std::string>& argv, ChildSource& source, const S
     status = supervisor->run();
     if (options.reap_descendants) {
       reap_descendants(*options.reap_descendants, supervisor->signal_fd());
+    }
+    if (relay) {
+      relay->finish(supervisor->signal_fd()); // every byte the children wrote, then the terminal's mode
     }
   }
   supervisor.reset(); // closes the signalfd

@@ -4,6 +4,7 @@
 // or of credentials, only of a command, what each start of it gets, and how
 // to watch over it.
 
+#include "launcher/supervisor/output_filter.hpp"
 #include "launcher/supervisor/restart.hpp"
 #include "launcher/supervisor/signals.hpp"
 
@@ -30,6 +31,10 @@ struct SupervisorOptions {
   std::optional<std::filesystem::path> watch; // --watch: the protected file
   int on_change_signal = 0;                   // --on-change signal:SIG; 0: restart
   int exit_with_parent = 0;                   // --exit-with-parent[=SIGNAL]; 0: off
+  // --mask: the child's stdout and stderr pass through filters this makes
+  // (output_relay.hpp), one relay for every child in turn; empty: they are
+  // ours, inherited.
+  OutputFilterFactory output_filter;
 };
 
 // What one start of the child gets. The entries of envp and the descriptors

@@ -9,6 +9,7 @@ source "$(dirname "$0")/run_common.bash"
 python3 - "$RUN" "$RAW_FILE" "$TMP" <<'PY'
 import os, signal, subprocess, sys, time
 run, raw, tmp = sys.argv[1:4]
+run_options = os.environ.get("PPROTECT_TEST_RUN_OPTIONS", "").split()
 signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 signal.signal(signal.SIGUSR2, signal.SIG_IGN)
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGWINCH})
@@ -21,8 +22,9 @@ want_ign = own_status("SigIgn")  # python also ignores SIGXFSZ itself
 assert want_blk & (1 << (signal.SIGUSR1 - 1)) and want_ign & (1 << (signal.SIGPIPE - 1))
 r5 = os.open("/dev/null", os.O_RDONLY); os.dup2(r5, 5)
 r7 = os.open("/dev/null", os.O_RDONLY); os.dup2(r7, 7)
-for mode in ([], ["--exec"]):
-    p = subprocess.Popen([run, "--file", raw, "--domain", "ci", *mode, "--", "sh", "-c", "echo ready; exec sleep 30"],
+# --mask needs the supervisor: no --exec then.
+for mode in ([], ["--exec"]) if not run_options else ([],):
+    p = subprocess.Popen([run, "--file", raw, "--domain", "ci", *run_options, *mode, "--", "sh", "-c", "echo ready; exec sleep 30"],
                          stdout=subprocess.PIPE, pass_fds=(5, 7), restore_signals=False)
     assert p.stdout.readline() == b"ready\n"
     pid = p.pid

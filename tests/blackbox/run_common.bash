@@ -10,12 +10,33 @@ RAW_USER=ci@example.com
 RAW_PASSPHRASE=P963b19ddf98f50e0e0096d14e1a4141bac989ea61effbfe75edf84b97af11b50P
 export PPROTECT_USER=$RAW_USER PPROTECT_PASSPHRASE=$RAW_PASSPHRASE
 unset PPROTECT_ENV_PREFIX LISTEN_PID LISTEN_FDS
+# Options every pprotect-run of a test gets besides its own: CTest runs
+# some tests once more with PPROTECT_TEST_RUN_OPTIONS=--mask (the list is in
+# tests/CMakeLists.txt), to show that what they check holds with masking on.
+# RUN_EXTRA for command lines written as text, RUN_OPTIONS for arrays.
+RUN_EXTRA=${PPROTECT_TEST_RUN_OPTIONS:-}
+read -r -a RUN_OPTIONS <<<"$RUN_EXTRA"
 TMP=$(mktemp -d)
 on_exit 'rm -rf "$TMP"'
 
 # pprotect-run on the raw fixture's domain "ci" (secret DEPLOY_TOKEN).
 run() {
-  "$RUN" --file "$RAW_FILE" --domain ci "$@"
+  "$RUN" --file "$RAW_FILE" --domain ci "${RUN_OPTIONS[@]}" "$@"
+}
+
+# Copies the raw fixture to $1 with more secrets in domain ci besides
+# DEPLOY_TOKEN, given as NAME VALUE pairs (add-secret needs no credentials).
+protected_copy() { # path NAME VALUE ...
+  local file=$1
+  shift
+  cp "$RAW_FILE" "$file"
+  while (($# >= 2)); do
+    printf %s "$2" >"$TMP/.value"
+    "$PPROTECT_BIN_DIR/pprotect" add-secret --file "$file" --domain ci --secret "$1" --value-file "$TMP/.value" \
+      >/dev/null || fail "cannot add secret $1"
+    shift 2
+  done
+  rm -f "$TMP/.value"
 }
 
 # Waits up to $2 seconds (default 10) for command $1 to succeed.
@@ -36,7 +57,7 @@ child_of() { cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}'; }
 # Starts pprotect-run in the background; sets LAUNCHER to its pid (not a
 # subshell's) and kills it at exit.
 run_bg() {
-  "$RUN" --file "$RAW_FILE" --domain ci "$@" &
+  "$RUN" --file "$RAW_FILE" --domain ci "${RUN_OPTIONS[@]}" "$@" &
   LAUNCHER=$!
   # Its child's process group first (the launcher gives the child its own):
   # a child that handles SIGTERM (the parent-death signal), or its own
@@ -54,12 +75,28 @@ start_tmux() { # session command...
   [ "$TERM" != dumb ] || export TERM=xterm
   tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s test -x 120 -y 40 "$@"
   on_exit "tmux -L $TMUX_SOCKET kill-server"
-  # The pane's first process leads the session of everything run in it. (A
-  # session whose command has ended already took its server with it.)
+  # The pane's first process, whose descendants everything run in it is.
+  # A command that ends at once takes the server with it: no pane then.
   TMUX_SESSION_ID=$(tmux -L "$TMUX_SOCKET" display-message -p -t test '#{pane_pid}' 2>/dev/null || true)
 }
-# The pids of this test's terminal session whose command line matches $1:
-# never another test's (other runs on the machine use the same commands).
-ours() { [ -n "$TMUX_SESSION_ID" ] && pgrep -s "$TMUX_SESSION_ID" -f "$1"; }
+# The pids whose command line matches $1 among the processes started in
+# this test's terminal (the pane's descendants): never another test's
+# (other runs on the machine use the same commands). Descendants, not the
+# session: with --mask a child leads a session of its own.
+ours() {
+  local pid up found=1
+  for pid in $(pgrep -f "$1"); do
+    up=$pid
+    while [ -n "$up" ] && [ "$up" -gt 1 ]; do
+      if [ "$up" = "$TMUX_SESSION_ID" ]; then
+        echo "$pid"
+        found=0
+        break
+      fi
+      up=$(awk '/^PPid:/ {print $2}' "/proc/$up/status" 2>/dev/null)
+    done
+  done
+  return $found
+}
 keys() { tmux -L "$TMUX_SOCKET" send-keys -t test "$@"; }
 screen() { tmux -L "$TMUX_SOCKET" capture-pane -p -t test; }

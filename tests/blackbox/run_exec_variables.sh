@@ -48,4 +48,8 @@ expect "BASH_ENV is refused even with PATH allowed" 125 "" \
 grep -q "secret BASH_ENV" "$TMP/err" || fail "message: $(cat "$TMP/err")"
 expect "both named" 0 $'bash_env_ran\nhi' \
   "$RUN" --file "$TMP/p.yaml" --domain ci --allow-exec-variables PATH,BASH_ENV -- bash -c 'echo hi'
+# The command's own options after "--" are its own, not pprotect's (the
+# list option once swallowed the "--" and took "-c" for a flag of exec).
+expect "pprotect exec, both named, a command with options" 0 $'bash_env_ran\nhi' \
+  "$PPROTECT" exec --file "$TMP/p.yaml" --domain ci --allow-exec-variables PATH,BASH_ENV -- bash -c 'echo hi'
 echo ok

@@ -7,6 +7,7 @@ source "$(dirname "$0")/run_common.bash"
 python3 - "$RUN" "$RAW_FILE" <<'PY'
 import os, socket, sys
 run, raw = sys.argv[1:3]
+run_options = os.environ.get("PPROTECT_TEST_RUN_OPTIONS", "").split()
 CHILD = r"""
 import os, stat
 e = os.environ
@@ -33,7 +34,7 @@ def start(extra_args, listen_pid_is_launcher=True):
         env = dict(os.environ, LISTEN_FDS="2", LISTEN_FDNAMES="a:b",
                    LISTEN_PID=str(os.getpid() if listen_pid_is_launcher else 1))
         os.closerange(7, 1024)  # only 0-4 and 6 go to the launcher
-        os.execve(run, [run, "--file", raw, "--domain", "ci", *extra_args, "--", "python3", "-c", CHILD], env)
+        os.execve(run, [run, "--file", raw, "--domain", "ci", *run_options, *extra_args, "--", "python3", "-c", CHILD], env)
     os.close(write_end)
     out = b""
     while True:

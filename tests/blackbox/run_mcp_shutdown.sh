@@ -7,6 +7,7 @@ source "$(dirname "$0")/run_common.bash"
 python3 - "$RUN" "$RAW_FILE" "$TMP" <<'PY'
 import os, signal, subprocess, sys, time
 run, raw, tmp = sys.argv[1:4]
+run_options = os.environ.get("PPROTECT_TEST_RUN_OPTIONS", "").split()
 
 SERVERS = {
     # Reads JSON-RPC lines until EOF, then exits: stage 1 ends it.
@@ -25,7 +26,7 @@ def alive(pid):
         return False
 
 def client(server, options):
-    p = subprocess.Popen([run, "--file", raw, "--domain", "ci", *options, "--", "python3", "-c",
+    p = subprocess.Popen([run, "--file", raw, "--domain", "ci", *run_options, *options, "--", "python3", "-c",
                           "import os; print(os.getpid(), flush=True)\n" + SERVERS[server]],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     server_pid = int(p.stdout.readline())

@@ -25,7 +25,7 @@ exit 42
 SH
 
 set +e
-unshare --pid --fork --mount-proc "$RUN" --file "$RAW_FILE" --domain ci -- bash "$TMP/child.sh" >"$TMP/out" 2>&1
+unshare --pid --fork --mount-proc "$RUN" --file "$RAW_FILE" --domain ci "${RUN_OPTIONS[@]}" -- bash "$TMP/child.sh" >"$TMP/out" 2>&1
 code=$?
 set -e
 cat "$TMP/out"

@@ -22,7 +22,7 @@ echo "got:$got (no TERM)"
 exit 1
 SH
 set +e
-unshare --pid --fork --mount-proc "$RUN" --file "$RAW_FILE" --domain ci -- bash "$TMP/child.sh" >"$TMP/out" 2>&1 &
+unshare --pid --fork --mount-proc "$RUN" --file "$RAW_FILE" --domain ci "${RUN_OPTIONS[@]}" -- bash "$TMP/child.sh" >"$TMP/out" 2>&1 &
 box=$!
 on_exit "kill -9 $box"
 wait_for "grep -qs got: '$TMP/out'" 15 || { set -e; fail "no report from the child: $(cat "$TMP/out")"; }

@@ -4,6 +4,10 @@
 # searched (root only: the launcher is not dumpable). Secret files too: the
 # memfds are the child's alone once it runs. Only --restart and --watch keep
 # the secrets (in locked memory) for a later start: checked at the end.
+# With --mask the supervisor must keep the values to mask them, for as long
+# as the child runs: then they are in locked memory only (mlock: never
+# swapped out, no core dump), wiped when it exits, and the passphrase is
+# still gone.
 source "$(dirname "$0")/run_common.bash"
 if [ "$(id -u)" -ne 0 ]; then
   skip "reading another process's memory needs root"
@@ -38,6 +42,50 @@ if found:
     sys.exit(1)
 PY
 }
+
+# Where needles are in pid's memory: "absent", or "locked" when every
+# mapping that holds one is locked (smaps VmFlags "lo"), else the mappings.
+where() { # pid, needles...
+  python3 - "$@" <<'PY'
+import re, sys
+pid, needles = int(sys.argv[1]), [n.encode() for n in sys.argv[2:]]
+mappings, current = [], None
+for line in open("/proc/%d/smaps" % pid):
+    if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+        current = {"fields": line.split(), "flags": []}
+        mappings.append(current)
+    elif line.startswith("VmFlags:"):
+        current["flags"] = line.split()[1:]
+found = []
+with open("/proc/%d/mem" % pid, "rb", 0) as mem:
+    for m in mappings:
+        fields = m["fields"]
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        if "r" not in fields[1] or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
+            continue
+        try:
+            mem.seek(start)
+            data = mem.read(end - start)
+        except OSError:
+            continue
+        if any(n in data for n in needles):
+            found.append((fields[0] + " " + " ".join(fields[5:]), "lo" in m["flags"]))
+if not found:
+    print("absent")
+elif all(locked for _, locked in found):
+    print("locked")
+else:
+    print("unlocked: " + "; ".join(name for name, locked in found if not locked))
+PY
+}
+
+run_bg --mask -- sh -c 'echo ready; exec sleep 30' >"$TMP/out"
+wait_for "grep -qs ready '$TMP/out'" || fail "child did not start (--mask)"
+sleep 0.2
+scan "$LAUNCHER" "$RAW_PASSPHRASE" || fail "the passphrase left in memory (--mask)"
+expect_eq "--mask keeps the secret in locked memory only" "$(where "$LAUNCHER" "tok-0123456789abcdef")" locked
+kill "$LAUNCHER"
+wait "$LAUNCHER" 2>/dev/null || true
 
 for mode in "" --uppercase "--secret-file DEPLOY_TOKEN" "--no-env --secret-file DEPLOY_TOKEN"; do
   # shellcheck disable=SC2086

@@ -6,11 +6,12 @@ source "$(dirname "$0")/run_common.bash"
 python3 - "$RUN" "$RAW_FILE" <<'PY'
 import os, random, signal, subprocess, sys, time
 run, raw = sys.argv[1], sys.argv[2]
+run_options = os.environ.get("PPROTECT_TEST_RUN_OPTIONS", "").split()
 lost = []
 for mode in ([], ["--signal-group"]):
     for i in range(60):
         delay = random.uniform(0.0005, 0.004)
-        p = subprocess.Popen([run, "--file", raw, "--domain", "ci", *mode, "--", "sleep", "30"])
+        p = subprocess.Popen([run, "--file", raw, "--domain", "ci", *run_options, *mode, "--", "sleep", "30"])
         time.sleep(delay)
         p.send_signal(signal.SIGTERM)
         try:

@@ -23,7 +23,7 @@ while time.time() < deadline:
 sys.exit(3)
 PY
 cat >"$TMP/session.sh" <<SH
-"$RUN" --file "$RAW_FILE" --domain ci -- python3 "$TMP/child.py" "$TMP/log"
+"$RUN" --file "$RAW_FILE" --domain ci $RUN_EXTRA -- python3 "$TMP/child.py" "$TMP/log"
 echo \$? >"$TMP/rc.tmp"
 ps -o pgid=,tpgid= -p \$\$ >"$TMP/groups"
 mv "$TMP/rc.tmp" "$TMP/rc"

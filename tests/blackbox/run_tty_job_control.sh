@@ -14,7 +14,7 @@ prompt_shown() { screen | grep -Eq '[$#] *$'; }
 
 # 1. bash -i under the launcher.
 cat >"$TMP/inner.sh" <<SH
-"$RUN" --file "$RAW_FILE" --domain ci -- bash --norc --noprofile -i
+"$RUN" --file "$RAW_FILE" --domain ci $RUN_EXTRA -- bash --norc --noprofile -i
 echo \$? >"$TMP/inner-rc"
 sleep 30
 SH
@@ -43,7 +43,7 @@ tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null || true
 # 2. The launcher under an interactive shell.
 start_tmux bash --norc --noprofile -i
 wait_for prompt_shown || fail "no prompt: $(screen)"
-keys "\"$RUN\" --file \"$RAW_FILE\" --domain ci -- sleep 101" Enter
+keys "\"$RUN\" --file \"$RAW_FILE\" --domain ci $RUN_EXTRA -- sleep 101" Enter
 wait_for "ours '^sleep 101\$' >/dev/null" || fail "sleep did not start: $(screen)"
 sleep 0.2
 keys C-z
@@ -63,7 +63,7 @@ grep -qx 'rc=130' "$TMP/outer-rc" || fail "after Ctrl-C: $(cat "$TMP/outer-rc"),
 # 3. In the background first. (A clear screen: no "Stopped" from before.)
 keys "clear" Enter
 wait_for '! screen | grep -q Stopped' 5 || fail "screen not cleared: $(screen)"
-keys "\"$RUN\" --file \"$RAW_FILE\" --domain ci -- sh -c 'read line; echo \"got:\$line\" >\"$TMP/read\"' &" Enter
+keys "\"$RUN\" --file \"$RAW_FILE\" --domain ci $RUN_EXTRA -- sh -c 'read line; echo \"got:\$line\" >\"$TMP/read\"' &" Enter
 # (The shell reports the stop only at its next prompt: look at the state.)
 wait_for "ours 'pprotect-run .*read line' >/dev/null" 5 || fail "launcher did not start: $(screen)"
 bg_launcher=$(ours 'pprotect-run .*read line')
@@ -78,7 +78,7 @@ grep -qx 'got:typed-in-the-foreground' "$TMP/read" || fail "child read: $(cat "$
 # 4. Stdin from a pipe.
 keys "clear" Enter
 wait_for '! screen | grep -q got:' 5 || fail "screen not cleared: $(screen)"
-keys "echo piped | \"$RUN\" --file \"$RAW_FILE\" --domain ci -- sh -c 'read a; read b </dev/tty; echo \"got:\$a:\$b\" >\"$TMP/read2\"'" Enter
+keys "echo piped | \"$RUN\" --file \"$RAW_FILE\" --domain ci $RUN_EXTRA -- sh -c 'read a; read b </dev/tty; echo \"got:\$a:\$b\" >\"$TMP/read2\"'" Enter
 sleep 0.5
 keys "typed-on-the-terminal" Enter
 wait_for "[ -s '$TMP/read2' ]" 5 || fail "with stdin a pipe the child could not read /dev/tty: $(screen)"
