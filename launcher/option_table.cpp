@@ -91,7 +91,8 @@ ParsedOptions parse_options(int argc, char** argv, const std::vector<OptionSpec>
     }
     const OptionSpec& spec = *found;
     auto& count = seen[static_cast<std::size_t>(found - specs.begin())];
-    if (count++ > 0 && !spec.repeatable) {
+    // A flag twice says what it said once; a value twice is a conflict.
+    if (count++ > 0 && !spec.repeatable && spec.takes != OptionSpec::Takes::nothing) {
       usage(std::string(long_name(spec.names)) + " is given twice");
     }
     switch (spec.takes) {

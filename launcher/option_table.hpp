@@ -26,7 +26,7 @@ struct OptionSpec {
   std::string_view help;
   // Called with the value ("" for a flag, or an optional value not given).
   std::function<void(std::string_view)> apply;
-  bool repeatable = false; // otherwise a second occurrence is a usage error
+  bool repeatable = false; // otherwise a second value is a usage error (a flag may come twice)
   char delimiter = '\0';   // ',': the value is a list, apply is called for each item
   bool required = false;
 };

@@ -1,5 +1,6 @@
 #include "launcher/run_cli.hpp"
 
+#include "launcher/option_table.hpp"
 #include "launcher/run_command.hpp"
 #include "launcher/supervisor/diagnostics.hpp"
 #include "launcher/supervisor/duration.hpp"
@@ -9,15 +10,17 @@
 #include "policy/usage_error.hpp"
 #include "store/errors.hpp"
 #include "sys/exit_status.hpp"
+#include "sys/full_io.hpp"
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
+#include <charconv>
 #include <csignal>
 #include <exception>
-#include <iostream>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unistd.h>
 #include <vector>
 
 namespace pprotect::launcher {
@@ -88,24 +91,6 @@ struct Parsed {
   std::vector<std::string> no_mask;
 };
 
-// Issue #13: a passphrase from a helper, and the keyring `pprotect unlock`
-// fills.
-void add_credential_source_options(CLI::App& app, Parsed& parsed) {
-  auto& credentials = parsed.request.credentials;
-  app.add_option("--passphrase-command", credentials.passphrase_command,
-                 "Run CMD with /bin/sh -c; its standard output less one trailing line break is the "
-                 "passphrase (stdin /dev/null, stderr passes through; a non-zero exit is an error). Also "
-                 "<PREFIX>_PASSPHRASE_COMMAND")
-      ->type_name("CMD");
-  app.add_option("--passphrase-command-timeout", parsed.passphrase_command_timeout,
-                 "Stop the passphrase command after DURATION (s, m, h, d suffixes; default 30 s)")
-      ->type_name("DURATION");
-  app.add_flag("--use-keyring", credentials.use_keyring,
-               "Use the custodian's key that `pprotect unlock` cached in the session keyring, before any "
-               "passphrase source (also PPROTECT_USE_KEYRING=1). Off by default: everything the session "
-               "runs shares that keyring");
-}
-
 void finish_credential_sources(Parsed& parsed) {
   if (parsed.passphrase_command_timeout.empty()) {
     return;
@@ -153,133 +138,177 @@ int signal_of(const std::string& text, const char* option, bool kill_allowed = f
   return *signal;
 }
 
-void add_options(CLI::App& app, Parsed& parsed) {
+// What an option does with its value: store it, append it, set a flag.
+std::function<void(std::string_view)> store(std::string& to) {
+  return [&to](std::string_view value) { to = value; };
+}
+std::function<void(std::string_view)> store(std::optional<std::string>& to) {
+  return [&to](std::string_view value) { to = std::string(value); };
+}
+std::function<void(std::string_view)> append(std::vector<std::string>& to) {
+  return [&to](std::string_view value) { to.emplace_back(value); };
+}
+std::function<void(std::string_view)> set(bool& flag) {
+  return [&flag](std::string_view) { flag = true; };
+}
+
+// A whole number for option, at most UINT_MAX.
+unsigned count_of(std::string_view text, const char* option) {
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    throw policy::UsageError(std::string("invalid number for ") + option + ": " + std::string(text) +
+                             " (a whole number, 0 or more)");
+  }
+  return value;
+}
+
+using Takes = OptionSpec::Takes;
+
+// pprotect-run's options, in the order --help lists them.
+std::vector<OptionSpec> options(Parsed& parsed) {
   RunRequest& request = parsed.request;
-  app.add_option("-f,--file", request.file, "Protected file (default: protected.yaml)")->type_name("FILE");
-  app.add_option("-d,--domain", request.domains,
-                 "Domain whose secrets CMD gets; repeat it for several (in order: one unlock for all)")
-      ->required()
-      ->take_all()
-      ->allow_extra_args(false)
-      ->type_name("DOMAIN");
   auto& credentials = request.credentials;
-  app.add_option("-u,--user", credentials.user, "Key custodian (email)")->type_name("EMAIL");
-  app.add_option("--passphrase-file", parsed.passphrase_file,
-                 "Read the passphrase from this file (surrounding whitespace stripped)")
-      ->type_name("FILE");
-  add_credential_source_options(app, parsed);
-  app.add_option("--passphrase-credential", credentials.passphrase_credential,
-                 "Read the passphrase from $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=)")
-      ->type_name("NAME");
-  app.add_option("--env-prefix", credentials.env_prefix,
-                 "Prefix of the credential variables <PREFIX>_USER/_PASSPHRASE (default: "
-                 "$PPROTECT_ENV_PREFIX, else PPROTECT)")
-      ->type_name("PREFIX");
-  app.add_flag("--ignore-env", credentials.ignore_env, "Do not read credentials from the environment");
-  app.add_flag("--non-interactive", credentials.non_interactive,
-               "Never prompt: fail at once when no other source has the credentials");
-  app.add_flag("--allow-expensive-kdf", credentials.allow_expensive_kdf,
-               "Derive the custodian's key even when its record asks for more Argon2id time or memory than "
-               "pocket_protector ever writes (opslimit 4, 256 MiB); refused by default: a hostile file could "
-               "stall every start for hours");
   auto& environment = request.environment;
-  app.add_option("--prefix", environment.prefix, "Name each variable P_<secret name>")->type_name("P");
-  app.add_flag("--uppercase", environment.uppercase,
-               "Upper-case secret names, non-alphanumeric characters becoming _");
-  app.add_flag("--no-passthrough", parsed.no_passthrough,
-               "CMD gets only PATH HOME TERM LANG USER SHELL LOGNAME besides the secrets");
-  app.add_option("--only", environment.only, "Inject only these secrets (by secret name)")
-      ->delimiter(',')
-      ->type_name("NAME[,NAME...]");
-  app.add_flag("--allow-any-name", environment.allow_any_name,
-               "Let secret names that are no portable shell name (db-pass) through as they are; by default "
-               "they are refused: use --uppercase (DB_PASS) or --only");
-  app.add_flag("--allow-loader-variables", environment.allow_loader_variables,
-               "DANGEROUS: let secrets set dynamic-loader variables (LD_PRELOAD, LD_LIBRARY_PATH, ...)");
-  app.add_option(
-         "--allow-exec-variables", environment.allow_exec_variables,
-         "DANGEROUS: let secrets set these variables, which decide which programs run or what code "
-         "they load (PATH, BASH_ENV, ENV, IFS, PYTHONPATH, NODE_OPTIONS, PERL5OPT, JAVA_TOOL_OPTIONS, "
-         "GIT_SSH_COMMAND, EDITOR, ...: refused by default, as anyone may add a secret); each named one "
-         "by one. CMD itself is always looked up in pprotect-run's own PATH")
-      ->delimiter(',')
-      ->type_name("NAME[,NAME...]");
-  app.add_flag(
-      "--domain-prefix", environment.domain_prefix,
-      "Name each variable after its domain too: PROD_DB_PASS (with --uppercase) for db-pass of prod");
-  app.add_option("--secret-file", parsed.secret_files,
-                 "Give CMD secret NAME (or DOMAIN/NAME) as a file, never on a disk: a sealed memfd at "
-                 "/dev/fd/N, its path in VAR (default: the secret's variable name + _FILE); repeatable")
-      ->type_name("NAME[=VAR]");
-  app.add_flag("--secret-dir", request.secret_dir,
-               "Also put every secret in a fresh 0700 directory on a tmpfs (one 0400 file each, named as the "
-               "secret), its path in SECRETS_DIR; removed when pprotect-run exits. No tmpfs: exit 125");
-  app.add_flag("--no-env", parsed.no_env,
-               "Secrets only as files (--secret-file, --secret-dir), none as variables");
   auto& supervision = request.supervision;
-  app.add_flag_function(
-      "--exec", [&supervision](std::int64_t) { supervision.mode = supervisor::Mode::exec; },
-      "Replace pprotect-run with CMD instead of supervising it (see above)");
-  app.add_flag("--signal-group", supervision.signal_group,
-               "Forward signals to CMD's whole process group instead of CMD alone");
-  app.add_option("--parent-death-signal", parsed.parent_death_signal,
-                 "Signal CMD gets when pprotect-run dies, even by SIGKILL (default: TERM)")
-      ->type_name("SIGNAL");
-  app.add_option("--stop-timeout", parsed.stop_timeout,
-                 "After forwarding SIGTERM/SIGINT/SIGQUIT/SIGHUP, SIGKILL CMD's process group if it is "
-                 "still there after SECONDS")
-      ->type_name("SECONDS");
-  app.add_option("--timeout", parsed.timeout,
-                 "Stop CMD after DURATION (s, m, h, d suffixes; 0: none), SIGKILL after --stop-timeout "
-                 "(default 10 s) more, exit 124")
-      ->type_name("DURATION");
-  app.add_option("--reap-descendants", parsed.reap_descendants,
-                 "When CMD exits, SIGTERM every descendant left, wait up to SECONDS, then SIGKILL them")
-      ->type_name("SECONDS");
-  app.add_option("--restart", parsed.restart,
-                 "Start CMD again when it ends: no (default), on-failure (a non-zero status or a signal), "
-                 "always. Never after pprotect-run got TERM, INT, QUIT or HUP. Keeps the secrets in locked "
-                 "memory for the next start")
-      ->type_name("WHEN");
-  app.add_option("--max-restarts", supervision.restart.max_restarts,
-                 "Restarts at most N times (default: unlimited with always, 5 with on-failure)")
-      ->type_name("N");
-  app.add_option("--restart-delay", parsed.restart_delay,
-                 "Wait DURATION before the first restart (default 1 s), twice as long before each next one, "
-                 "at most 60 s; a run of 60 s or more starts over at DURATION")
-      ->type_name("DURATION");
-  app.add_flag("--watch", parsed.watch,
-               "Read the protected file again when it changes (no new key derivation, no prompt) and give "
-               "CMD its new secrets as --on-change says. Keeps the custodian's key and the secrets in locked "
-               "memory");
-  app.add_option(
-         "--on-change", parsed.on_change,
-         "With --watch, when CMD's secrets changed: restart (default: stop CMD as --stop-timeout says, "
-         "start it again) or signal:SIG (rewrite the --secret-file and --secret-dir files, send SIG)")
-      ->type_name("ACTION");
-  // A flag that may take a value (--exit-with-parent=USR1): alone it gives
-  // CLI11's "true".
-  app.add_flag("--exit-with-parent", parsed.exit_with_parent,
-               "When the process that started pprotect-run dies, act as if SIGNAL (default TERM) came: "
-               "forward it, kill CMD after --stop-timeout (default 10 s), exit")
-      ->type_name("[=SIGNAL]");
-  app.add_flag("--mask", parsed.mask,
-               "Mask every secret value of the domains (and its base64, percent, JSON and shell-quoted "
-               "forms) in CMD's stdout and stderr as [REDACTED:NAME] (see above)");
-  app.add_option("--mask-label", parsed.mask_label, "With --mask: replace every secret by TEXT (e.g. ***)")
-      ->type_name("TEXT");
-  app.add_option(
-         "--mask-min-length", parsed.mask_min_length,
-         "With --mask: leave values shorter than N bytes unmasked (default 4), saying which on stderr")
-      ->type_name("N");
-  app.add_option(
-         "--no-mask", parsed.no_mask,
-         "With --mask: leave these secrets unmasked (a public URL, a region); a name no domain has is "
-         "an error")
-      ->delimiter(',')
-      ->type_name("NAME[,NAME...]");
-  app.add_flag("-q,--quiet", supervision.quiet, "No notices on stderr (errors are still printed)");
-  app.set_version_flag("--version", std::string("pprotect-run ") + PPROTECT_VERSION);
+  std::vector<OptionSpec> table = {
+      {"-f,--file", Takes::value, "FILE", "Protected file (default: protected.yaml)",
+       [&request](std::string_view value) { request.file = std::string(value); }},
+      {"-d,--domain", Takes::value, "DOMAIN",
+       "Domain whose secrets CMD gets; repeat it for several (in order: one unlock for all)",
+       append(request.domains), true, '\0', true},
+      {"-u,--user", Takes::value, "EMAIL", "Key custodian (email)", store(credentials.user)},
+      {"--passphrase-file", Takes::value, "FILE",
+       "Read the passphrase from this file (surrounding whitespace stripped)", store(parsed.passphrase_file)},
+      // Issue #13: a passphrase from a helper, and the keyring `pprotect
+      // unlock` fills.
+      {"--passphrase-command", Takes::value, "CMD",
+       "Run CMD with /bin/sh -c; its standard output less one trailing line break is the passphrase "
+       "(stdin /dev/null, stderr passes through; a non-zero exit is an error). Also "
+       "<PREFIX>_PASSPHRASE_COMMAND",
+       store(credentials.passphrase_command)},
+      {"--passphrase-command-timeout", Takes::value, "DURATION",
+       "Stop the passphrase command after DURATION (s, m, h, d suffixes; default 30 s)",
+       store(parsed.passphrase_command_timeout)},
+      {"--use-keyring", Takes::nothing, "",
+       "Use the custodian's key that `pprotect unlock` cached in the session keyring, before any "
+       "passphrase source (also PPROTECT_USE_KEYRING=1). Off by default: everything the session runs "
+       "shares that keyring",
+       set(credentials.use_keyring)},
+      {"--passphrase-credential", Takes::value, "NAME",
+       "Read the passphrase from $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=)",
+       store(credentials.passphrase_credential)},
+      {"--env-prefix", Takes::value, "PREFIX",
+       "Prefix of the credential variables <PREFIX>_USER/_PASSPHRASE (default: $PPROTECT_ENV_PREFIX, "
+       "else PPROTECT)",
+       store(credentials.env_prefix)},
+      {"--ignore-env", Takes::nothing, "", "Do not read credentials from the environment",
+       set(credentials.ignore_env)},
+      {"--non-interactive", Takes::nothing, "",
+       "Never prompt: fail at once when no other source has the credentials",
+       set(credentials.non_interactive)},
+      {"--allow-expensive-kdf", Takes::nothing, "",
+       "Derive the custodian's key even when its record asks for more Argon2id time or memory than "
+       "pocket_protector ever writes (opslimit 4, 256 MiB); refused by default: a hostile file could "
+       "stall every start for hours",
+       set(credentials.allow_expensive_kdf)},
+      {"--prefix", Takes::value, "P", "Name each variable P_<secret name>", store(environment.prefix)},
+      {"--uppercase", Takes::nothing, "", "Upper-case secret names, non-alphanumeric characters becoming _",
+       set(environment.uppercase)},
+      {"--no-passthrough", Takes::nothing, "",
+       "CMD gets only PATH HOME TERM LANG USER SHELL LOGNAME besides the secrets",
+       set(parsed.no_passthrough)},
+      {"--only", Takes::value, "NAME[,NAME...]", "Inject only these secrets (by secret name)",
+       append(environment.only), true, ','},
+      {"--allow-any-name", Takes::nothing, "",
+       "Let secret names that are no portable shell name (db-pass) through as they are; by default they "
+       "are refused: use --uppercase (DB_PASS) or --only",
+       set(environment.allow_any_name)},
+      {"--allow-loader-variables", Takes::nothing, "",
+       "DANGEROUS: let secrets set dynamic-loader variables (LD_PRELOAD, LD_LIBRARY_PATH, ...)",
+       set(environment.allow_loader_variables)},
+      {"--allow-exec-variables", Takes::value, "NAME[,NAME...]",
+       "DANGEROUS: let secrets set these variables, which decide which programs run or what code they "
+       "load (PATH, BASH_ENV, ENV, IFS, PYTHONPATH, NODE_OPTIONS, PERL5OPT, JAVA_TOOL_OPTIONS, "
+       "GIT_SSH_COMMAND, EDITOR, ...: refused by default, as anyone may add a secret); each named one by "
+       "one. CMD itself is always looked up in pprotect-run's own PATH",
+       append(environment.allow_exec_variables), true, ','},
+      {"--domain-prefix", Takes::nothing, "",
+       "Name each variable after its domain too: PROD_DB_PASS (with --uppercase) for db-pass of prod",
+       set(environment.domain_prefix)},
+      {"--secret-file", Takes::value, "NAME[=VAR]",
+       "Give CMD secret NAME (or DOMAIN/NAME) as a file, never on a disk: a sealed memfd at /dev/fd/N, its "
+       "path in VAR (default: the secret's variable name + _FILE); repeatable",
+       append(parsed.secret_files), true},
+      {"--secret-dir", Takes::nothing, "",
+       "Also put every secret in a fresh 0700 directory on a tmpfs (one 0400 file each, named as the "
+       "secret), its path in SECRETS_DIR; removed when pprotect-run exits. No tmpfs: exit 125",
+       set(request.secret_dir)},
+      {"--no-env", Takes::nothing, "",
+       "Secrets only as files (--secret-file, --secret-dir), none as variables", set(parsed.no_env)},
+      {"--exec", Takes::nothing, "", "Replace pprotect-run with CMD instead of supervising it (see above)",
+       [&supervision](std::string_view) { supervision.mode = supervisor::Mode::exec; }},
+      {"--signal-group", Takes::nothing, "",
+       "Forward signals to CMD's whole process group instead of CMD alone", set(supervision.signal_group)},
+      {"--parent-death-signal", Takes::value, "SIGNAL",
+       "Signal CMD gets when pprotect-run dies, even by SIGKILL (default: TERM)",
+       store(parsed.parent_death_signal)},
+      {"--stop-timeout", Takes::value, "SECONDS",
+       "After forwarding SIGTERM/SIGINT/SIGQUIT/SIGHUP, SIGKILL CMD's process group if it is still there "
+       "after SECONDS",
+       store(parsed.stop_timeout)},
+      {"--timeout", Takes::value, "DURATION",
+       "Stop CMD after DURATION (s, m, h, d suffixes; 0: none), SIGKILL after --stop-timeout (default 10 "
+       "s) more, exit 124",
+       store(parsed.timeout)},
+      {"--reap-descendants", Takes::value, "SECONDS",
+       "When CMD exits, SIGTERM every descendant left, wait up to SECONDS, then SIGKILL them",
+       store(parsed.reap_descendants)},
+      {"--restart", Takes::value, "WHEN",
+       "Start CMD again when it ends: no (default), on-failure (a non-zero status or a signal), always. "
+       "Never after pprotect-run got TERM, INT, QUIT or HUP. Keeps the secrets in locked memory for the "
+       "next start",
+       store(parsed.restart)},
+      {"--max-restarts", Takes::value, "N",
+       "Restarts at most N times (default: unlimited with always, 5 with on-failure)",
+       [&supervision](std::string_view value) {
+         supervision.restart.max_restarts = count_of(value, "--max-restarts");
+       }},
+      {"--restart-delay", Takes::value, "DURATION",
+       "Wait DURATION before the first restart (default 1 s), twice as long before each next one, at most "
+       "60 s; a run of 60 s or more starts over at DURATION",
+       store(parsed.restart_delay)},
+      {"--watch", Takes::nothing, "",
+       "Read the protected file again when it changes (no new key derivation, no prompt) and give CMD its "
+       "new secrets as --on-change says. Keeps the custodian's key and the secrets in locked memory",
+       set(parsed.watch)},
+      {"--on-change", Takes::value, "ACTION",
+       "With --watch, when CMD's secrets changed: restart (default: stop CMD as --stop-timeout says, start "
+       "it again) or signal:SIG (rewrite the --secret-file and --secret-dir files, send SIG)",
+       store(parsed.on_change)},
+      // Alone, or with its signal after '=' (never the next argument: that
+      // may be the command).
+      {"--exit-with-parent", Takes::optional_value, "SIGNAL",
+       "When the process that started pprotect-run dies, act as if SIGNAL (default TERM) came: forward "
+       "it, kill CMD after --stop-timeout (default 10 s), exit",
+       [&parsed](std::string_view value) { parsed.exit_with_parent = value.empty() ? "TERM" : value; }},
+      {"--mask", Takes::nothing, "",
+       "Mask every secret value of the domains (and its base64, percent, JSON and shell-quoted forms) in "
+       "CMD's stdout and stderr as [REDACTED:NAME] (see above)",
+       set(parsed.mask)},
+      {"--mask-label", Takes::value, "TEXT", "With --mask: replace every secret by TEXT (e.g. ***)",
+       store(parsed.mask_label)},
+      {"--mask-min-length", Takes::value, "N",
+       "With --mask: leave values shorter than N bytes unmasked (default 4), saying which on stderr",
+       [&parsed](std::string_view value) { parsed.mask_min_length = count_of(value, "--mask-min-length"); }},
+      {"--no-mask", Takes::value, "NAME[,NAME...]",
+       "With --mask: leave these secrets unmasked (a public URL, a region); a name no domain has is an "
+       "error",
+       append(parsed.no_mask), true, ','},
+      {"-q,--quiet", Takes::nothing, "", "No notices on stderr (errors are still printed)",
+       set(supervision.quiet)},
+  };
+  return table;
 }
 
 std::optional<double> seconds_of(const std::string& text, const char* option) {
@@ -348,9 +377,7 @@ void finish(Parsed& parsed) {
                                " (restart, or signal:SIG such as signal:HUP)");
     }
   }
-  if (parsed.exit_with_parent == "true") {
-    supervision.exit_with_parent = SIGTERM;
-  } else if (!parsed.exit_with_parent.empty()) {
+  if (!parsed.exit_with_parent.empty()) {
     supervision.exit_with_parent = signal_of(parsed.exit_with_parent, "--exit-with-parent", true);
   }
   if (supervision.mode == supervisor::Mode::exec &&
@@ -382,40 +409,22 @@ void finish(Parsed& parsed) {
 }
 
 // Parses the command line into parsed; false when it asked for the help or
-// the version, which are printed here. Throws CLI::ParseError and
-// policy::UsageError.
+// the version, which are printed here. Throws policy::UsageError.
 bool parse(int argc, char** argv, Parsed& parsed) {
-  CLI::App app(k_description, "pprotect-run");
-  add_options(app, parsed);
-  // The command starts after "--", or at the first argument that is not
-  // an option: its own options are never ours.
-  int split = argc;
-  for (int i = 1; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--") {
-      split = i;
-      break;
-    }
-  }
-  try {
-    if (split < argc) {
-      parsed.request.command.assign(argv + split + 1, argv + argc);
-      app.parse(split, argv);
-    } else {
-      app.prefix_command();
-      app.parse(argc, argv);
-      parsed.request.command = app.remaining();
-    }
-  } catch (const CLI::CallForHelp&) {
+  const std::vector<OptionSpec> table = options(parsed);
+  const ParsedOptions options = parse_options(argc, argv, table);
+  if (options.help) {
     // Asked for: the one thing that goes to stdout.
-    CLI::App help(k_description, "pprotect-run");
-    Parsed unused;
-    add_options(help, unused);
-    std::cout << help.help();
-    return false;
-  } catch (const CLI::CallForVersion&) {
-    std::cout << "pprotect-run " << PPROTECT_VERSION << "\n";
+    const std::string help = std::string(k_description) + "\n\n" + options_help(table);
+    (void)sys::write_all(STDOUT_FILENO, help);
     return false;
   }
+  if (options.version) {
+    const std::string version = std::string("pprotect-run ") + PPROTECT_VERSION + "\n";
+    (void)sys::write_all(STDOUT_FILENO, version);
+    return false;
+  }
+  parsed.request.command = options.command;
   finish(parsed);
   return true;
 }
@@ -437,8 +446,6 @@ int run_cli(int argc, char** argv, const supervisor::StartupSignals& signals) {
   } catch (const policy::PassphraseCommandError& error) {
     supervisor::print_launcher_error(error.what());
     return error.interrupted() ? sys::exit_interrupted : sys::exit_launcher_error;
-  } catch (const CLI::ParseError& error) {
-    supervisor::print_launcher_error(error.what());
   } catch (const policy::UsageError& error) {
     supervisor::print_launcher_error(error.what());
   } catch (const store::StoreError& error) {

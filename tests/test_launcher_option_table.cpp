@@ -111,6 +111,7 @@ TEST_CASE("Usage errors name the option") {
   CHECK(error_of({"-d", "ci", "--exit-with-parent", "--exit-with-parent=HUP"})
             .rfind("--exit-with-parent is given twice", 0) == 0);
   CHECK(error_of({"-d", "ci"}).empty());
+  CHECK(error_of({"-d", "ci", "--exec", "--exec"}).empty()); // a flag twice is the flag
 }
 
 TEST_CASE("--help and --version stop the parse, wherever they stand") {
