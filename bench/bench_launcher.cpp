@@ -99,11 +99,13 @@ int main(int argc, char** argv) {
 
   std::vector<Contender> contenders;
   for (const auto& run : runs) {
-    // Named by build directory when several are compared.
-    const std::string tag =
-        runs.size() > 1
-            ? " (" + std::filesystem::path(run).parent_path().parent_path().filename().string() + ")"
-            : "";
+    // Named by build directory (build/bin/pprotect-run) or by file name (a
+    // copy kept for comparison) when several are compared.
+    const std::filesystem::path path(run);
+    const std::string name = path.filename() == "pprotect-run"
+                                 ? path.parent_path().parent_path().filename().string()
+                                 : path.filename().string();
+    const std::string tag = runs.size() > 1 ? " (" + name + ")" : "";
     contenders.push_back({"pprotect-run" + tag,
                           {run, "--file", fixture, "--domain", "ci", "--", "/bin/true"},
                           credentials,
