@@ -20,6 +20,7 @@
 // Usage: bench_mask_pipe [RUNS] [PPROTECT_RUN]  (default: 5 runs, the
 // pprotect-run next to this program)
 
+#include "mask_workload.hpp"
 #include "store/key_file.hpp"
 #include "store/key_type.hpp"
 
@@ -46,6 +47,9 @@
 extern char** environ;
 
 namespace fs = std::filesystem;
+using pprotect::bench::make_log;
+using pprotect::bench::make_values;
+using pprotect::bench::median;
 
 namespace {
 
@@ -57,65 +61,10 @@ constexpr int k_lines = 1000;
 const std::string k_user = "ci@example.com";
 const std::string k_passphrase = "P" + std::string(64, '7') + "P";
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
 std::uint64_t monotonic_ns() {
   timespec now{};
   ::clock_gettime(CLOCK_MONOTONIC, &now);
   return static_cast<std::uint64_t>(now.tv_sec) * 1000000000U + static_cast<std::uint64_t>(now.tv_nsec);
-}
-
-// Test values, not secrets: std::string is fine in a benchmark.
-std::vector<std::string> make_values() {
-  std::mt19937 random(20240501);
-  const std::string token = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  const std::string password = token + "!#$%&*+-./:;<=>?@^_~\"'\\ ";
-  std::vector<std::string> values;
-  for (std::size_t i = 0; i < k_secrets; ++i) {
-    const std::string& alphabet = i % 3 == 0 ? password : token;
-    std::string v(16 + random() % 49, '\0');
-    for (char& c : v) {
-      c = alphabet[random() % alphabet.size()];
-    }
-    values.push_back(v);
-  }
-  return values;
-}
-
-// Log lines: timestamps, levels, words, ids, numbers, paths (as bench_masking).
-std::string make_log(std::size_t size) {
-  std::mt19937 engine(7);
-  const auto random = [&] { return static_cast<unsigned>(engine()); };
-  static const char* const words[] = {"request", "handled", "user", "session", "cache",  "miss",  "hit",
-                                      "timeout", "retry",   "GET",  "POST",    "status", "queue", "worker",
-                                      "the",     "a",       "of",   "to",      "and",    "ok"};
-  static const char* const levels[] = {"INFO", "DEBUG", "WARN", "ERROR"};
-  const std::string b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string log;
-  log.reserve(size + 256);
-  char line[256];
-  while (log.size() < size) {
-    int n = std::snprintf(line, sizeof line, "2024-05-%02u T%02u:%02u:%02u.%03uZ %s [worker-%u] ",
-                          1 + random() % 28, random() % 24, random() % 60, random() % 60, random() % 1000,
-                          levels[random() % 4], random() % 16);
-    log.append(line, static_cast<std::size_t>(n));
-    for (unsigned w = 0, count = 3 + random() % 8; w < count; ++w) {
-      log += words[random() % (sizeof words / sizeof *words)];
-      log += ' ';
-    }
-    std::string id(22, '\0');
-    for (char& c : id) {
-      c = b64[random() % 64];
-    }
-    n = std::snprintf(line, sizeof line, "id=%s took=%ums path=/api/v1/items/%u\n", id.c_str(),
-                      random() % 900, random() % 100000);
-    log.append(line, static_cast<std::size_t>(n));
-  }
-  log.resize(size);
-  return log;
 }
 
 bool write_all(int fd, const char* data, std::size_t size) {
@@ -135,7 +84,8 @@ bool write_all(int fd, const char* data, std::size_t size) {
 
 // --generate clean|secrets BYTES: the child.
 int generate(bool secrets, std::size_t bytes) {
-  std::string block = make_log(k_block);
+  std::mt19937 engine(7);
+  std::string block = make_log(engine, k_block);
   if (secrets) {
     std::vector<std::string> values;
     for (std::size_t i = 0; i < k_secrets; ++i) {
@@ -385,7 +335,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const fs::path dir = pattern;
-  const std::vector<std::string> values = make_values();
+  std::mt19937 random(20240501);
+  const std::vector<std::string> values = make_values(random, k_secrets);
   {
     using pprotect::store::KeyFile;
     KeyFile file = KeyFile::create();

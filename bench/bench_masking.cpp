@@ -9,6 +9,7 @@
 
 #include "launcher/masking/mask_stream.hpp"
 #include "launcher/masking/masker.hpp"
+#include "mask_workload.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -21,6 +22,9 @@
 #include <vector>
 
 using namespace pprotect::masking;
+using pprotect::bench::make_log;
+using pprotect::bench::make_values;
+using pprotect::bench::median;
 
 namespace {
 
@@ -48,11 +52,6 @@ double seconds_of(const std::function<void()>& work) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 // What the supervisor's writer does with the pieces of one read: gather
 // them into its buffer.
 struct BufferSink : Sink {
@@ -68,55 +67,6 @@ struct BufferSink : Sink {
     total += bytes.size();
   }
 };
-
-// Test values, not secrets: std::string is fine in a benchmark.
-std::vector<std::string> make_values(std::mt19937& random) {
-  const std::string token = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  const std::string password = token + "!#$%&*+-./:;<=>?@^_~\"'\\ ";
-  std::vector<std::string> values;
-  for (int i = 0; i < 100; ++i) {
-    const std::string& alphabet = i % 3 == 0 ? password : token;
-    std::string v(16 + random() % 49, '\0');
-    for (char& c : v) {
-      c = alphabet[random() % alphabet.size()];
-    }
-    values.push_back(v);
-  }
-  return values;
-}
-
-// Log lines: timestamps, levels, words, ids, numbers, paths.
-std::string make_log(std::mt19937& engine, std::size_t size) {
-  const auto random = [&] { return static_cast<unsigned>(engine()); };
-  static const char* const words[] = {
-      "request",   "handled", "user", "session", "cache",  "miss",    "hit",   "upstream", "timeout", "retry",
-      "connected", "closed",  "GET",  "POST",    "status", "latency", "queue", "worker",   "shard",   "token",
-      "refresh",   "the",     "a",    "of",      "to",     "and",     "in",    "ok"};
-  static const char* const levels[] = {"INFO", "DEBUG", "WARN", "ERROR"};
-  const std::string b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string log;
-  log.reserve(size + 256);
-  char line[256];
-  while (log.size() < size) {
-    int n = std::snprintf(line, sizeof line, "2024-05-%02u T%02u:%02u:%02u.%03uZ %s [worker-%u] ",
-                          1 + random() % 28, random() % 24, random() % 60, random() % 60, random() % 1000,
-                          levels[random() % 4], random() % 16);
-    log.append(line, static_cast<std::size_t>(n));
-    for (unsigned w = 0, count = 3 + random() % 8; w < count; ++w) {
-      log += words[random() % (sizeof words / sizeof *words)];
-      log += ' ';
-    }
-    std::string id(22, '\0');
-    for (char& c : id) {
-      c = b64[random() % 64];
-    }
-    n = std::snprintf(line, sizeof line, "id=%s took=%ums path=/api/v1/items/%u\n", id.c_str(),
-                      random() % 900, random() % 100000);
-    log.append(line, static_cast<std::size_t>(n));
-  }
-  log.resize(size);
-  return log;
-}
 
 struct Throughput {
   double masked_mb_s;
