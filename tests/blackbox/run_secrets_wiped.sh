@@ -18,31 +18,6 @@ if grep -qs '^PPROTECT_SANITIZE:BOOL=ON' "${PPROTECT_BUILD_DIR:-/nonexistent}/CM
   skip "sanitizer build"
 fi
 
-scan() { # pid, needles...
-  python3 - "$@" <<'PY'
-import re, sys
-pid, needles = int(sys.argv[1]), [n.encode() for n in sys.argv[2:]]
-found = []
-with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
-    for line in maps:
-        fields = line.split()
-        start, end = (int(x, 16) for x in fields[0].split("-"))
-        if "r" not in fields[1] or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
-            continue
-        try:
-            mem.seek(start)
-            data = mem.read(end - start)
-        except OSError:
-            continue
-        for needle in needles:
-            if needle in data:
-                found.append("%s in %s" % (needle.decode()[:12] + "...", " ".join(fields[5:]) or "anonymous"))
-if found:
-    print("FAIL: found in the launcher's memory: " + "; ".join(found), file=sys.stderr)
-    sys.exit(1)
-PY
-}
-
 # Where needles are in pid's memory: "absent", or "locked" when every
 # mapping that holds one is locked (smaps VmFlags "lo"), else the mappings.
 where() { # pid, needles...
@@ -77,6 +52,16 @@ elif all(locked for _, locked in found):
 else:
     print("unlocked: " + "; ".join(name for name, locked in found if not locked))
 PY
+}
+
+# Succeeds when none of the needles is in pid's memory; else says where.
+scan() { # pid, needles...
+  local found
+  found=$(where "$@")
+  [ "$found" = absent ] || {
+    echo "FAIL: found in the memory of $1: $found" >&2
+    return 1
+  }
 }
 
 run_bg --mask -- sh -c 'echo ready; exec sleep 30' >"$TMP/out"
