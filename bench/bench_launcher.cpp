@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   for (const auto& run : runs) {
     // Named by build directory (build/bin/pprotect-run) or by file name (a
     // copy kept for comparison) when several are compared.
-    const std::filesystem::path path(run);
+    const std::filesystem::path path = std::filesystem::absolute(run);
     const std::string name = path.filename() == "pprotect-run"
                                  ? path.parent_path().parent_path().filename().string()
                                  : path.filename().string();
