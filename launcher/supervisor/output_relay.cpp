@@ -3,6 +3,7 @@
 #include "launcher/supervisor/signals.hpp"
 #include "launcher/supervisor/terminal.hpp"
 #include "sys/secure_buffer.hpp"
+#include "sys/standard_streams.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -59,8 +60,10 @@ void clear(int eventfd) {
   (void)!read(eventfd, &count, sizeof count);
 }
 
+// Open when we started: a closed one is held by a placeholder
+// (sys/standard_streams.hpp) and relays nothing.
 bool is_open(int fd) {
-  return fcntl(fd, F_GETFD) != -1;
+  return !sys::standard_stream_was_closed(fd);
 }
 
 // The same file, pipe, socket or device: `cmd >log 2>&1`, `2>&1 | tee`.

@@ -5,7 +5,8 @@
 # holds up the child, not the supervisor (signals still reach the child),
 # and its output is all written once it reads; a second stop request ends
 # the wait on a reader that never reads; a daemon left holding the output
-# (sleep &) does not keep pprotect-run from exiting.
+# (sleep &) does not keep pprotect-run from exiting; a stdout closed at
+# start stays closed for the child.
 source "$(dirname "$0")/run_common.bash"
 
 # yes | head -1: yes dies of SIGPIPE, promptly.
@@ -30,6 +31,15 @@ took=$((($(date +%s%N) - start) / 1000000))
 expect_eq "a background job holding stdout: output" "$out" "done [REDACTED:DEPLOY_TOKEN]"
 [ "$took" -lt 5000 ] || fail "a background job holding stdout kept pprotect-run $took ms"
 pass "a background job holding stdout: exit after $took ms"
+
+# Started with stdout closed (`>&-`): the child finds it closed, as without
+# --mask (its write fails), and nothing of ours (a signalfd, a pipe, a
+# secret file) is taken for stdout.
+for mode in "" --mask "--mask --secret-file DEPLOY_TOKEN"; do
+  # shellcheck disable=SC2086
+  err=$(run $mode --quiet -- sh -c 'echo "out $DEPLOY_TOKEN" 2>/dev/null; echo "rc=$?" >&2' 2>&1 >&-)
+  expect_eq "stdout closed at start ($mode): the child's write fails, nothing else is said" "$err" "rc=1"
+done
 
 python3 - "$RUN" "$RAW_FILE" "$TMP" <<'PY'
 import os, signal, subprocess, sys, time
