@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -316,7 +318,7 @@ public:
       }
       if (m_pidfd.valid()) {
         pollfd watch{m_pidfd.get(), POLLIN, 0};
-        (void)::poll(&watch, 1, static_cast<int>(left.count()) + 1);
+        (void)::poll(&watch, 1, poll_timeout(left));
       } else {
         ::usleep(static_cast<useconds_t>(std::min(left, k_exit_poll_interval).count() * 1000));
       }
@@ -398,7 +400,7 @@ Collected collect_output(const HelperProcess& helper, int fd, Clock::time_point 
       return Collected::timed_out;
     }
     pollfd watch[2] = {{helper.pidfd(), POLLIN, 0}, {fd, POLLIN, 0}};
-    int timeout_ms = static_cast<int>(left.count()) + 1;
+    int timeout_ms = poll_timeout(left);
     if (helper.pidfd() < 0) {
       // poll skips a negative descriptor: look for the exit in steps.
       timeout_ms = std::min(timeout_ms, static_cast<int>(k_exit_poll_interval.count()));
@@ -486,7 +488,7 @@ sys::SecureBuffer run_passphrase_command(const PassphraseCommand& command, const
   }
   switch (collected) {
   case Collected::timed_out:
-    fail(Reason::timed_out, static_cast<int>(command.timeout.count()),
+    fail(Reason::timed_out, static_cast<int>(std::min<std::int64_t>(command.timeout.count(), INT_MAX)),
          "did not finish in " + seconds_text(command.timeout), command);
   case Collected::too_large:
     fail(Reason::too_large, 0, "printed more than 1 MiB", command);
@@ -508,6 +510,11 @@ sys::SecureBuffer run_passphrase_command(const PassphraseCommand& command, const
     fail(Reason::exited, ended->si_status, "exited with status " + std::to_string(ended->si_status), command);
   }
   return sys::SecureBuffer::copy_of(output.view().substr(0, without_line_break(output.view())));
+}
+
+int poll_timeout(std::chrono::milliseconds left) {
+  constexpr std::chrono::milliseconds k_longest_wait = std::chrono::hours(1);
+  return static_cast<int>(std::clamp(left, std::chrono::milliseconds(0), k_longest_wait).count()) + 1;
 }
 
 } // namespace pprotect::policy

@@ -88,4 +88,12 @@ std::vector<std::string> passphrase_command_scrubbed_variables(std::string_view 
 [[nodiscard]] sys::SecureBuffer run_passphrase_command(const PassphraseCommand& command,
                                                        const Environment& env, std::string_view env_prefix);
 
+// The poll(2) timeout run_passphrase_command waits with when `left` remains
+// before its deadline: a millisecond more (so the deadline has passed when
+// poll returns at its end), and at most an hour, after which it waits
+// again: poll takes an int, and more than INT_MAX ms (24.8 days, less than
+// the longest --passphrase-command-timeout) would wrap to a negative wait,
+// which is forever.
+[[nodiscard]] int poll_timeout(std::chrono::milliseconds left);
+
 } // namespace pprotect::policy

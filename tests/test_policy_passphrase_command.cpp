@@ -6,7 +6,9 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <dirent.h>
 #include <fcntl.h>
@@ -400,4 +402,15 @@ TEST_CASE("A helper gets the terminal while it runs, so it can ask there, and Ct
           }
           return 3;
         }) == 0);
+}
+
+TEST_CASE("The wait for a helper never wraps to forever, however long its timeout") {
+  using pprotect::policy::poll_timeout;
+  using std::chrono::milliseconds;
+  CHECK(poll_timeout(milliseconds(0)) == 1);
+  CHECK(poll_timeout(milliseconds(5)) == 6);
+  CHECK(poll_timeout(milliseconds(-3)) == 1);
+  // Past INT_MAX ms (the longest timeout is 1e9 s): an hour at a time.
+  CHECK(poll_timeout(milliseconds(std::int64_t{INT_MAX} + 1)) == 3600001);
+  CHECK(poll_timeout(std::chrono::seconds(1000000000)) == 3600001);
 }
