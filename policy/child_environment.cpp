@@ -58,8 +58,11 @@ constexpr std::array<std::string_view, 2> k_loader_prefixes{"LD_", "DYLD_"};
 // - what tools run as a command without asking, also with no terminal:
 //   LESSOPEN, LESSCLOSE (less on every file, git's pager too), SSH_ASKPASS,
 //   SUDO_ASKPASS (with no terminal: CI), SHELL; and where they read such
-//   settings from: HOME, XDG_CONFIG_HOME. (EDITOR, VISUAL and PAGER are left
-//   out: only interactive use runs them.)
+//   settings from: HOME, XDG_CONFIG_HOME;
+// - the editor and pager commands tools run, git(1) among them (`git
+//   commit` without -m, `git rebase -i` and `crontab -e` run the editor
+//   with no terminal too, as a shell command line): EDITOR, VISUAL, PAGER,
+//   MANPAGER, SYSTEMD_EDITOR, SYSTEMD_PAGER;
 // - PATH itself.
 constexpr auto k_exec_names = std::to_array<std::string_view>(
     {"PATH", "IFS", "CDPATH", "PATH_LOCALE", "HOME", "XDG_CONFIG_HOME", "SHELL",
@@ -78,7 +81,8 @@ constexpr auto k_exec_names = std::to_array<std::string_view>(
      "GIT_CONFIG_SYSTEM", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_TEMPLATE_DIR", "GIT_DIR",
      "GIT_WORK_TREE", "GIT_COMMON_DIR",
      // commands other tools run
-     "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS", "SUDO_ASKPASS"});
+     "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS", "SUDO_ASKPASS", "EDITOR", "VISUAL", "PAGER", "MANPAGER",
+     "SYSTEMD_EDITOR", "SYSTEMD_PAGER"});
 constexpr auto k_exec_prefixes = std::to_array<std::string_view>(
     {"BASH_FUNC_", "GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_", "LUA_INIT", "LUA_PATH", "LUA_CPATH"});
 
@@ -154,8 +158,8 @@ void check_variable(const std::string& variable, const std::string& what,
   if (!allowed_by_name && !options.allow_loader_variables && is_loader_variable(variable)) {
     throw store::StoreError(what + ": " + variable +
                             " is a dynamic-loader variable; refusing to set it unless loader variables are "
-                            "explicitly allowed (--allow-exec-variables " +
-                            variable + ")");
+                            "explicitly allowed (--allow-loader-variables, or --allow-exec-variables " +
+                            variable + " for this one)");
   }
   if (!allowed_by_name && is_exec_variable(variable)) {
     throw store::StoreError(what + ": " + variable +
