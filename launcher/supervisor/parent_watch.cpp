@@ -8,6 +8,10 @@ namespace pprotect::supervisor {
 
 namespace asio = boost::asio;
 
+bool parent_is_gone(pid_t parent) {
+  return parent > 0 && ::getppid() != parent;
+}
+
 ParentWatch::ParentWatch(asio::io_context& io, pid_t parent, Gone gone)
     : m_io(io), m_timer(io), m_parent(parent), m_gone(std::move(gone)) {
   if (m_parent <= 0) {

@@ -16,6 +16,10 @@ namespace pprotect::supervisor {
 // pidfds are missing, getppid() is polled every k_poll. When the parent is
 // gone already, `gone` runs from the event loop's first turn. A parent of
 // 0 (PID 1 in a container has none) is never gone.
+// Whether parent (as for ParentWatch) is gone now: we were handed to
+// another process. A parent of 0 is never gone.
+[[nodiscard]] bool parent_is_gone(pid_t parent);
+
 class ParentWatch {
 public:
   static constexpr std::chrono::milliseconds k_poll{250};

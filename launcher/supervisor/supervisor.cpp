@@ -405,8 +405,9 @@ private:
     if (m_finished || m_stopping) {
       return;
     }
-    print_notice(quiet(), "the launcher's parent is gone; sending " +
-                              signal_name(m_options.exit_with_parent) + " to the child");
+    print_notice(quiet(), m_running ? "the launcher's parent is gone; sending " +
+                                          signal_name(m_options.exit_with_parent) + " to the child"
+                                    : std::string("the launcher's parent is gone; no restart"));
     // Nobody is left to stop us: a child that ignores the signal is killed
     // after the stop timeout, 10 s by default.
     stop_for_good(m_options.exit_with_parent, k_default_kill_after);
@@ -648,6 +649,13 @@ int supervise(const std::vector<std::string>& argv, ChildSource& source, const S
     make_supervisor();
     if (const int code = supervisor->watch(); code != 0) {
       return code; // the signalfd goes with the supervisor
+    }
+    // Gone while we derived a key or prompted: as a stop request that came
+    // before the child, nothing is started.
+    if (options.exit_with_parent != 0 && parent_is_gone(signals.parent())) {
+      print_notice(options.quiet ? Quiet::yes : Quiet::no,
+                   "the launcher's parent is gone; not starting the child");
+      return 128 + options.exit_with_parent;
     }
   }
   // From here on a stop request is the child's: pending until the

@@ -47,6 +47,18 @@ check got-TERM --exit-with-parent -- sh -c 'echo started >"$0"; trap "echo got-T
 check started --exit-with-parent --stop-timeout 0.3 -- sh -c 'echo started >"$0"; trap "" TERM
   while :; do sleep 0.05; done'
 pass "a child that ignores the signal is killed after --stop-timeout"
+# The parent gone before the child exists (it went while a passphrase
+# helper ran): nothing is started, as for a stop request then. The child
+# would ignore SIGTERM, so a start followed by the signal would show.
+rm -f "$TMP/pids" "$TMP/result"
+bash -c '"$@" & echo $! >"'"$TMP"'/pids"; sleep 0.3' parent "$RUN" --file "$RAW_FILE" --domain ci \
+  --exit-with-parent --passphrase-command "sleep 1.5; printf %s '$RAW_PASSPHRASE'" -- \
+  sh -c 'trap "" TERM; echo started >"$0"' "$TMP/result" 2>"$TMP/err"
+launcher=$(cat "$TMP/pids")
+wait_for "! alive $launcher" 15 || fail "left running after its parent went during start-up"
+[ ! -e "$TMP/result" ] || fail "the child started though the launcher's parent was gone"
+expect_contains "a notice says so" "$(cat "$TMP/err")" "the launcher's parent is gone; not starting the child"
+
 # Without the flag nothing happens when the parent goes (the child stays,
 # as before): the flag is what makes the difference.
 rm -f "$TMP/pids" "$TMP/result"
