@@ -99,7 +99,7 @@ void finish_credential_sources(Parsed& parsed) {
   if (!timeout) {
     throw policy::UsageError(
         "invalid duration for --passphrase-command-timeout: " + parsed.passphrase_command_timeout +
-        " (more than 0: seconds, or a number with suffix s, m, h or d)");
+        " (more than 0: seconds, or a number with suffix s, m, h or d; at most 1000000000 s)");
   }
   parsed.request.credentials.passphrase_command_timeout = *timeout;
 }
@@ -356,8 +356,16 @@ void finish(Parsed& parsed) {
                              " (no, on-failure or always)");
   }
   supervision.restart.when = *when;
-  if (auto delay = seconds_of(parsed.restart_delay, "--restart-delay")) {
-    supervision.restart.delay = *delay;
+  if (!parsed.restart_delay.empty()) {
+    // More than zero: a delay of 0 doubles to 0, and a child that fails at
+    // once would be started again hundreds of times a second, forever.
+    const auto delay = supervisor::parse_positive_duration(parsed.restart_delay);
+    if (!delay) {
+      throw policy::UsageError("invalid duration for --restart-delay: " + parsed.restart_delay +
+                               " (more than 0: seconds, or a number with suffix s, m, h or d; at most "
+                               "1000000000 s)");
+    }
+    supervision.restart.delay = std::chrono::duration<double>(*delay).count();
   }
   if (supervision.restart.when == supervisor::RestartWhen::no &&
       (supervision.restart.max_restarts || !parsed.restart_delay.empty())) {

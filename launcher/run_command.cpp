@@ -331,9 +331,15 @@ private:
           }
         }
       }
+      // NAME=VAR takes VAR only when it is a variable's name (a secret's
+      // name may hold an '='): say so when that may be what was meant.
+      const bool maybe_variable = wanted.find('=') != std::string::npos;
       throw store::StoreError("--secret-file " + sys::quoted_name(wanted) + ": no such secret in " +
                               (domains.size() == 1 ? "domain " + sys::quoted_name(domains.front().name)
-                                                   : std::string("the domains given")));
+                                                   : std::string("the domains given")) +
+                              (maybe_variable ? " (after '=' a variable name: letters, digits and _, not "
+                                                "first a digit)"
+                                              : ""));
     }
     return {found_in, found};
   }

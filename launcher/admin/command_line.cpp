@@ -20,7 +20,8 @@ using sys::join;
 
 namespace {
 
-constexpr const char* k_duration_forms = "more than 0: seconds, or a number with suffix s, m, h or d";
+constexpr const char* k_duration_forms =
+    "more than 0: seconds, or a number with suffix s, m, h or d; at most 1000000000 s, about 31 years";
 
 // Flags that take a value, so the subcommand scan can skip their values.
 const std::set<std::string_view> k_value_flags = {"--file",
