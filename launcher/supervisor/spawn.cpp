@@ -172,10 +172,12 @@ int prepare_exec(ChildPlan& plan, pid_t self) {
   // empty one instead, so it can neither find nor read them, whether this
   // launch used the keyring or not (it was given one domain's secrets, not
   // the custodian's key to all of them). Where the kernel refuses keyrings
-  // (EPERM, ENOSYS) there is nothing to leave; any other failure stops the
-  // start rather than hand the keys over.
-  if (const int error = sys::join_new_session_keyring();
-      error != 0 && error != EPERM && error != ENOSYS && error != EACCES) {
+  // (EPERM, ENOSYS: a seccomp profile, no CONFIG_KEYS) there is nothing to
+  // leave; any other failure stops the start rather than hand the keys
+  // over, EACCES too (a security module that refuses the join alone would
+  // leave the child ours).
+  if (const int error = sys::join_new_session_keyring(); error != 0 && error != EPERM && error != ENOSYS) {
+    plan.failed_step = "cannot give the command a session keyring of its own";
     return error;
   }
   if (!plan.exec_in_place) {
@@ -229,6 +231,7 @@ int prepare_exec(ChildPlan& plan, pid_t self) {
   for (int fd = 0; fd < 3; ++fd) {
     const int replacement = plan.stdio.fds[static_cast<std::size_t>(fd)];
     if (replacement >= 0 && dup2(replacement, fd) < 0) {
+      plan.failed_step = "cannot give the command the relay's output";
       return errno;
     }
   }

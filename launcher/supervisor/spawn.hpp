@@ -41,6 +41,10 @@ struct ChildPlan {
   ChildStdio stdio;                        // --mask: pipes or a pseudo-terminal instead of ours
   bool exec_in_place = false;              // --exec: no fork, no group, no death signal
   bool restore_sigchld_ignored = false;
+  // What prepare_exec could not do, when it failed (the child writes it:
+  // with vfork it shares our memory); a command that exec cannot run
+  // leaves it null.
+  const char* failed_step = nullptr;
   int parent_death_signal = SIGTERM;
   pid_t parent_pid = 0;
   sigset_t original_mask{};

@@ -96,8 +96,14 @@ int start_child(Launch& launch, ChildSource& source, asio::io_context& io, pid_t
   }
   // The terminal goes to the child when we hold it (see supervise).
   plan.take_terminal = plan.terminal_fd >= 0 && tcgetpgrp(plan.terminal_fd) == getpgrp();
+  plan.failed_step = nullptr; // a restart's plan is the last one's
   boost::system::error_code ec;
   child = spawn(plan, io, ec);
+  if (ec && plan.failed_step != nullptr) {
+    // Our failure, not the command's: 125.
+    print_launcher_error(std::string(plan.failed_step) + ": " + ec.message());
+    return sys::exit_launcher_error;
+  }
   if (ec) {
     const int code = ec.value() == ENOENT ? sys::exit_not_found : sys::exit_not_executable;
     print_launcher_error((code == sys::exit_not_found ? "command not found: " : "cannot run command: ") +
@@ -713,7 +719,9 @@ int exec_command(const std::vector<std::string>& argv, const ChildLaunch& launch
   }
   child_argv.push_back(nullptr);
   if (int error = prepare_exec(plan, getpid()); error != 0) {
-    print_launcher_error(std::string("cannot prepare the command: ") + std::strerror(error));
+    print_launcher_error(
+        std::string(plan.failed_step != nullptr ? plan.failed_step : "cannot prepare the command") + ": " +
+        std::strerror(error));
     return sys::exit_launcher_error;
   }
   execve(plan.executable.c_str(), const_cast<char* const*>(child_argv.data()),

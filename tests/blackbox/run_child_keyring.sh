@@ -37,4 +37,17 @@ out=$("$WITH_KEYRING" refused "$RUN" --exec --file "$RAW_FILE" --domain ci -- sh
 code=$?
 set -e
 expect_eq "and so does the --exec command" "$code $out" "0 tok-0123456789abcdef"
+
+# A refusal of the join alone (EACCES, as a security module would give)
+# may leave the child ours: no start, one line, 125.
+for mode in "" --exec; do
+  set +e
+  # shellcheck disable=SC2086
+  out=$("$WITH_KEYRING" denied "$RUN" $mode --file "$RAW_FILE" --domain ci -- sh -c 'echo ran' 2>"$TMP/err")
+  code=$?
+  set -e
+  expect_eq "a denied join ($mode): no start, 125" "$code $out" "125 "
+  expect_eq "and says why ($mode)" "$(cat "$TMP/err")" \
+    "pprotect-run: error: cannot give the command a session keyring of its own: Permission denied"
+done
 finish

@@ -7,6 +7,8 @@
 //   with_keyring refused CMD [ARGS...]   add_key, keyctl and request_key
 //       fail with EPERM, as under Docker's or podman's default seccomp
 //       profile (tests/keyring_refusal.hpp)
+//   with_keyring denied CMD [ARGS...]    the same calls fail with EACCES, as
+//       a security module that denies them would make them
 #include "tests/keyring_refusal.hpp"
 
 #include <cerrno>
@@ -26,7 +28,7 @@ constexpr int k_usage = 2;
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: with_keyring private|refused CMD [ARGS...]\n");
+    std::fprintf(stderr, "usage: with_keyring private|refused|denied CMD [ARGS...]\n");
     return k_usage;
   }
   const std::string_view mode = argv[1];
@@ -36,13 +38,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "with_keyring: no session keyring of our own: %s\n", std::strerror(error));
       return error == EPERM || error == ENOSYS ? k_skip : k_usage;
     }
-  } else if (mode == "refused") {
-    if (!refuse_keyrings(EPERM)) {
+  } else if (mode == "refused" || mode == "denied") {
+    if (!refuse_keyrings(mode == "refused" ? EPERM : EACCES)) {
       std::fprintf(stderr, "with_keyring: cannot install a seccomp filter here\n");
       return k_skip;
     }
   } else {
-    std::fprintf(stderr, "with_keyring: unknown mode %s (private or refused)\n", argv[1]);
+    std::fprintf(stderr, "with_keyring: unknown mode %s (private, refused or denied)\n", argv[1]);
     return k_usage;
   }
   ::execvp(argv[2], argv + 2);
