@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A stop request (TERM, INT, HUP, QUIT) that arrives before the child exists
 # ends pprotect-run and pprotect exec at once with 128+N, and the child never
-# starts: while a passphrase is read from a pipe that never ends, during a
-# hard custodian's Argon2id, at any moment of the start-up. Before, every
-# signal stayed blocked until the child ran, so `timeout`, `docker stop` and
-# systemd waited out their grace period. A signal that is no stop request
+# starts: while a passphrase is read from a pipe that never ends, while a
+# passphrase helper runs, during a hard custodian's Argon2id, at any moment
+# of the start-up, each within 500 ms (100 ms asked; a loaded machine).
+# Before, every signal stayed blocked until the child ran, so `timeout`,
+# `docker stop` and systemd waited out their grace period. A signal that is no stop request
 # still waits for the child and reaches it; a stop request the launcher was
 # started with ignored stays ignored.
 source "$(dirname "$0")/run_common.bash"
@@ -77,6 +78,16 @@ for delay in (0.0, 0.01, 0.05, 0.15, 0.3):
 stop_at([run, *hard, *child], 0.1, signal.SIGINT, alice, what="pprotect-run, SIGINT during the KDF")
 stop_at([pprotect, "exec", *hard, *child], 0.1, signal.SIGHUP, alice, what="pprotect exec, SIGHUP during the KDF")
 
+# While a passphrase helper runs (it never ends on its own): the helper's
+# group goes too.
+helper = ["--passphrase-command", "sleep 30", "-u", "ci@example.com"]
+no_passphrase = {"PPROTECT_PASSPHRASE": ""}
+for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+    stop_at([run, *raw, *helper, *child], 0.3, signum, no_passphrase,
+            what="pprotect-run, SIG%s while the helper runs" % signal.Signals(signum).name[3:])
+stop_at([pprotect, "exec", *raw, *helper, *child], 0.3, signal.SIGTERM, no_passphrase,
+        what="pprotect exec, SIGTERM while the helper runs")
+
 # Not a stop request: it waits for the child and reaches it (its default
 # action ends the child, 128+10).
 p = launch([run, *hard, "--", "sh", "-c", "sleep 5"], alice)
@@ -97,6 +108,12 @@ code = p.wait(timeout=20)
 if code != 0 or not os.path.exists(marker):
     failures.append("an ignored SIGTERM ended the launcher: exit %s" % code)
 
+# The issue asks for 100 ms; the bound here is five times that, so that a
+# loaded machine does not fail it, while a stop that waits for the next
+# phase (a derivation, a helper's 30 s) does.
+slow = [ms for ms in latencies if ms > 500]
+if slow:
+    failures.append("%d of %d stops took over 500 ms (slowest %.0f ms)" % (len(slow), len(latencies), max(slow)))
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures), file=sys.stderr)
     sys.exit(1)
