@@ -45,6 +45,26 @@ for limits in "4294967295 67108864" "2 4294967295" "5 67108864" "4 268436480"; d
     fail "message: $(cat "$TMP/err")"
   [ "$(sha256sum <"$TMP/hostile.yaml")" = "$before" ] || fail "the file changed"
 done
+# --allow-expensive-kdf lets both programs derive it (opslimit 5, 64 MiB: a
+# fraction of a second). The record's other bytes stay those of limits
+# 2/64 MiB, so the key derived does not match: the refusal is then the
+# reference's bad credentials, not the cost.
+hostile "$TMP/hostile.yaml" 5 67108864
+set +e
+PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE='alice passphrase' \
+  timeout 20 "$RUN" --allow-expensive-kdf --file "$TMP/hostile.yaml" --domain prod -- true 2>"$TMP/err"
+code=$?
+set -e
+[ "$code" -eq 125 ] || fail "pprotect-run --allow-expensive-kdf exited $code, not 125"
+if grep -q "Argon2id cost" "$TMP/err"; then fail "pprotect-run --allow-expensive-kdf still refused the cost"; fi
+grep -qi "passphrase" "$TMP/err" || fail "pprotect-run --allow-expensive-kdf: $(cat "$TMP/err")"
+set +e
+PPROTECT_USER=alice@example.com PPROTECT_PASSPHRASE='alice passphrase' \
+  timeout 20 "$PPROTECT" decrypt-domain prod --allow-expensive-kdf --file "$TMP/hostile.yaml" >/dev/null 2>"$TMP/err"
+code=$?
+set -e
+if grep -q "Argon2id cost" "$TMP/err"; then fail "pprotect --allow-expensive-kdf still refused the cost"; fi
+grep -qi "passphrase" "$TMP/err" || fail "pprotect --allow-expensive-kdf ($code): $(cat "$TMP/err")"
 # Another custodian of the same file is not held back by it.
 hostile "$TMP/hostile.yaml" 4294967295 67108864
 out=$("$RUN" --file "$TMP/hostile.yaml" --domain ci -- sh -c 'printf %s "$DEPLOY_TOKEN"')
