@@ -150,8 +150,12 @@ TEST_CASE("A wrapped form is the base64 form with a break after every line but t
   }
 }
 
-TEST_CASE("Percent forms are quote(safe=''), encodeURIComponent and quote_plus") {
+TEST_CASE("Percent forms are quote(safe=''), quote(), encodeURIComponent and quote_plus") {
   CHECK(form_of(Form::percent_rfc3986, k_quotes) == "p%40ss%22w%5Cord%27");
+  CHECK(form_of(Form::percent_rfc3986_slash, k_quotes) == "p%40ss%22w%5Cord%27");
+  CHECK(form_of(Form::percent_rfc3986_slash, "pass word/+&=") == "pass%20word/%2B%26%3D");
+  CHECK(form_of(Form::percent_rfc3986_slash, k_punctuation) ==
+        "a%20b%2Bc%26d%3Ce%3Ef%3Dg/h%3Fi%21j%2Ak%28l%29m~n");
   CHECK(form_of(Form::percent_uri_component, k_quotes) == "p%40ss%22w%5Cord'");
   CHECK(form_of(Form::percent_rfc3986, k_controls) == "ab%01%0A%09cd%7FZ");
   CHECK(form_of(Form::percent_rfc3986, k_unicode) == "cl%C3%A9-%E2%82%AC-%F0%9F%98%80");

@@ -21,6 +21,8 @@
 //   lines of 64, as `openssl base64` and PEM_write do); RFC 7468 section 2
 //   (PEM lines of exactly 64 characters but the last).
 // - percent-encoding: RFC 3986 section 2.3 (unreserved characters);
+//   CPython Lib/urllib/parse.py (quote(string, safe='/'): the unreserved
+//   set `_ALWAYS_SAFE` plus what safe adds);
 //   ECMA-262 encodeURIComponent (its uriUnescaped set adds ! ' ( ) *); the
 //   WHATWG application/x-www-form-urlencoded rule as Python's quote_plus
 //   and Go's QueryEscape write it.
@@ -137,7 +139,7 @@ std::size_t base64_wrapped(std::string_view value, std::size_t width, unsigned c
 
 // ---- percent-encoding
 
-enum class PercentStyle : std::uint8_t { rfc3986, uri_component, form };
+enum class PercentStyle : std::uint8_t { rfc3986, rfc3986_slash, uri_component, form };
 
 bool is_alnum(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -150,6 +152,8 @@ std::size_t percent_encode(std::string_view value, PercentStyle style, unsigned 
     bool safe = is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
     if (style == PercentStyle::uri_component) {
       safe = safe || c == '!' || c == '\'' || c == '(' || c == ')' || c == '*';
+    } else if (style == PercentStyle::rfc3986_slash) {
+      safe = safe || c == '/';
     }
     if (safe) {
       w.byte(c);
@@ -389,6 +393,10 @@ constexpr Rule k_rules[] = {
      .name = "percent_rfc3986",
      .family = Family::percent,
      .style = style(PercentStyle::rfc3986)},
+    {.form = Form::percent_rfc3986_slash,
+     .name = "percent_rfc3986_slash",
+     .family = Family::percent,
+     .style = style(PercentStyle::rfc3986_slash)},
     {.form = Form::percent_uri_component,
      .name = "percent_uri_component",
      .family = Family::percent,

@@ -67,6 +67,8 @@ enum class Form : std::uint8_t {
   // Percent-encoding of each byte as %XX (upper-case hex), all but a safe set.
   percent_rfc3986,       // safe: the RFC 3986 unreserved A-Z a-z 0-9 - . _ ~, as Python's
                          // urllib.parse.quote(value, safe='') and .NET's Uri.EscapeDataString
+  percent_rfc3986_slash, // safe: those and /, as Python's urllib.parse.quote(value), whose
+                         // default is safe='/'
   percent_uri_component, // safe: those and ! ' ( ) *, as JavaScript's encodeURIComponent
   percent_form,          // the RFC 3986 set with space as +, as Python's quote_plus(value,
                          // safe='') and Go's url.QueryEscape (form encoding)
@@ -115,6 +117,7 @@ inline constexpr std::array k_all_forms{
     Form::base64url_end2,
     Form::base64url_end2_unpadded,
     Form::percent_rfc3986,
+    Form::percent_rfc3986_slash,
     Form::percent_uri_component,
     Form::percent_form,
     Form::json_ascii,

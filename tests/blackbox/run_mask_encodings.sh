@@ -2,7 +2,8 @@
 # --mask masks a value in each form a program prints it in: raw; standard
 # and URL-safe base64 at each of the three byte alignments inside longer
 # data; base64 wrapped at 76 columns (base64(1), base64.encodebytes) and
-# at 64 (PEM); percent-encoding (quote, quote_plus); JSON strings (ASCII-only and UTF-8); shlex.quote and
+# at 64 (PEM); percent-encoding (quote with and without its default safe
+# '/', quote_plus); JSON strings (ASCII-only and UTF-8); shlex.quote and
 # bash's set -x. Values that overlap, or one inside
 # another, come out as one label: the longest occurrence's, and no part of
 # either value shows.
@@ -43,6 +44,7 @@ for name, value in (("DEPLOY_TOKEN", b"tok-0123456789abcdef"), ("SPECIAL", speci
                       base64.b64encode(value[len(prefix):]).decode(), base64.b64encode(value[len(prefix):]).decode(), name))
 text = special.decode()
 for what, printed in (("percent quote", urllib.parse.quote(text, safe="")),
+                      ("percent quote, safe='/'", urllib.parse.quote(text)),
                       ("percent quote_plus", urllib.parse.quote_plus(text, safe="")),
                       ("JSON ensure_ascii", json.dumps(text)),
                       ("JSON UTF-8", json.dumps(text, ensure_ascii=False)),
