@@ -107,8 +107,55 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("Percent forms are quote(safe=''), encodeURIComponent and quote_plus") {
+TEST_CASE("Wrapped base64 forms are base64(1) and encodebytes at 76 columns, openssl base64 at 64") {
+  // 74 bytes: 100 characters, so one break in each.
+  const std::string value = "tok-0123456789012345678901234567890123456789012345678901234567890123456789";
+  // base64.encodebytes(value), less its final line break.
+  CHECK(form_of(Form::base64_wrap76, value) ==
+        "dG9rLTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEy\n"
+        "MzQ1Njc4OTAxMjM0NTY3ODk=");
+  // The body of ssl.DER_cert_to_PEM_cert(value), as openssl base64 writes it.
+  CHECK(form_of(Form::base64_wrap64, value) ==
+        "dG9rLTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIz\n"
+        "NDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODk=");
+  // A value whose base64 fits on one line is its base64 form; one that
+  // fills lines exactly has no break after the last.
+  CHECK(form_of(Form::base64_wrap76, k_quotes) == form_of(Form::base64, k_quotes));
+  CHECK(form_of(Form::base64_wrap76, std::string(57, 'x')) == form_of(Form::base64, std::string(57, 'x')));
+  CHECK(form_of(Form::base64_wrap64, std::string(96, 'x')).find('\n') == 64);
+  CHECK(form_of(Form::base64_wrap64, std::string(96, 'x')).size() == 129);
+  CHECK(form_of(Form::base64_wrap76, "").empty());
+}
+
+TEST_CASE("A wrapped form is the base64 form with a break after every line but the last") {
+  std::mt19937 random(5);
+  for (std::size_t size = 0; size < 400; ++size) {
+    std::string value(size, '\0');
+    for (char& c : value) {
+      c = static_cast<char>(random());
+    }
+    const std::string plain = form_of(Form::base64, value);
+    for (const auto& [form, width] :
+         {std::pair{Form::base64_wrap76, 76U}, std::pair{Form::base64_wrap64, 64U}}) {
+      std::string expected;
+      for (std::size_t at = 0; at < plain.size(); at += width) {
+        if (at > 0) {
+          expected += '\n';
+        }
+        expected += plain.substr(at, width);
+      }
+      INFO(form_name(form) << ", " << size << " bytes");
+      CHECK(form_of(form, value) == expected);
+    }
+  }
+}
+
+TEST_CASE("Percent forms are quote(safe=''), quote(), encodeURIComponent and quote_plus") {
   CHECK(form_of(Form::percent_rfc3986, k_quotes) == "p%40ss%22w%5Cord%27");
+  CHECK(form_of(Form::percent_rfc3986_slash, k_quotes) == "p%40ss%22w%5Cord%27");
+  CHECK(form_of(Form::percent_rfc3986_slash, "pass word/+&=") == "pass%20word/%2B%26%3D");
+  CHECK(form_of(Form::percent_rfc3986_slash, k_punctuation) ==
+        "a%20b%2Bc%26d%3Ce%3Ef%3Dg/h%3Fi%21j%2Ak%28l%29m~n");
   CHECK(form_of(Form::percent_uri_component, k_quotes) == "p%40ss%22w%5Cord'");
   CHECK(form_of(Form::percent_rfc3986, k_controls) == "ab%01%0A%09cd%7FZ");
   CHECK(form_of(Form::percent_rfc3986, k_unicode) == "cl%C3%A9-%E2%82%AC-%F0%9F%98%80");
@@ -153,7 +200,8 @@ TEST_CASE("Shell forms are shlex.quote and bash's single quoting") {
 TEST_CASE("No form writes more than max_encoded_size") {
   std::mt19937 random(11);
   for (int round = 0; round < 300; ++round) {
-    std::string value(random() % 40, '\0');
+    // Up to 120 bytes: the wrapped base64 forms break lines past 48.
+    std::string value(random() % 120, '\0');
     for (char& c : value) {
       // Mostly the bytes that expand most: controls, quotes, non-ASCII.
       const char worst[] = {'\x01', '\'', '"', '<', '\xe2', '\x80', '\xa8', '\xff', '\xf0', '\x9f'};

@@ -161,6 +161,31 @@ TEST_CASE("Every form of a value is masked, split across two reads at every offs
   }
 }
 
+TEST_CASE("A long value's wrapped base64, read a line at a time, is masked whole") {
+  const std::string value(120, 'w'); // 160 characters: three lines at 64 columns, three at 76
+  const std::vector<NamedSecret> secrets{{"CERT", value}};
+  const Masker masker(secrets);
+  for (const Form form : {Form::base64_wrap76, Form::base64_wrap64}) {
+    INFO(form_name(form));
+    // As base64(1) and openssl write it: each line with its break, the
+    // last one too.
+    const std::string wrapped = form_of(form, value) + "\n";
+    // A pause after each line: a line that begins the value waits at idle.
+    MaskStream stream(masker);
+    Collected out;
+    int lines = 0;
+    for (std::size_t at = 0; at < wrapped.size(); ++lines) {
+      const std::size_t end = wrapped.find('\n', at) + 1;
+      stream.feed(std::string_view(wrapped).substr(at, end - at), out);
+      stream.flush_idle(out);
+      at = end;
+    }
+    stream.finish(out);
+    CHECK(lines == 3);
+    CHECK(out.text == "[REDACTED:CERT]\n");
+  }
+}
+
 TEST_CASE("A value split across three reads at every pair of offsets, and fed byte by byte, is masked") {
   const std::vector<NamedSecret> secrets{{"API_KEY", k_value}};
   const Masker masker(secrets);

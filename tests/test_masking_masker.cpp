@@ -3,6 +3,7 @@
 #include "launcher/masking/encodings.hpp"
 #include "launcher/masking/masker.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
@@ -85,6 +86,26 @@ TEST_CASE("Every form of a value is a pattern of its name, each once") {
   }
   CHECK(patterns == expected);
   CHECK(masker.matcher().size() == expected.size());
+}
+
+TEST_CASE("A long value's wrapped base64 forms are patterns, and a short value's base64 is one") {
+  const std::string long_value(100, 'k'); // 136 characters of base64: a break in each
+  const std::vector<NamedSecret> secrets{{"LONG", long_value}, {"SHORT", "short-value"}};
+  const Masker masker(secrets);
+  const auto long_patterns = patterns_of(masker, "LONG");
+  CHECK(long_patterns.count(form_of(Form::base64_wrap76, long_value)) == 1);
+  CHECK(long_patterns.count(form_of(Form::base64_wrap64, long_value)) == 1);
+  CHECK(form_of(Form::base64_wrap76, long_value).find('\n') == 76);
+  // Equal bytes are one pattern, whichever forms made them.
+  std::vector<std::string> all;
+  for (std::uint32_t i = 0; i < masker.matcher().size(); ++i) {
+    all.emplace_back(masker.matcher().pattern(i));
+  }
+  std::sort(all.begin(), all.end());
+  CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+  const std::string short_base64 = form_of(Form::base64, "short-value");
+  CHECK(form_of(Form::base64_wrap76, "short-value") == short_base64);
+  CHECK(std::count(all.begin(), all.end(), short_base64) == 1);
 }
 
 TEST_CASE("A value's trimmed form and each line of a multi-line value are masked too") {

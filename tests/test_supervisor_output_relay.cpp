@@ -354,3 +354,109 @@ TEST_CASE("A terminal output gets a pseudo-terminal with its size, stdin left al
   });
   CHECK(exit_code(status) == 0);
 }
+
+namespace {
+
+// Times for a filter that holds everything: idle never comes in a test,
+// so only child_ended() (or finish()) lets held bytes go.
+RelayTimes never_idle() {
+  RelayTimes times;
+  times.idle = std::chrono::hours(1);
+  times.child_end = std::chrono::seconds(10); // acknowledged long before, on a loaded machine too
+  return times;
+}
+
+} // namespace
+
+TEST_CASE("child_ended() writes what the filter held before it returns, and the next child's output after") {
+  const int status = in_child([] {
+    int destination[2];
+    if (::pipe(destination) != 0) {
+      return 10;
+    }
+    ::dup2(destination[1], STDOUT_FILENO);
+    OutputRelay relay(upper(true), Quiet::yes, never_idle());
+    relay.start();
+    const int child_out = relay.child_stdio().fds[1];
+    if (!write_all(child_out, "error: bad token tok-0")) {
+      return 11;
+    }
+    if (!relay.child_ended()) {
+      return 12;
+    }
+    ::fcntl(destination[0], F_SETFL, O_NONBLOCK);
+    // Written by now: no wait.
+    if (read_some(destination[0]) != "ERROR: BAD TOKEN TOK-0") {
+      return 13;
+    }
+    // The next child's output, through the same pipe and filter.
+    if (!write_all(child_out, "next") || !relay.child_ended() || read_some(destination[0]) != "NEXT") {
+      return 14;
+    }
+    relay.finish(-1);
+    return 0;
+  });
+  CHECK(exit_code(status) == 0);
+}
+
+TEST_CASE("child_ended() writes what a pseudo-terminal's filter held, bytes still on their way included") {
+  const int status = in_child([] {
+    ::setsid();
+    int master = -1;
+    int slave = -1;
+    if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
+      return 10;
+    }
+    ::dup2(slave, STDOUT_FILENO);
+    const int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, STDIN_FILENO);
+    ::dup2(null, STDERR_FILENO);
+    OutputRelay relay(upper(true), Quiet::yes, never_idle());
+    if (!relay.has_terminal() || !relay.resume_terminal()) {
+      return 11;
+    }
+    relay.start();
+    // At once after the write: the pseudo-terminal may still be moving it.
+    if (!write_all(relay.child_stdio().fds[1], "error: bad token tok-0") || !relay.child_ended()) {
+      return 12;
+    }
+    ::fcntl(master, F_SETFL, O_NONBLOCK);
+    const std::string got = read_some(master);
+    relay.finish(-1);
+    return got == "ERROR: BAD TOKEN TOK-0" ? 0 : 13;
+  });
+  CHECK(exit_code(status) == 0);
+}
+
+TEST_CASE("child_ended() waits for a stream blocked on a reader that never reads for child_end at most") {
+  const int status = in_child([] {
+    int destination[2];
+    if (::pipe(destination) != 0) {
+      return 10;
+    }
+    ::dup2(destination[1], STDOUT_FILENO); // nobody reads destination[0]
+    RelayTimes times;
+    times.child_end = std::chrono::milliseconds(100);
+    OutputRelay relay(upper(), Quiet::yes, times);
+    relay.start();
+    const int child_out = relay.child_stdio().fds[1];
+    ::fcntl(child_out, F_SETFL, O_NONBLOCK);
+    // Fill both pipes: ours to the relay and the relay's to nobody.
+    const std::string chunk(4096, 'x');
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (::write(child_out, chunk.data(), chunk.size()) < 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (::write(child_out, chunk.data(), chunk.size()) < 0) {
+          break;
+        }
+      }
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const bool caught_up = relay.child_ended();
+    const auto took = std::chrono::steady_clock::now() - start;
+    // Not finished: the destructor leaves the blocked thread to our exit.
+    return !caught_up && took < std::chrono::seconds(3) ? 0 : 11;
+  });
+  CHECK(exit_code(status) == 0);
+}

@@ -15,7 +15,14 @@
 //   the padding and the last character; that change (#284) was reverted
 //   (#330), so the runner masks the padded forms only. We mask those too,
 //   and the trimmed forms at every offset besides (Form::base64_inner*).
+// - wrapped base64: coreutils src/basenc.c (base64(1): `-w, --wrap=COLS`,
+//   76 by default); CPython Lib/base64.py (encodebytes: MAXLINESIZE 76,
+//   MAXBINSIZE 57); OpenSSL crypto/evp/encode.c (EVP_EncodeUpdate writes
+//   lines of 64, as `openssl base64` and PEM_write do); RFC 7468 section 2
+//   (PEM lines of exactly 64 characters but the last).
 // - percent-encoding: RFC 3986 section 2.3 (unreserved characters);
+//   CPython Lib/urllib/parse.py (quote(string, safe='/'): the unreserved
+//   set `_ALWAYS_SAFE` plus what safe adds);
 //   ECMA-262 encodeURIComponent (its uriUnescaped set adds ! ' ( ) *); the
 //   WHATWG application/x-www-form-urlencoded rule as Python's quote_plus
 //   and Go's QueryEscape write it.
@@ -113,9 +120,26 @@ std::size_t base64_from_byte(std::string_view value, Alphabet alphabet, std::siz
   return base64_at(rest, alphabet, 0, Ending::padded, out);
 }
 
+// The padded base64 of value with a line break after every `width`
+// characters but the last: encoded, then spread from the back, in place.
+std::size_t base64_wrapped(std::string_view value, std::size_t width, unsigned char* out) {
+  const std::size_t size = base64_at(value, Alphabet::standard, 0, Ending::padded, out);
+  if (size == 0) {
+    return 0;
+  }
+  const std::size_t breaks = (size - 1) / width;
+  for (std::size_t i = size; i-- > 0;) {
+    out[i + i / width] = out[i];
+    if (i % width == 0 && i > 0) {
+      out[i + i / width - 1] = '\n';
+    }
+  }
+  return size + breaks;
+}
+
 // ---- percent-encoding
 
-enum class PercentStyle : std::uint8_t { rfc3986, uri_component, form };
+enum class PercentStyle : std::uint8_t { rfc3986, rfc3986_slash, uri_component, form };
 
 bool is_alnum(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -128,6 +152,8 @@ std::size_t percent_encode(std::string_view value, PercentStyle style, unsigned 
     bool safe = is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
     if (style == PercentStyle::uri_component) {
       safe = safe || c == '!' || c == '\'' || c == '(' || c == ')' || c == '*';
+    } else if (style == PercentStyle::rfc3986_slash) {
+      safe = safe || c == '/';
     }
     if (safe) {
       w.byte(c);
@@ -310,7 +336,7 @@ std::size_t shell_python(std::string_view value, unsigned char* out) {
 }
 
 // How each Form is made: a family of encoders and its parameters.
-enum class Family : std::uint8_t { raw, base64, base64_from_byte, percent, json, shell };
+enum class Family : std::uint8_t { raw, base64, base64_from_byte, base64_wrapped, percent, json, shell };
 
 struct Rule {
   Form form;
@@ -320,6 +346,7 @@ struct Rule {
   std::uint8_t offset = 0; // base64: the value's offset in a 3-byte group; from_byte: bytes dropped
   Ending ending = Ending::padded;
   std::uint8_t style = 0; // percent: PercentStyle; json: JsonStyle; shell: ShellStyle
+  std::uint8_t width = 0; // base64_wrapped: the characters of a line
 };
 
 enum class JsonStyle : std::uint8_t { ascii, ascii_upper_hex, utf8, go };
@@ -349,6 +376,8 @@ constexpr Rule k_rules[] = {
     {Form::base64_end1_unpadded, "base64_end1_unpadded", Family::base64, k_std, 1, k_unpadded},
     {Form::base64_end2, "base64_end2", Family::base64, k_std, 2, k_padded},
     {Form::base64_end2_unpadded, "base64_end2_unpadded", Family::base64, k_std, 2, k_unpadded},
+    {.form = Form::base64_wrap76, .name = "base64_wrap76", .family = Family::base64_wrapped, .width = 76},
+    {.form = Form::base64_wrap64, .name = "base64_wrap64", .family = Family::base64_wrapped, .width = 64},
     {Form::base64url, "base64url", Family::base64, k_url, 0, k_padded},
     {Form::base64url_unpadded, "base64url_unpadded", Family::base64, k_url, 0, k_unpadded},
     {Form::base64url_from_byte1, "base64url_from_byte1", Family::base64_from_byte, k_url, 1},
@@ -364,6 +393,10 @@ constexpr Rule k_rules[] = {
      .name = "percent_rfc3986",
      .family = Family::percent,
      .style = style(PercentStyle::rfc3986)},
+    {.form = Form::percent_rfc3986_slash,
+     .name = "percent_rfc3986_slash",
+     .family = Family::percent,
+     .style = style(PercentStyle::rfc3986_slash)},
     {.form = Form::percent_uri_component,
      .name = "percent_uri_component",
      .family = Family::percent,
@@ -437,6 +470,8 @@ std::size_t encode(Form form, std::string_view value, unsigned char* out) {
     return base64_at(value, rule.alphabet, rule.offset, rule.ending, out);
   case Family::base64_from_byte:
     return base64_from_byte(value, rule.alphabet, rule.offset, out);
+  case Family::base64_wrapped:
+    return base64_wrapped(value, rule.width, out);
   case Family::percent:
     return percent_encode(value, static_cast<PercentStyle>(rule.style), out);
   case Family::json:

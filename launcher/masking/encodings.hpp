@@ -37,6 +37,19 @@ enum class Form : std::uint8_t {
   base64_end1_unpadded,
   base64_end2,
   base64_end2_unpadded,
+  // base64 with a line break after every 76 characters, as coreutils
+  // base64(1) and Python base64.encodebytes wrap it, and after every 64, as
+  // `openssl base64` and PEM (RFC 7468) do: the value encoded alone, whose
+  // base64 spans lines once it is over 57 or 48 bytes, and which the
+  // unwrapped forms then never match. No break after the last character, which may or may
+  // not be a line's end. A value in the middle of a wrapped blob is not
+  // covered: where the breaks fall in its characters depends on how many
+  // bytes precede it, one form for each of 57 (48) byte offsets; where its
+  // characters fall within one line, an inner form still finds them. For
+  // a value that fits on one line these are the base64 form again (the
+  // masker keeps one pattern of the same bytes).
+  base64_wrap76,
+  base64_wrap64,
   // The same with the URL-safe alphabet, RFC 4648 section 5 (`-_`): Python
   // base64.urlsafe_b64encode, and JWTs and Go's RawURLEncoding unpadded.
   base64url,
@@ -54,6 +67,8 @@ enum class Form : std::uint8_t {
   // Percent-encoding of each byte as %XX (upper-case hex), all but a safe set.
   percent_rfc3986,       // safe: the RFC 3986 unreserved A-Z a-z 0-9 - . _ ~, as Python's
                          // urllib.parse.quote(value, safe='') and .NET's Uri.EscapeDataString
+  percent_rfc3986_slash, // safe: those and /, as Python's urllib.parse.quote(value), whose
+                         // default is safe='/'
   percent_uri_component, // safe: those and ! ' ( ) *, as JavaScript's encodeURIComponent
   percent_form,          // the RFC 3986 set with space as +, as Python's quote_plus(value,
                          // safe='') and Go's url.QueryEscape (form encoding)
@@ -88,6 +103,8 @@ inline constexpr std::array k_all_forms{
     Form::base64_end1_unpadded,
     Form::base64_end2,
     Form::base64_end2_unpadded,
+    Form::base64_wrap76,
+    Form::base64_wrap64,
     Form::base64url,
     Form::base64url_unpadded,
     Form::base64url_from_byte1,
@@ -100,6 +117,7 @@ inline constexpr std::array k_all_forms{
     Form::base64url_end2,
     Form::base64url_end2_unpadded,
     Form::percent_rfc3986,
+    Form::percent_rfc3986_slash,
     Form::percent_uri_component,
     Form::percent_form,
     Form::json_ascii,

@@ -18,8 +18,10 @@
 // ends inside a UTF-8 character (1-3 bytes) is held too, so what one call
 // writes never ends in part of a character that the next read completes
 // (write a call's pieces together, as one writev). A line that ends in a
-// newline is written when it is fed (unless a pattern begins with a line
-// break): no line waits for the idle timer.
+// newline is written when it is fed, unless it ends the way a pattern
+// with a line break in it begins (a multi-line value's first line, the
+// first line of a value's wrapped base64): no other line waits for the
+// idle timer.
 //
 // The idle rule. After ~10 ms without input the caller calls
 // flush_idle(), which writes every held byte except a held tail of at

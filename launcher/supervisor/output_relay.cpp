@@ -35,6 +35,10 @@ using Clock = std::chrono::steady_clock;
 
 // What one read takes: a pipe's whole default buffer.
 constexpr std::size_t k_read_size = std::size_t{64} * 1024;
+// What a pseudo-terminal may still be moving to its master when the child
+// is gone (its flip buffers, 64 KiB, and the line discipline's 4 KiB):
+// FIONREAD does not count it, the reads bring it.
+constexpr std::size_t k_terminal_in_flight = std::size_t{128} * 1024;
 // Keys come a few at a time; a paste is a few KiB.
 constexpr std::size_t k_keys_size = 4096;
 
@@ -144,10 +148,10 @@ public:
   // source is borrowed (the pseudo-terminal's master, which the keys need
   // too): its output is then read and dropped.
   Stream(sys::FileDescriptor owned_source, int source, int destination, std::unique_ptr<OutputFilter> filter,
-         const RelayTimes& times, int ended)
+         const RelayTimes& times, int ended, int caught_up_fd)
       : m_owned_source(std::move(owned_source)), m_source(source), m_destination(destination),
-        m_filter(std::move(filter)), m_times(times), m_ended(ended), m_wake(make_eventfd()),
-        m_buffer(k_read_size) {}
+        m_filter(std::move(filter)), m_times(times), m_ended(ended), m_caught_up(caught_up_fd),
+        m_wake(make_eventfd()), m_buffer(k_read_size) {}
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
@@ -159,6 +163,13 @@ public:
     notify(m_wake.get());
   }
   bool ended() const { return m_has_ended.load(); }
+  // child_ended()'s work, the request-th time (they count from 1): read
+  // what is in the source, finish the filter, write, and say so.
+  void catch_up(std::uint64_t request) {
+    m_catch_up_asked.store(request);
+    notify(m_wake.get());
+  }
+  bool caught_up(std::uint64_t request) const { return m_catch_up_done.load() >= request || ended(); }
   bool running() const { return m_thread.joinable(); }
   void join() { m_thread.join(); }
   void detach() { m_thread.detach(); }
@@ -186,6 +197,7 @@ private:
   std::unique_ptr<OutputFilter> m_filter;
   RelayTimes m_times;
   int m_ended;
+  int m_caught_up;
   sys::FileDescriptor m_wake;
   // WARNING: the child's raw output, secrets and all: locked memory, wiped
   // when the stream goes.
@@ -194,6 +206,8 @@ private:
   bool m_gone = false; // our output is gone: what still comes is dropped
   std::atomic<Command> m_command{Command::relay};
   std::atomic<bool> m_has_ended{false};
+  std::atomic<std::uint64_t> m_catch_up_asked{0};
+  std::atomic<std::uint64_t> m_catch_up_done{0};
   std::thread m_thread;
 };
 
@@ -228,10 +242,34 @@ void OutputRelay::Stream::relay() {
   // Read first, wait only when there is nothing: while output streams,
   // one system call a read (and one a write), as cat.
   bool try_read = true;
+  std::uint64_t catching_up = 0; // the child_ended() request being served, 0 for none
+  std::size_t catch_up_left = 0; // bytes that may still be the ended child's
+  // The ended child's bytes are all read: what the filter holds is written
+  // now, not glued to the next child's output.
+  const auto finish_catch_up = [&] {
+    if (!m_gone) {
+      m_filter->finish(m_pieces);
+      write_out();
+    }
+    idle_at.reset();
+    m_catch_up_done.store(catching_up);
+    catching_up = 0;
+    notify(m_caught_up);
+  };
   while (m_source >= 0) {
     const Command command = m_command.load();
     if (command == Command::abandon) {
       return;
+    }
+    if (catching_up == 0 && m_catch_up_asked.load() > m_catch_up_done.load()) {
+      catching_up = m_catch_up_asked.load();
+      // The child is reaped: a pipe holds all it wrote. Bytes after those
+      // are a descendant's, which may never stop: read no further than
+      // that (and what a pseudo-terminal still moves) before finishing.
+      int available = 0;
+      catch_up_left = (ioctl(m_source, FIONREAD, &available) == 0 ? static_cast<std::size_t>(available) : 0) +
+                      k_terminal_in_flight;
+      try_read = true;
     }
     if (command == Command::drain && !draining) {
       draining = true;
@@ -263,10 +301,25 @@ void OutputRelay::Stream::relay() {
           owed = std::max(0, owed - static_cast<int>(std::min<ssize_t>(got, INT_MAX)));
           quiet_until = Clock::now() + m_times.drain_quiet;
         }
+        if (catching_up != 0) {
+          catch_up_left -= std::min(catch_up_left, static_cast<std::size_t>(got));
+          if (catch_up_left == 0) {
+            finish_catch_up();
+            if (abandoned() || m_source < 0) {
+              return;
+            }
+          }
+        }
       } else if (got == 0 || errno == EIO) {
         break; // every writer has gone (a pseudo-terminal says EIO)
       } else if (errno == EAGAIN) {
         try_read = false;
+        if (catching_up != 0) {
+          finish_catch_up();
+          if (abandoned() || m_source < 0) {
+            return;
+          }
+        }
       } else if (errno != EINTR) {
         throw_errno("cannot read the child's output");
       }
@@ -442,7 +495,7 @@ public:
 };
 
 OutputRelay::OutputRelay(const OutputFilterFactory& make_filter, Quiet quiet, RelayTimes times)
-    : m_ended(make_eventfd()), m_quiet(quiet) {
+    : m_ended(make_eventfd()), m_caught_up(make_eventfd()), m_times(times), m_quiet(quiet) {
   std::array<bool, 3> open{};
   for (int fd = 0; fd < 3; ++fd) {
     open[static_cast<std::size_t>(fd)] = is_open(fd);
@@ -488,7 +541,8 @@ OutputRelay::OutputRelay(const OutputFilterFactory& make_filter, Quiet quiet, Re
     }
     m_child_stdio.controlling_terminal = slave;
     m_streams.push_back(std::make_unique<Stream>(sys::FileDescriptor(), m_terminal->pty.master(),
-                                                 user_terminal, make_filter(), times, m_ended.get()));
+                                                 user_terminal, make_filter(), times, m_ended.get(),
+                                                 m_caught_up.get()));
     if (m_terminal->keys.valid()) {
       m_keys =
           std::make_unique<Keys>(m_terminal->keys.get(), m_terminal->pty.master(), m_terminal->pty.slave());
@@ -521,8 +575,8 @@ OutputRelay::OutputRelay(const OutputFilterFactory& make_filter, Quiet quiet, Re
       m_child_stdio.fds[STDERR_FILENO] = write_end.get();
     }
     const int source = read_end.get();
-    m_streams.push_back(
-        std::make_unique<Stream>(std::move(read_end), source, fd, make_filter(), times, m_ended.get()));
+    m_streams.push_back(std::make_unique<Stream>(std::move(read_end), source, fd, make_filter(), times,
+                                                 m_ended.get(), m_caught_up.get()));
     m_child_ends.push_back(std::move(write_end));
   }
 }
@@ -646,6 +700,43 @@ template <class Streams> bool wait_for_streams(const Streams& streams, int ended
 }
 
 } // namespace
+
+bool OutputRelay::child_ended() {
+  if (!m_started || m_finished) {
+    return true;
+  }
+  ++m_child_ends_seen;
+  for (auto& stream : m_streams) {
+    stream->catch_up(m_child_ends_seen);
+  }
+  // Bounded (RelayTimes::child_end): a stream blocked on our stdout must
+  // not hold up supervision. What it has not written yet it writes when
+  // the reader reads, before the next child's output all the same.
+  const Clock::time_point deadline = Clock::now() + m_times.child_end;
+  for (;;) {
+    const bool all = std::all_of(m_streams.begin(), m_streams.end(),
+                                 [&](const auto& s) { return s->caught_up(m_child_ends_seen); });
+    if (all) {
+      return true;
+    }
+    const Clock::time_point now = Clock::now();
+    if (now >= deadline) {
+      return false;
+    }
+    pollfd fds[2] = {{m_caught_up.get(), POLLIN, 0}, {m_ended.get(), POLLIN, 0}};
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+    if (poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+      return false;
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+      clear(m_caught_up.get());
+    }
+    if ((fds[1].revents & POLLIN) != 0) {
+      clear(m_ended.get());
+      // Read again by finish()'s wait, which checks every stream first.
+    }
+  }
+}
 
 void OutputRelay::finish(int signal_fd) {
   if (m_finished) {

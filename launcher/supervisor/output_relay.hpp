@@ -24,6 +24,7 @@
 #include "sys/file_descriptor.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,11 @@ struct RelayTimes {
   // and now gets EPIPE).
   std::chrono::milliseconds drain_quiet{50};
   std::chrono::milliseconds drain_limit{500};
+  // child_ended() waits this long at most for the streams to have written
+  // what the child wrote: enough for a stream that is free, and no longer,
+  // as a stream blocked on a reader of our stdout that does not read would
+  // otherwise hold up supervision (signals, the next start, the timeout).
+  std::chrono::milliseconds child_end{150};
 };
 
 class OutputRelay {
@@ -101,6 +107,14 @@ public:
   // before it goes.
   void on_suspend_key(std::function<void()> handler);
 
+  // A child has ended (reaped: everything it wrote is in the pipes or the
+  // pseudo-terminal) and another is about to start. Each stream reads what
+  // is there now, finishes its filter (which starts afresh) and writes it
+  // all, so that no byte the filter held (the start of what might have been
+  // a secret) waits for the next child's output, glued to it. Waits for
+  // that, for RelayTimes::child_end at most; true when every stream did.
+  bool child_ended();
+
   // The end, once no child is left to start: our ends of the child's pipes
   // and pseudo-terminal are closed, each stream is read to its end (as
   // RelayTimes says), its filter finished and everything written. Waits for
@@ -124,6 +138,9 @@ private:
   std::function<void()> m_on_suspend_key;
   std::vector<sys::FileDescriptor> m_child_ends; // the pipes' write ends, for every child in turn
   sys::FileDescriptor m_ended;                   // an eventfd: a stream's thread has ended
+  sys::FileDescriptor m_caught_up;               // an eventfd: a stream has done child_ended()'s work
+  RelayTimes m_times;
+  std::uint64_t m_child_ends_seen = 0; // child_ended()'s requests, counted
   ChildStdio m_child_stdio;
   Quiet m_quiet;
   bool m_started = false;

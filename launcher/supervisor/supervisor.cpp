@@ -455,6 +455,7 @@ private:
     }
     if (m_restart_on_exit) {
       m_restart_on_exit = false;
+      output_of_ended_child();
       start_again();
       return;
     }
@@ -472,6 +473,7 @@ private:
     if (m_schedule.limit()) {
       count += " of " + std::to_string(*m_schedule.limit());
     }
+    output_of_ended_child();
     print_notice(quiet(), "restarting the child in " + seconds_text(*delay) + ": " + describe_end(m_status) +
                               " (" + count + ")");
     m_restart_timer.expires_after(*delay);
@@ -480,6 +482,17 @@ private:
         start_again();
       }
     });
+  }
+
+  // Before another child starts, and before our notice of it: every byte
+  // the ended one wrote, the tail --mask held back included (the start of
+  // what might have been a secret: the child's last words otherwise wait
+  // for the next child's output, after the delay, glued to it). A wait of
+  // RelayTimes::child_end at most.
+  void output_of_ended_child() {
+    if (m_relay != nullptr) {
+      (void)m_relay->child_ended();
+    }
   }
 
   void start_again() {

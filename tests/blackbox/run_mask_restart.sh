@@ -22,6 +22,24 @@ expect_eq "--restart: every child's stderr, masked" "$(cat "$TMP/err")" \
 err [REDACTED:DEPLOY_TOKEN]
 err [REDACTED:DEPLOY_TOKEN]"
 
+# A held tail (it may begin a secret) is written when its child ends, not
+# when the next child writes: before the notice of the restart, and long
+# before the next child starts (a delay of 5 s, far beyond the relay's
+# wait of a fraction of one, so a loaded machine passes too).
+run --mask --restart on-failure --max-restarts 1 --restart-delay 5 -- \
+  sh -c 'if [ -e "$0/started" ]; then echo second >"$0/second"; echo "next run"; exit 0; fi
+         : >"$0/started"; printf "Error: bad token tok-0"; exit 1' "$TMP" >"$TMP/held" 2>&1 &
+launcher=$!
+on_exit "kill -9 $launcher 2>/dev/null"
+wait_for "grep -qs 'tok-0' '$TMP/held'" 4 || fail "--restart: the held tail did not come: $(cat "$TMP/held")"
+[ ! -e "$TMP/second" ] || fail "--restart: the held tail came only with the next child: $(cat "$TMP/held")"
+wait "$launcher" || fail "--restart: the second child's status"
+held=$(cat "$TMP/held")
+case $held in
+"Error: bad token tok-0"*"restarting the child in 5"*"next run") ;;
+*) fail "--restart: the held tail, the notice, the next child's output in that order: $held" ;;
+esac
+
 # --watch: the value changes while the child runs; the next child prints
 # the new one and the old one.
 cp "$RAW_FILE" "$TMP/p.yaml"
