@@ -395,6 +395,14 @@ void finish(Parsed& parsed) {
         "--exec leaves no supervisor: --restart, --watch, --secret-dir and --exit-with-parent need one "
         "(--secret-file works)");
   }
+  // Without a supervisor nobody keeps a deadline or forwards a signal: a
+  // flag that would seem to must not pass in silence.
+  if (supervision.mode == supervisor::Mode::exec &&
+      (!parsed.timeout.empty() || !parsed.stop_timeout.empty() || !parsed.reap_descendants.empty() ||
+       supervision.signal_group)) {
+    throw policy::UsageError("--exec leaves no supervisor: --timeout, --stop-timeout, --reap-descendants and "
+                             "--signal-group need one");
+  }
   if (parsed.mask) {
     if (supervision.mode == supervisor::Mode::exec) {
       throw policy::UsageError("--mask needs the supervisor to read CMD's output: not with --exec");

@@ -19,7 +19,8 @@ refused() { # what, expected words, options...
 }
 
 # --exec leaves no supervisor for what needs one.
-for option in "--restart always" --watch --secret-dir --exit-with-parent; do
+for option in "--restart always" --watch --secret-dir --exit-with-parent "--timeout 1" "--stop-timeout 1" \
+  "--reap-descendants 1" --signal-group; do
   # shellcheck disable=SC2086
   refused "--exec with $option" "--exec leaves no supervisor" --exec $option
 done
