@@ -5,7 +5,8 @@
 # window size is the user's at start and reaches the child with SIGWINCH
 # when it changes; keys reach its stdin; and the user's terminal is raw
 # while the child runs and exactly as it was (stty -g) after a normal
-# exit, after a SIGTERM to pprotect-run, and after the child was killed.
+# exit, after TERM, HUP, INT or QUIT to pprotect-run, after the child was
+# killed or crashed, after Ctrl-C and after --timeout.
 source "$(dirname "$0")/run_common.bash"
 
 python3 - "$RUN" "$RAW_FILE" <<'PY'
@@ -18,7 +19,7 @@ def stty(slave):
 
 # Starts pprotect-run in a new terminal; returns its pid, the terminal's
 # two ends, and its mode before pprotect-run started.
-def spawn(child_argv, rows=24, cols=80):
+def spawn(child_argv, rows=24, cols=80, options=()):
     master, slave = os.openpty()
     fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     before = stty(slave)
@@ -29,7 +30,7 @@ def spawn(child_argv, rows=24, cols=80):
         for fd in (0, 1, 2):
             os.dup2(slave, fd)
         os.closerange(3, 1024)
-        os.execv(run, [run, "--file", raw, "--domain", "ci", "--mask", "--", *child_argv])
+        os.execv(run, [run, "--file", raw, "--domain", "ci", "--mask", *options, "--", *child_argv])
     return pid, master, slave, before
 
 def read_until(master, needle, seconds=10):
@@ -96,13 +97,20 @@ if code != 0:
     failures.append("SIGWINCH child: exit %s" % code)
 
 # The terminal as it was (stty -g), on every way out.
-for what, argv, action, expected in (
-        ("a normal exit", ["sh", "-c", "echo ready; read line"], lambda pid, m: os.write(m, b"\r"), 0),
-        ("SIGTERM to pprotect-run", ["sh", "-c", "echo ready; exec sleep 30"],
-         lambda pid, m: os.kill(pid, signal.SIGTERM), 128 + signal.SIGTERM),
+def stop_with(signum):
+    return ("SIG%s to pprotect-run" % signal.Signals(signum).name[3:], ["sh", "-c", "echo ready; exec sleep 30"],
+            lambda pid, m: os.kill(pid, signum), 128 + signum, ())
+for what, argv, action, expected, options in (
+        ("a normal exit", ["sh", "-c", "echo ready; read line"], lambda pid, m: os.write(m, b"\r"), 0, ()),
+        stop_with(signal.SIGTERM), stop_with(signal.SIGHUP), stop_with(signal.SIGINT), stop_with(signal.SIGQUIT),
         ("the child killed", ["sh", "-c", "echo ready; read line; kill -KILL $$"],
-         lambda pid, m: os.write(m, b"\r"), 128 + signal.SIGKILL)):
-    pid, master, slave, before = spawn(argv)
+         lambda pid, m: os.write(m, b"\r"), 128 + signal.SIGKILL, ()),
+        ("the child's SIGSEGV", ["sh", "-c", "echo ready; read line; kill -SEGV $$"],
+         lambda pid, m: os.write(m, b"\r"), 128 + signal.SIGSEGV, ()),
+        ("Ctrl-C typed", ["sh", "-c", "echo ready; exec sleep 30"], lambda pid, m: os.write(m, b"\x03"),
+         128 + signal.SIGINT, ()),
+        ("--timeout", ["sh", "-c", "echo ready; exec sleep 30"], lambda pid, m: None, 124, ("--timeout", "1"))):
+    pid, master, slave, before = spawn(argv, options=options)
     out = read_until(master, b"ready")
     during = stty(slave)
     action(pid, master)
