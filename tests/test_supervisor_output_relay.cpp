@@ -82,6 +82,24 @@ void point(int fd, const std::filesystem::path& file) {
   ::close(opened);
 }
 
+// Writes to the child's stdout until both pipes are full: ours to the
+// relay, and the relay's to a reader that never reads; its stream's thread
+// is then blocked in a write.
+void fill_until_blocked(OutputRelay& relay) {
+  const int child_out = relay.child_stdio().fds[1];
+  ::fcntl(child_out, F_SETFL, O_NONBLOCK);
+  const std::string chunk(4096, 'x');
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::write(child_out, chunk.data(), chunk.size()) < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (::write(child_out, chunk.data(), chunk.size()) < 0) {
+        break;
+      }
+    }
+  }
+}
+
 int exit_code(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
 }
@@ -280,19 +298,7 @@ TEST_CASE("A stop request ends the wait for a reader that never reads") {
     ::dup2(destination[1], STDOUT_FILENO); // nobody reads destination[0]
     OutputRelay relay(upper(), Quiet::yes);
     relay.start();
-    const int child_out = relay.child_stdio().fds[1];
-    ::fcntl(child_out, F_SETFL, O_NONBLOCK);
-    // Fill both pipes: ours to the relay and the relay's to nobody.
-    const std::string chunk(4096, 'x');
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (::write(child_out, chunk.data(), chunk.size()) < 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        if (::write(child_out, chunk.data(), chunk.size()) < 0) {
-          break;
-        }
-      }
-    }
+    fill_until_blocked(relay);
     ::kill(::getpid(), SIGTERM);
     const auto start = std::chrono::steady_clock::now();
     relay.finish(signal_fd);
@@ -439,19 +445,7 @@ TEST_CASE("child_ended() waits for a stream blocked on a reader that never reads
     times.child_end = std::chrono::milliseconds(100);
     OutputRelay relay(upper(), Quiet::yes, times);
     relay.start();
-    const int child_out = relay.child_stdio().fds[1];
-    ::fcntl(child_out, F_SETFL, O_NONBLOCK);
-    // Fill both pipes: ours to the relay and the relay's to nobody.
-    const std::string chunk(4096, 'x');
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (::write(child_out, chunk.data(), chunk.size()) < 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        if (::write(child_out, chunk.data(), chunk.size()) < 0) {
-          break;
-        }
-      }
-    }
+    fill_until_blocked(relay);
     const auto start = std::chrono::steady_clock::now();
     const bool caught_up = relay.child_ended();
     const auto took = std::chrono::steady_clock::now() - start;
