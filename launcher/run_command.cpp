@@ -150,10 +150,13 @@ bool same_secrets(const std::vector<DecryptedDomain>& a, const std::vector<Decry
   return true;
 }
 
+// The longest file name Linux file systems take (NAME_MAX).
+constexpr std::size_t k_max_file_name = 255;
+
 // A file name a secret may have in --secret-dir: one path component that
-// lists and prints plainly.
+// lists and prints plainly (its length is checked apart, to say so).
 bool is_safe_file_name(std::string_view name) {
-  if (name.empty() || name.size() > 255 || name.front() == '.') {
+  if (name.empty() || name.front() == '.') {
     return false;
   }
   for (const char c : name) {
@@ -358,6 +361,11 @@ private:
         if (!m_options.only.empty() &&
             std::find(m_options.only.begin(), m_options.only.end(), name) == m_options.only.end()) {
           continue;
+        }
+        if (name.size() > k_max_file_name) {
+          throw store::StoreError("--secret-dir: secret " + sys::quoted_name(name) + " of domain " +
+                                  sys::quoted_name(domain.name) + " is longer than a file name may be (" +
+                                  std::to_string(k_max_file_name) + " bytes); leave it out with --only");
         }
         if (!is_safe_file_name(name)) {
           throw store::StoreError("--secret-dir: secret " + sys::quoted_name(name) + " of domain " +
