@@ -157,4 +157,23 @@ expect_eq "--mask: the new value of a secret the child does not get is masked" "
 expect_eq "--mask: without a restart" "$(child_of "$launcher"):$(wc -l <"$TMP/values")" "$child:1"
 kill -TERM "$launcher"
 wait "$launcher" || true
+# 5. --file a symlink into another directory: an update made through the
+# target's own path (repo/p.yaml) restarts the child too.
+mkdir -p "$TMP/repo" "$TMP/linkdir"
+cp "$RAW_FILE" "$TMP/repo/p.yaml"
+ln -s ../repo/p.yaml "$TMP/linkdir/p.yaml"
+rm -f "$TMP/values"
+# shellcheck disable=SC2016
+"$RUN" --file "$TMP/linkdir/p.yaml" --domain ci --watch "${RUN_OPTIONS[@]}" -- sh -c '
+  echo "$DEPLOY_TOKEN" >>"$0/values"; trap "exit 0" TERM; while :; do sleep 0.05; done' "$TMP" 2>"$TMP/err" &
+launcher=$!
+on_exit "kill -9 $launcher"
+wait_for "[ -s '$TMP/values' ]" || fail "child did not start (symlink)"
+printf through-the-target | "$PPROTECT" update-secret --file "$TMP/repo/p.yaml" --domain ci \
+  --secret DEPLOY_TOKEN --value-file - >/dev/null
+wait_for "grep -qx through-the-target '$TMP/values'" 5 ||
+  fail "an update through the symlink's target restarted nothing: $(cat "$TMP/values") $(cat "$TMP/err")"
+pass "an update through a symlink's target restarts the child"
+kill -TERM "$launcher"
+wait "$launcher" || true
 finish
