@@ -128,6 +128,11 @@ void update_masks(SecretMasks& masks, const std::vector<DecryptedDomain>& domain
   }
 }
 
+bool same_bytes(std::string_view x, std::string_view y) {
+  return x.size() == y.size() && (x.empty() || sodium_memcmp(x.data(), y.data(), x.size()) == 0);
+}
+
+// Every secret of every domain alike: what --mask masks.
 bool same_secrets(const std::vector<DecryptedDomain>& a, const std::vector<DecryptedDomain>& b) {
   if (a.size() != b.size()) {
     return false;
@@ -139,10 +144,7 @@ bool same_secrets(const std::vector<DecryptedDomain>& a, const std::vector<Decry
     auto left = a[i].values.begin();
     auto right = b[i].values.begin();
     for (; left != a[i].values.end(); ++left, ++right) {
-      const auto x = left->second.view();
-      const auto y = right->second.view();
-      if (left->first != right->first || x.size() != y.size() ||
-          (!x.empty() && sodium_memcmp(x.data(), y.data(), x.size()) != 0)) {
+      if (left->first != right->first || !same_bytes(left->second.view(), right->second.view())) {
         return false;
       }
     }
@@ -150,10 +152,13 @@ bool same_secrets(const std::vector<DecryptedDomain>& a, const std::vector<Decry
   return true;
 }
 
+// The longest file name Linux file systems take (NAME_MAX).
+constexpr std::size_t k_max_file_name = 255;
+
 // A file name a secret may have in --secret-dir: one path component that
-// lists and prints plainly.
+// lists and prints plainly (its length is checked apart, to say so).
 bool is_safe_file_name(std::string_view name) {
-  if (name.empty() || name.size() > 255 || name.front() == '.') {
+  if (name.empty() || name.front() == '.') {
     return false;
   }
   for (const char c : name) {
@@ -253,6 +258,7 @@ public:
 
   supervisor::Reload reload(bool in_place) override {
     std::vector<DecryptedDomain> domains;
+    bool child_unchanged = false;
     try {
       const store::KeyFile key_file = store::load_key_file(m_request.file);
       check_domains_exist(key_file, m_request);
@@ -267,13 +273,20 @@ public:
         return supervisor::Reload::unchanged;
       }
       check(domains);
+      // A secret the child never gets (another domain's, one --only leaves
+      // out) is no reason to restart or signal it.
+      child_unchanged = same_for_child(domains, m_domains);
     } catch (const std::exception& error) {
       say_once(error.what());
       return supervisor::Reload::unchanged;
     }
     if (m_masks != nullptr) {
       // Before the child can have them: the new values are masked from
-      // the first byte it writes (and the old ones still are).
+      // the first byte it writes (and the old ones still are). --mask
+      // masks every secret of the domains, those the child does not get
+      // too, so a change of one of those updates the masks all the same:
+      // in place, the child keeps running (the relay takes the new masker
+      // at its next input).
       try {
         update_masks(*m_masks, domains, *m_request.mask, quiet());
       } catch (const std::exception& error) {
@@ -282,7 +295,12 @@ public:
       }
     }
     m_problem.clear();
+    // Kept even when the child's part is the same: a later start gets
+    // the file as it is now.
     m_domains = std::move(domains);
+    if (child_unchanged) {
+      return supervisor::Reload::unchanged;
+    }
     if (in_place) {
       try {
         rewrite_files();
@@ -365,6 +383,11 @@ private:
             std::find(m_options.only.begin(), m_options.only.end(), name) == m_options.only.end()) {
           continue;
         }
+        if (name.size() > k_max_file_name) {
+          throw store::StoreError("--secret-dir: secret " + sys::quoted_name(name) + " of domain " +
+                                  sys::quoted_name(domain.name) + " is longer than a file name may be (" +
+                                  std::to_string(k_max_file_name) + " bytes); leave it out with --only");
+        }
         if (!is_safe_file_name(name)) {
           throw store::StoreError("--secret-dir: secret " + sys::quoted_name(name) + " of domain " +
                                   sys::quoted_name(domain.name) +
@@ -381,6 +404,47 @@ private:
       }
     }
     return files;
+  }
+
+  // Whether the child would get the same from a and b: the variables
+  // that come from secrets (after --only, --prefix, --uppercase and
+  // --domain-prefix; with --no-env none), the --secret-file targets and
+  // contents, and the --secret-dir files. Both are checked already.
+  bool same_for_child(const std::vector<DecryptedDomain>& a, const std::vector<DecryptedDomain>& b) const {
+    // The same inherited variables on both sides, so the entries differ
+    // only where a secret does.
+    const policy::ChildEnvironment left = policy::compose_child_environment(m_parent, views(a), m_options);
+    const policy::ChildEnvironment right = policy::compose_child_environment(m_parent, views(b), m_options);
+    if (left.entries().size() != right.entries().size()) {
+      return false;
+    }
+    for (std::size_t i = 0; i < left.entries().size(); ++i) {
+      if (!same_bytes(left.entries()[i].view(), right.entries()[i].view())) {
+        return false;
+      }
+    }
+    const auto left_files = file_targets(a);
+    const auto right_files = file_targets(b);
+    for (std::size_t i = 0; i < left_files.size(); ++i) {
+      if (left_files[i].variable != right_files[i].variable ||
+          !same_bytes(left_files[i].value->view(), right_files[i].value->view())) {
+        return false;
+      }
+    }
+    if (m_request.secret_dir) {
+      const auto left_directory = directory_files(a);
+      const auto right_directory = directory_files(b);
+      if (left_directory.size() != right_directory.size()) {
+        return false;
+      }
+      for (std::size_t i = 0; i < left_directory.size(); ++i) {
+        if (left_directory[i].first != right_directory[i].first ||
+            !same_bytes(left_directory[i].second->view(), right_directory[i].second->view())) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   // Everything a start would fail on, checked on secrets before they are

@@ -73,3 +73,61 @@ TEST_CASE("Other files in the directory are not changes") {
                        {20ms, [&] { dir.write("protected.yaml.bak", "x"); }}},
                       400ms) == 0);
 }
+
+TEST_CASE("A symlink's target changed through its own directory is a change, its neighbours are not") {
+  TempDir dir;
+  std::filesystem::create_directory(dir.file("repo"));
+  std::filesystem::create_directory(dir.file("linkdir"));
+  dir.write("repo/p.yaml", "a: 1\n");
+  const auto link = dir.file("linkdir/p.yaml");
+  std::filesystem::create_symlink("../repo/p.yaml", link);
+  CHECK(changes_while(link, {{10ms, [&] { dir.write("repo/p.yaml", "a: 2\n"); }}}, 400ms) == 1);
+  CHECK(changes_while(link,
+                      {{10ms,
+                        [&] {
+                          dir.write("repo/.new", "a: 3\n");
+                          std::filesystem::rename(dir.file("repo/.new"), dir.file("repo/p.yaml"));
+                        }}},
+                      400ms) == 1);
+  CHECK(changes_while(link, {{10ms, [&] { dir.write("repo/other.yaml", "x"); }}}, 400ms) == 0);
+}
+
+TEST_CASE("A symlink pointed elsewhere is a change, and its new target is watched from then on") {
+  TempDir dir;
+  std::filesystem::create_directory(dir.file("old"));
+  std::filesystem::create_directory(dir.file("new"));
+  dir.write("old/p.yaml", "a: 1\n");
+  dir.write("new/p.yaml", "a: 2\n");
+  const auto link = dir.file("p.yaml");
+  std::filesystem::create_symlink("old/p.yaml", link);
+  const auto point_to_new = [&] {
+    std::filesystem::create_symlink("new/p.yaml", dir.file(".link"));
+    std::filesystem::rename(dir.file(".link"), link);
+  };
+  CHECK(changes_while(link,
+                      {{10ms, point_to_new},
+                       {450ms, [&] { dir.write("new/p.yaml", "a: 3\n"); }},
+                       {900ms, [&] { dir.write("old/p.yaml", "a: 4\n"); }}},
+                      1300ms) == 2);
+}
+
+TEST_CASE("Kubernetes' ..data swap is a change, and the new data directory is watched from then on") {
+  // A mounted ConfigMap or Secret: p.yaml -> ..data/p.yaml, ..data ->
+  // ..<timestamp>; an update writes a new ..<timestamp>, renames a new
+  // ..data over the old one and removes the old directory.
+  TempDir dir;
+  std::filesystem::create_directory(dir.file("..2024_01"));
+  dir.write("..2024_01/p.yaml", "a: 1\n");
+  std::filesystem::create_directory_symlink("..2024_01", dir.file("..data"));
+  const auto file = dir.file("p.yaml");
+  std::filesystem::create_symlink("..data/p.yaml", file);
+  const auto swap = [&] {
+    std::filesystem::create_directory(dir.file("..2024_02"));
+    dir.write("..2024_02/p.yaml", "a: 2\n");
+    std::filesystem::create_directory_symlink("..2024_02", dir.file("..data_tmp"));
+    std::filesystem::rename(dir.file("..data_tmp"), dir.file("..data"));
+    std::filesystem::remove_all(dir.file("..2024_01"));
+  };
+  CHECK(changes_while(file, {{10ms, swap}, {450ms, [&] { dir.write("..2024_02/p.yaml", "a: 3\n"); }}},
+                      900ms) == 2);
+}

@@ -128,6 +128,23 @@ TEST_CASE("The secret directory is 0700 on a tmpfs, its files 0400, and it goes 
   CHECK_FALSE(fs::exists(path));
 }
 
+TEST_CASE("A secret directory file may have a name of 255 bytes, and a failed write names the secret") {
+  SecretDirectory directory;
+  const std::string longest(255, 'n');
+  directory.put(longest, "v");
+  CHECK(read_path((directory.path() / longest).string()) == "v");
+  const std::string too_long(256, 'm');
+  try {
+    directory.put(too_long, "w");
+    FAIL("a name over NAME_MAX was written");
+  } catch (const std::system_error& error) {
+    CHECK(error.code().value() == ENAMETOOLONG);
+    CHECK(std::string(error.what()).find("secret '" + too_long + "'") != std::string::npos);
+  }
+  // Nothing but the secret's file is left, temporary ones neither.
+  CHECK(std::distance(fs::directory_iterator(directory.path()), fs::directory_iterator()) == 1);
+}
+
 TEST_CASE("The secret directory skips an XDG_RUNTIME_DIR that is no tmpfs") {
   const char* before = std::getenv("XDG_RUNTIME_DIR");
   const std::string saved = before != nullptr ? before : "";

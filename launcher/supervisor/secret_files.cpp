@@ -2,6 +2,7 @@
 
 #include "sys/directory.hpp"
 #include "sys/full_io.hpp"
+#include "sys/printable.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -210,21 +211,28 @@ SecretDirectory::~SecretDirectory() {
 }
 
 void SecretDirectory::put(const std::string& name, std::string_view bytes) {
-  const std::string temp = "." + name + ".new";
-  ::unlinkat(m_dir.get(), temp.c_str(), 0);
+  // One short name for every secret's temporary file, not the secret's own
+  // name with more around it: that would pass NAME_MAX (255 bytes) for a
+  // name that fits on its own. A secret's file never starts with '.' (the
+  // launcher refuses such names), so this can be no secret's file; and puts
+  // come one at a time.
+  static constexpr const char* k_temp = ".pprotect-new";
+  const auto failed = [&](int error) {
+    ::unlinkat(m_dir.get(), k_temp, 0);
+    return std::system_error(error, std::generic_category(),
+                             "--secret-dir: cannot write secret " + sys::quoted_name(name));
+  };
+  ::unlinkat(m_dir.get(), k_temp, 0);
   sys::FileDescriptor fd(
-      ::openat(m_dir.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400));
+      ::openat(m_dir.get(), k_temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400));
   if (!fd.valid()) {
-    fail("openat");
+    throw failed(errno);
   }
   if (const int error = sys::write_all(fd.get(), bytes); error != 0) {
-    ::unlinkat(m_dir.get(), temp.c_str(), 0);
-    throw std::system_error(error, std::generic_category(), "write");
+    throw failed(error);
   }
-  if (::renameat(m_dir.get(), temp.c_str(), m_dir.get(), name.c_str()) != 0) {
-    const int error = errno;
-    ::unlinkat(m_dir.get(), temp.c_str(), 0);
-    throw std::system_error(error, std::generic_category(), "renameat");
+  if (::renameat(m_dir.get(), k_temp, m_dir.get(), name.c_str()) != 0) {
+    throw failed(errno);
   }
 }
 

@@ -67,7 +67,7 @@ public:
 
   const std::filesystem::path& path() const { return m_path; }
   // Writes (or replaces, atomically by rename) the file `name`. Throws
-  // std::system_error.
+  // std::system_error, its message naming the secret.
   void put(const std::string& name, std::string_view bytes);
   // Removes what is in it but the given names.
   void keep_only(const std::vector<std::string>& names);

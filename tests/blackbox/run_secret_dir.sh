@@ -22,6 +22,29 @@ expect_eq "one file per secret, nothing else" "$(sed -n 's/^entries=//p' <<<"$ou
 [ ! -e "$dir" ] || fail "$dir is left after the child exited"
 pass "removed once the child exited"
 
+# Names up to NAME_MAX (255 bytes) are files like any other: the file is
+# written under a temporary name of its own, not the secret's name with more
+# around it. A longer name is refused as too long, named.
+long_name() { printf "%${1}s" "" | tr ' ' "$2"; }
+protected_copy "$TMP/long.yaml" "$(long_name 251 a)" v251 "$(long_name 255 b)" v255
+# shellcheck disable=SC2016
+out=$("$RUN" --file "$TMP/long.yaml" --domain ci "${RUN_OPTIONS[@]}" --secret-dir --no-env -- sh -c '
+  for f in "$SECRETS_DIR"/*; do echo "$(basename "$f" | wc -c) $(cat "$f")"; done
+  echo "entries=$(ls -A "$SECRETS_DIR" | wc -l)"' 2>"$TMP/err") ||
+  fail "names of 251 and 255 bytes failed: $(cat "$TMP/err")"
+expect_contains "a 251-byte name is a file" "$out" "252 v251"
+expect_contains "a 255-byte name is a file" "$out" "256 v255"
+expect_contains "and nothing else is left there" "$out" "entries=3"
+protected_copy "$TMP/longer.yaml" "$(long_name 256 c)" v256
+set +e
+"$RUN" --file "$TMP/longer.yaml" --domain ci "${RUN_OPTIONS[@]}" --secret-dir -- touch "$TMP/ran" 2>"$TMP/err"
+code=$?
+set -e
+expect_eq "a 256-byte name: exit 125" "$code" 125
+expect_contains "said to be too long, named" "$(cat "$TMP/err")" \
+  "secret '$(long_name 256 c)' of domain 'ci' is longer than a file name may be (255 bytes)"
+[ ! -e "$TMP/ran" ] || fail "the child ran without its secret"
+
 # $XDG_RUNTIME_DIR first, when it is a tmpfs.
 mkdir -p "$TMP/runtime"
 if mount -t tmpfs -o size=1m,mode=0700 tmpfs "$TMP/runtime" 2>/dev/null; then

@@ -3,16 +3,18 @@
 # new value within a second (no key derivation, no prompt: the credential
 # variables are gone by then); --on-change signal:HUP rewrites the secret
 # files and sends HUP instead; a file that no longer loads or no longer
-# grants access keeps the child on its old secrets, said once.
+# grants access keeps the child on its old secrets, said once; a change of
+# a secret the child does not get restarts and signals nothing (with
+# --mask it is masked from then on).
 source "$(dirname "$0")/run_common.bash"
 PPROTECT=$PPROTECT_BIN_DIR/pprotect
 cp "$RAW_FILE" "$TMP/p.yaml"
-update() { # value
-  printf '%s' "$1" | "$PPROTECT" update-secret --file "$TMP/p.yaml" --domain ci --secret DEPLOY_TOKEN \
-    --value-file - >/dev/null
+update() { # value [domain secret]
+  printf '%s' "$1" | "$PPROTECT" update-secret --file "$TMP/p.yaml" --domain "${2:-ci}" \
+    --secret "${3:-DEPLOY_TOKEN}" --value-file - >/dev/null
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-WATCHED=("$RUN" --file "$TMP/p.yaml" --domain ci --watch) # started with & itself: $! is its pid
+WATCHED=("$RUN" --file "$TMP/p.yaml" --domain ci --watch "${RUN_OPTIONS[@]}") # started with & itself: $! is its pid
 
 # 1. restart (the default): each start logs its value.
 # shellcheck disable=SC2016
@@ -92,6 +94,86 @@ expect_eq "the same child all along" "$(child_of "$launcher")" "$child"
 kill -HUP "$launcher"
 wait_for "[ \$(grep -c '^hup' '$TMP/values') = 3 ]" 5 || fail "a HUP to pprotect-run was not passed on"
 alive "$launcher" || fail "HUP ended pprotect-run although --on-change uses it"
+kill -TERM "$launcher"
+wait "$launcher" || true
+
+# 3. Only the child's secrets count: dev's API_KEY changed under
+# `-d ci -d dev --only DEPLOY_TOKEN` is no reason to restart or signal it,
+# whether it gets DEPLOY_TOKEN as a variable, a file or in the directory.
+for on_change in restart signal:HUP; do
+  cp "$RAW_FILE" "$TMP/p.yaml"
+  rm -f "$TMP/values"
+  # shellcheck disable=SC2016
+  "$RUN" --file "$TMP/p.yaml" -d ci -d dev --only DEPLOY_TOKEN --watch "${RUN_OPTIONS[@]}" \
+    --on-change "$on_change" --secret-file DEPLOY_TOKEN --secret-dir -- sh -c '
+    echo "start $DEPLOY_TOKEN ${API_KEY-none}" >>"$0/values"
+    trap "echo hup \$(cat \"\$DEPLOY_TOKEN_FILE\") \$(cat \"\$SECRETS_DIR/DEPLOY_TOKEN\") >>\"$0/values\"" HUP
+    trap "exit 0" TERM
+    while :; do sleep 0.05; done' "$TMP" 2>"$TMP/err" &
+  launcher=$!
+  on_exit "kill -9 $launcher"
+  wait_for "[ -s '$TMP/values' ]" || fail "child did not start ($on_change)"
+  child=$(child_of "$launcher")
+  update unrelated-new-value dev API_KEY
+  sleep 0.6
+  expect_eq "$on_change: a secret the child does not get changed: nothing done" "$(cat "$TMP/values")" \
+    "start tok-0123456789abcdef none"
+  expect_eq "$on_change: the same child" "$(child_of "$launcher")" "$child"
+  if grep -q 'changed; ' "$TMP/err"; then fail "$on_change: said to act: $(cat "$TMP/err")"; fi
+  update its-own-new-value
+  if [ "$on_change" = restart ]; then
+    wait_for "grep -q 'start its-own-new-value' '$TMP/values'" 5 || fail "no restart: $(cat "$TMP/values")"
+    pass "a change of its own secret still restarts it"
+  else
+    wait_for "grep -qx 'hup its-own-new-value its-own-new-value' '$TMP/values'" 5 ||
+      fail "no HUP: $(cat "$TMP/values")"
+    pass "a change of its own secret still signals it"
+  fi
+  kill -TERM "$launcher"
+  wait "$launcher" || true
+done
+
+# 4. --mask masks every secret of the domains, those the child does not get
+# too: a new value of one of those is masked from the reload on, and the
+# child keeps running.
+cp "$RAW_FILE" "$TMP/p.yaml"
+rm -f "$TMP/values" "$TMP/say"
+# shellcheck disable=SC2016
+"$RUN" --file "$TMP/p.yaml" -d ci -d dev --only DEPLOY_TOKEN --watch --mask -- sh -c '
+  echo start >>"$0/values"
+  trap "exit 0" TERM
+  while :; do if [ -e "$0/say" ]; then cat "$0/say"; rm "$0/say"; fi; sleep 0.05; done' "$TMP" \
+  >"$TMP/out" 2>"$TMP/err" &
+launcher=$!
+on_exit "kill -9 $launcher"
+wait_for "[ -s '$TMP/values' ]" || fail "child did not start (--mask)"
+child=$(child_of "$launcher")
+update unrelated-secret-value-42 dev API_KEY
+sleep 0.6
+echo "said: unrelated-secret-value-42" >"$TMP/say"
+wait_for "grep -q '^said' '$TMP/out'" 5 || fail "the child did not write: $(cat "$TMP/err")"
+expect_eq "--mask: the new value of a secret the child does not get is masked" "$(cat "$TMP/out")" \
+  "said: [REDACTED:API_KEY]"
+expect_eq "--mask: without a restart" "$(child_of "$launcher"):$(wc -l <"$TMP/values")" "$child:1"
+kill -TERM "$launcher"
+wait "$launcher" || true
+# 5. --file a symlink into another directory: an update made through the
+# target's own path (repo/p.yaml) restarts the child too.
+mkdir -p "$TMP/repo" "$TMP/linkdir"
+cp "$RAW_FILE" "$TMP/repo/p.yaml"
+ln -s ../repo/p.yaml "$TMP/linkdir/p.yaml"
+rm -f "$TMP/values"
+# shellcheck disable=SC2016
+"$RUN" --file "$TMP/linkdir/p.yaml" --domain ci --watch "${RUN_OPTIONS[@]}" -- sh -c '
+  echo "$DEPLOY_TOKEN" >>"$0/values"; trap "exit 0" TERM; while :; do sleep 0.05; done' "$TMP" 2>"$TMP/err" &
+launcher=$!
+on_exit "kill -9 $launcher"
+wait_for "[ -s '$TMP/values' ]" || fail "child did not start (symlink)"
+printf through-the-target | "$PPROTECT" update-secret --file "$TMP/repo/p.yaml" --domain ci \
+  --secret DEPLOY_TOKEN --value-file - >/dev/null
+wait_for "grep -qx through-the-target '$TMP/values'" 5 ||
+  fail "an update through the symlink's target restarted nothing: $(cat "$TMP/values") $(cat "$TMP/err")"
+pass "an update through a symlink's target restarts the child"
 kill -TERM "$launcher"
 wait "$launcher" || true
 finish
