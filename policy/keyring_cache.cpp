@@ -1,6 +1,7 @@
 #include "policy/keyring_cache.hpp"
 
 #include "store/errors.hpp"
+#include "sys/hex.hpp"
 #include "sys/keyring.hpp"
 #include "sys/printable.hpp"
 
@@ -24,30 +25,19 @@ bool needs_escape(unsigned char c) {
 }
 
 std::string escaped(std::string_view text) {
-  static constexpr char k_hex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(text.size());
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
     if (needs_escape(byte)) {
       out += '%';
-      out += k_hex[byte >> 4U];
-      out += k_hex[byte & 0x0fU];
+      out += sys::hex_digit(byte >> 4U, sys::HexCase::upper);
+      out += sys::hex_digit(byte, sys::HexCase::upper);
     } else {
       out += c;
     }
   }
   return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 std::optional<std::string> unescaped(std::string_view text) {
@@ -60,8 +50,8 @@ std::optional<std::string> unescaped(std::string_view text) {
     if (i + 2 >= text.size()) {
       return std::nullopt;
     }
-    const int high = hex_value(text[i + 1]);
-    const int low = hex_value(text[i + 2]);
+    const int high = sys::hex_value(text[i + 1], sys::HexCase::upper);
+    const int low = sys::hex_value(text[i + 2], sys::HexCase::upper);
     if (high < 0 || low < 0) {
       return std::nullopt;
     }

@@ -8,26 +8,29 @@ std::optional<char32_t> next_code_point(std::string_view text, std::size_t& pos)
   }
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
   const unsigned char lead = byte(pos);
-  std::size_t length = 0;
-  char32_t value = 0;
-  char32_t minimum = 0;
-  if (lead < 0x80) {
+  const std::size_t length = utf8_sequence_length(lead);
+  if (length == 1) {
     ++pos;
     return lead;
   }
-  if ((lead & 0xE0U) == 0xC0U) {
-    length = 2;
+  // The lead's own bits, and the least code point of that length (below it
+  // only an overlong form: E0 80, F0 80).
+  char32_t value = 0;
+  char32_t minimum = 0;
+  switch (length) {
+  case 2:
     value = lead & 0x1FU;
     minimum = 0x80;
-  } else if ((lead & 0xF0U) == 0xE0U) {
-    length = 3;
+    break;
+  case 3:
     value = lead & 0x0FU;
     minimum = 0x800;
-  } else if ((lead & 0xF8U) == 0xF0U) {
-    length = 4;
+    break;
+  case 4:
     value = lead & 0x07U;
     minimum = 0x10000;
-  } else {
+    break;
+  default:
     return std::nullopt;
   }
   if (length > text.size() - pos) {

@@ -46,3 +46,21 @@ TEST_CASE("decode_utf8 and append_utf8 round-trip") {
   }
   CHECK(again == text);
 }
+
+TEST_CASE("A lead byte says how long its character is, and no character starts with the others") {
+  using pprotect::sys::utf8_sequence_length;
+  CHECK(utf8_sequence_length('a') == 1);
+  CHECK(utf8_sequence_length(0x7F) == 1);
+  CHECK(utf8_sequence_length(0x80) == 0); // a continuation byte
+  CHECK(utf8_sequence_length(0xBF) == 0);
+  CHECK(utf8_sequence_length(0xC0) == 0); // only overlong forms
+  CHECK(utf8_sequence_length(0xC1) == 0);
+  CHECK(utf8_sequence_length(0xC2) == 2);
+  CHECK(utf8_sequence_length(0xDF) == 2);
+  CHECK(utf8_sequence_length(0xE0) == 3);
+  CHECK(utf8_sequence_length(0xEF) == 3);
+  CHECK(utf8_sequence_length(0xF0) == 4);
+  CHECK(utf8_sequence_length(0xF4) == 4);
+  CHECK(utf8_sequence_length(0xF5) == 0); // past U+10FFFF
+  CHECK(utf8_sequence_length(0xFF) == 0);
+}

@@ -1,9 +1,13 @@
 #include "launcher/masking/encodings.hpp"
 
+#include "sys/hex.hpp"
+#include "sys/utf8.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <optional>
 #include <utility>
 
 // Sources of the rules reproduced here:
@@ -57,9 +61,6 @@ private:
 const unsigned char* bytes_of(std::string_view value) {
   return reinterpret_cast<const unsigned char*>(value.data());
 }
-
-constexpr std::string_view k_upper_hex = "0123456789ABCDEF";
-constexpr std::string_view k_lower_hex = "0123456789abcdef";
 
 // ---- base64
 
@@ -161,8 +162,8 @@ std::size_t percent_encode(std::string_view value, PercentStyle style, unsigned 
       w.byte('+');
     } else {
       w.byte('%');
-      w.byte(static_cast<unsigned char>(k_upper_hex[c >> 4]));
-      w.byte(static_cast<unsigned char>(k_upper_hex[c & 0xF]));
+      w.byte(static_cast<unsigned char>(sys::hex_digit(c >> 4U, sys::HexCase::upper)));
+      w.byte(static_cast<unsigned char>(sys::hex_digit(c, sys::HexCase::upper)));
     }
   }
   return w.size();
@@ -170,50 +171,10 @@ std::size_t percent_encode(std::string_view value, PercentStyle style, unsigned 
 
 // ---- JSON
 
-// One UTF-8 character at the start of bytes[0..size): its code point and
-// length, or length 0 when the bytes there are no well-formed UTF-8
-// (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF).
-struct Decoded {
-  char32_t code_point = 0;
-  std::size_t length = 0;
-};
-
-Decoded decode_utf8(const unsigned char* bytes, std::size_t size) {
-  const unsigned char b0 = bytes[0];
-  if (b0 < 0x80) {
-    return {b0, 1};
-  }
-  std::size_t length = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2, cp = b0 & 0x1FU, min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3, cp = b0 & 0x0FU, min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4, cp = b0 & 0x07U, min = 0x10000;
-  } else {
-    return {};
-  }
-  if (size < length) {
-    return {};
-  }
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((bytes[i] & 0xC0) != 0x80) {
-      return {};
-    }
-    cp = (cp << 6) | (bytes[i] & 0x3FU);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return {};
-  }
-  return {cp, length};
-}
-
-void json_u_escape(Writer& w, unsigned unit, std::string_view hex) {
+void json_u_escape(Writer& w, unsigned unit, sys::HexCase hex) {
   w.text("\\u");
   for (int shift = 12; shift >= 0; shift -= 4) {
-    w.byte(static_cast<unsigned char>(hex[(unit >> shift) & 0xF]));
+    w.byte(static_cast<unsigned char>(sys::hex_digit(unit >> shift, hex)));
   }
 }
 
@@ -232,29 +193,28 @@ bool json_short_escape(Writer& w, char32_t cp) {
   return false;
 }
 
-std::size_t json_ascii(std::string_view value, std::string_view hex, unsigned char* out) {
+std::size_t json_ascii(std::string_view value, sys::HexCase hex, unsigned char* out) {
   Writer w(out);
   const unsigned char* bytes = bytes_of(value);
   for (std::size_t i = 0; i < value.size();) {
-    const Decoded d = decode_utf8(bytes + i, value.size() - i);
-    if (d.length == 0) {
+    const std::optional<char32_t> code_point = sys::next_code_point(value, i);
+    if (!code_point) {
       // What Python makes of an undecodable byte in os.environ.
       json_u_escape(w, 0xDC00U | bytes[i], hex);
       ++i;
       continue;
     }
-    i += d.length;
-    if (json_short_escape(w, d.code_point)) {
+    if (json_short_escape(w, *code_point)) {
       continue;
     }
-    if (d.code_point >= 0x20 && d.code_point <= 0x7E) {
-      w.byte(static_cast<unsigned char>(d.code_point));
-    } else if (d.code_point > 0xFFFF) {
-      const char32_t v = d.code_point - 0x10000;
+    if (*code_point >= 0x20 && *code_point <= 0x7E) {
+      w.byte(static_cast<unsigned char>(*code_point));
+    } else if (*code_point > 0xFFFF) {
+      const char32_t v = *code_point - 0x10000;
       json_u_escape(w, static_cast<unsigned>(0xD800 + (v >> 10)), hex);
       json_u_escape(w, static_cast<unsigned>(0xDC00 + (v & 0x3FF)), hex);
     } else {
-      json_u_escape(w, static_cast<unsigned>(d.code_point), hex);
+      json_u_escape(w, static_cast<unsigned>(*code_point), hex);
     }
   }
   return w.size();
@@ -268,7 +228,7 @@ std::size_t json_utf8(std::string_view value, unsigned char* out) {
       continue;
     }
     if (c < 0x20) {
-      json_u_escape(w, c, k_lower_hex);
+      json_u_escape(w, c, sys::HexCase::lower);
     } else {
       w.byte(c);
     }
@@ -280,21 +240,21 @@ std::size_t json_go(std::string_view value, unsigned char* out) {
   Writer w(out);
   const unsigned char* bytes = bytes_of(value);
   for (std::size_t i = 0; i < value.size();) {
-    const Decoded d = decode_utf8(bytes + i, value.size() - i);
-    if (d.length == 0) {
+    const std::size_t start = i;
+    const std::optional<char32_t> code_point = sys::next_code_point(value, i);
+    if (!code_point) {
       w.text("\\ufffd");
       ++i;
       continue;
     }
-    const char32_t cp = d.code_point;
+    const char32_t cp = *code_point;
     if (json_short_escape(w, cp)) {
       // written
     } else if (cp < 0x20 || cp == '<' || cp == '>' || cp == '&' || cp == 0x2028 || cp == 0x2029) {
-      json_u_escape(w, static_cast<unsigned>(cp), k_lower_hex);
+      json_u_escape(w, static_cast<unsigned>(cp), sys::HexCase::lower);
     } else {
-      w.bytes(bytes + i, d.length);
+      w.bytes(bytes + start, i - start);
     }
-    i += d.length;
   }
   return w.size();
 }
@@ -443,9 +403,9 @@ const Rule& rule_of(Form form) {
 std::size_t json_escaped(std::string_view value, JsonStyle json_style, unsigned char* out) {
   switch (json_style) {
   case JsonStyle::ascii:
-    return json_ascii(value, k_lower_hex, out);
+    return json_ascii(value, sys::HexCase::lower, out);
   case JsonStyle::ascii_upper_hex:
-    return json_ascii(value, k_upper_hex, out);
+    return json_ascii(value, sys::HexCase::upper, out);
   case JsonStyle::utf8:
     return json_utf8(value, out);
   case JsonStyle::go:

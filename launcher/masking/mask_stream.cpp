@@ -1,5 +1,7 @@
 #include "launcher/masking/mask_stream.hpp"
 
+#include "sys/utf8.hpp"
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -23,14 +25,7 @@ std::size_t incomplete_utf8_tail(std::uint64_t from, std::uint64_t end, const By
     if ((b & 0xC0) == 0x80) {
       continue; // a continuation byte: look further back for its lead
     }
-    std::size_t need = 1;
-    if (b >= 0xC2 && b <= 0xDF) {
-      need = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      need = 3;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      need = 4;
-    }
+    const std::size_t need = sys::utf8_sequence_length(b);
     return need > i ? i : 0;
   }
   return 0;
