@@ -658,6 +658,10 @@ TEST_CASE("Aliases are refused, anchors alone are harmless, unknown tags are ref
         "allowed)");
   CHECK(parse_error("audit-log: []\nkey-custodians: !!set {}\n") ==
         "p.yaml:2:17: unsupported tag 'tag:yaml.org,2002:set'");
+  // A tag is the file's text: escaped, so the message stays one line and
+  // cannot drive a terminal.
+  CHECK(parse_error("key-custodians: !<tag:x%1b[31mRED%0a> {}\naudit-log: []\n") ==
+        "p.yaml:1:17: unsupported tag 'tag:x\\x1b[31mRED\\x0a'");
   CHECK(parse_error("audit-log: []\nkey-custodians: {}\n<<: {a: b}\n") ==
         "p.yaml:3:1: expected a string for a key in the top level, found a merge key << (quote it to make it "
         "a string)");

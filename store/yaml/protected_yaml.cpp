@@ -490,7 +490,7 @@ private:
     }
     const std::string_view text(reinterpret_cast<const char*>(tag));
     if (text != allowed && text != "!") {
-      m_events.fail("unsupported tag '" + std::string(text) + "'");
+      m_events.fail("unsupported tag " + sys::quoted_name(text, k_max_quoted_name));
     }
   }
 
@@ -521,8 +521,8 @@ private:
     if (scalar.tag != nullptr) {
       const std::string_view tag(reinterpret_cast<const char*>(scalar.tag));
       if (tag != "tag:yaml.org,2002:str" && tag != "!") {
-        m_events.fail("unsupported tag '" + std::string(tag) + "' for " + std::string(what) +
-                      " (only strings are allowed)");
+        m_events.fail("unsupported tag " + sys::quoted_name(tag, k_max_quoted_name) + " for " +
+                      std::string(what) + " (only strings are allowed)");
       }
       return text;
     }
