@@ -62,6 +62,61 @@ wait_until() {
 }
 
 # A static busybox for images (Debian's busybox-static).
+# The orphan check of the images: start_orphans NAME STATE RUN-ARGS...
+# starts container NAME (podman run -d RUN-ARGS... IMAGE) whose program
+# makes 20 orphans (their parent shell exits at once, so they are
+# re-parented to PID 1) that run until STATE/release exists, says it is
+# ready, and waits for TERM (then exits 42); expect_orphans_reaped NAME
+# STATE checks that pprotect-run is PID 1, got the 20, and reaped them all
+# once released.
+start_orphans() { # name state-dir podman-run-arguments... image
+  local name=$1 state=$2
+  shift 2
+  mkdir -p "$state"
+  cat >"$state/child.sh" <<'SCRIPT'
+trap 'echo got-term >/state/term; exit 42' TERM
+i=0
+while [ $i -lt 20 ]; do
+  /bin/busybox sh -c '/bin/busybox sh -c "while [ ! -e /state/release ]; do /bin/busybox sleep 0.05; done" &'
+  i=$((i + 1))
+done
+echo ready >/state/ready
+while :; do /bin/busybox sleep 0.1; done
+SCRIPT
+  "${PODMAN[@]}" run -d --name "$name" --network none -v "$state:/state" "$@" /bin/busybox sh /state/child.sh \
+    >/dev/null
+  wait_until "[[ -e $state/ready ]]" || fail "the child never became ready: $("${PODMAN[@]}" logs "$name" 2>&1)"
+}
+expect_orphans_reaped() { # name state-dir
+  local name=$1 state=$2 init_pid main_child
+  init_pid=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$name")
+  expect_eq "PID 1 of the container runs pprotect-run" "$(cat "/proc/$init_pid/comm" 2>/dev/null)" "pprotect-run"
+  expect_eq "PID 1 is the container's first process" \
+    "$(awk '/^NSpid:/ { print $NF }' "/proc/$init_pid/status" 2>/dev/null)" "1"
+  main_child=$(cut -d' ' -f1 <"/proc/$init_pid/task/$init_pid/children")
+  others() { # children of PID 1 other than the main shell: orphans, or zombies
+    local child n=0
+    for child in $(cat "/proc/$init_pid/task/$init_pid/children" 2>/dev/null); do
+      [[ $child == "$main_child" ]] || n=$((n + 1))
+    done
+    echo "$n"
+  }
+  zombies() {
+    local child n=0
+    for child in $(cat "/proc/$init_pid/task/$init_pid/children" 2>/dev/null); do
+      [[ $(awk '{print $3}' "/proc/$child/stat" 2>/dev/null) == Z ]] && n=$((n + 1))
+    done
+    echo "$n"
+  }
+  expect_eq "the 20 orphans were re-parented to PID 1" "$(others)" 20
+  touch "$state/release"
+  if wait_until '[[ $(others) == 0 ]]'; then
+    pass "once they exited, PID 1 reaped all 20 (no zombie left)"
+  else
+    fail "PID 1 still has $(others) extra children, $(zombies) of them zombies"
+  fi
+}
+
 find_static_busybox() {
   local candidate
   for candidate in /bin/busybox /usr/bin/busybox; do

@@ -3,9 +3,9 @@
 # containers/docker/Dockerfile's image (built by dockerfile_image.sh), run by
 # podman as `docker run` runs it: the passphrase as a secret at
 # /run/secrets/pprotect_passphrase, ENTRYPOINT + CMD, pprotect-run as PID 1;
-# `podman stop` returns the program's status, a missing secret gives 125, a
-# read-only root works. And the build stage installs only packages that
-# scripts/install-deps.sh proves enough to build with.
+# orphans are reaped, `podman stop` returns the program's status, a missing
+# secret gives 125, a read-only root works. And the build stage installs
+# only packages that scripts/install-deps.sh proves enough to build with.
 source "$(dirname "$0")/common.bash"
 require_engine_tests
 enter_private_mounts
@@ -61,12 +61,10 @@ rc=$?
 set -e
 expect_eq "--read-only: exit 0, the secret arrives, / is not writable" "$rc $(echo $out)" "0 $FIXTURE_TOKEN read-only"
 
-# docker stop: SIGTERM to pprotect-run, forwarded; the program's status back.
-mkdir -p "$WORK/state"
-"${PODMAN[@]}" run -d --name stopped --network none --secret pprotect_passphrase -v "$WORK/state:/state" pprotect-demo \
-  /bin/busybox sh -c "trap 'echo got-term >/state/term; exit 42' TERM; echo up >/state/up; while :; do /bin/busybox sleep 0.1; done" \
-  >/dev/null
-wait_until "[[ -e $WORK/state/up ]]" || fail "the program never started: $("${PODMAN[@]}" logs stopped 2>&1)"
+# Orphans are reaped (as for the scratch image), then docker stop: SIGTERM
+# to pprotect-run, forwarded; the program's status back.
+start_orphans stopped "$WORK/state" --secret pprotect_passphrase pprotect-demo
+expect_orphans_reaped stopped "$WORK/state"
 "${PODMAN[@]}" stop -t 20 stopped >/dev/null
 expect_eq "podman stop: the program's status (42) is the container's" "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' stopped)" \
   42

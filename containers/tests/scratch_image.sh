@@ -87,46 +87,8 @@ expect_eq "--read-only: the secret arrives and / is not writable" "$(echo $out)"
 #    makes 20 orphans (their parent shell exits at once, so they are
 #    re-parented to PID 1) that run until /state/release exists, says it is
 #    ready, and waits for TERM.
-mkdir -p "$WORK/state"
-cat >"$WORK/state/child.sh" <<'SCRIPT'
-trap 'echo got-term >/state/term; exit 42' TERM
-i=0
-while [ $i -lt 20 ]; do
-  /bin/busybox sh -c '/bin/busybox sh -c "while [ ! -e /state/release ]; do /bin/busybox sleep 0.05; done" &'
-  i=$((i + 1))
-done
-echo ready >/state/ready
-while :; do /bin/busybox sleep 0.1; done
-SCRIPT
-"${PODMAN[@]}" run -d --name orphans --network none --secret pprotect_passphrase -v "$WORK/state:/state" \
-  pprotect-scratch /bin/busybox sh /state/child.sh >/dev/null
-wait_until "[[ -e $WORK/state/ready ]]" || fail "the child never became ready: $("${PODMAN[@]}" logs orphans 2>&1)"
-init_pid=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' orphans)
-expect_eq "PID 1 of the container runs pprotect-run" "$(cat "/proc/$init_pid/comm" 2>/dev/null)" "pprotect-run"
-expect_eq "PID 1 is the container's first process" "$(awk '/^NSpid:/ { print $NF }' "/proc/$init_pid/status" 2>/dev/null)" \
-  "1"
-main_child=$(cut -d' ' -f1 <"/proc/$init_pid/task/$init_pid/children")
-others() { # children of PID 1 other than the main shell: orphans, or zombies
-  local child n=0
-  for child in $(cat "/proc/$init_pid/task/$init_pid/children" 2>/dev/null); do
-    [[ $child == "$main_child" ]] || n=$((n + 1))
-  done
-  echo "$n"
-}
-zombies() {
-  local child n=0
-  for child in $(cat "/proc/$init_pid/task/$init_pid/children" 2>/dev/null); do
-    [[ $(awk '{print $3}' "/proc/$child/stat" 2>/dev/null) == Z ]] && n=$((n + 1))
-  done
-  echo "$n"
-}
-expect_eq "the 20 orphans were re-parented to PID 1" "$(others)" 20
-touch "$WORK/state/release"
-if wait_until '[[ $(others) == 0 ]]'; then
-  pass "once they exited, PID 1 reaped all 20 (no zombie left)"
-else
-  fail "PID 1 still has $(others) extra children, $(zombies) of them zombies"
-fi
+start_orphans orphans "$WORK/state" --secret pprotect_passphrase pprotect-scratch
+expect_orphans_reaped orphans "$WORK/state"
 "${PODMAN[@]}" stop -t 20 orphans >/dev/null
 expect_eq "podman stop: the child's status (42) is the container's" "$("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' orphans)" \
   42
