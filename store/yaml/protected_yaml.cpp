@@ -1,6 +1,6 @@
 #include "store/yaml/protected_yaml.hpp"
 
-#include "store/errors.hpp"
+#include "store/yaml/errors.hpp"
 #include "store/yaml/yaml_emitter.hpp"
 #include "store/yaml/yaml_resolver.hpp"
 #include "sys/printable.hpp"

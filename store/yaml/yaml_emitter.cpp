@@ -1,6 +1,6 @@
 #include "store/yaml/yaml_emitter.hpp"
 
-#include "store/errors.hpp"
+#include "store/yaml/errors.hpp"
 #include "store/yaml/yaml_resolver.hpp"
 #include "sys/hex.hpp"
 #include "sys/printable.hpp"
