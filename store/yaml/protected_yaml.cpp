@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <yaml.h>
@@ -194,10 +195,12 @@ public:
 
   // The newest layout the text fits.
   YamlLayout layout() const {
-    if ((m_possible & bit(YamlLayout::c)) != 0) {
-      return YamlLayout::c;
+    for (std::size_t i = k_yaml_layout_count; i-- > 1;) {
+      if ((m_possible & bit(k_layouts[i])) != 0) {
+        return k_layouts[i];
+      }
     }
-    return (m_possible & bit(YamlLayout::b)) != 0 ? YamlLayout::b : YamlLayout::a;
+    return YamlLayout::a;
   }
 
   // "key: value" with a scalar value.
@@ -248,8 +251,16 @@ public:
 
 private:
   static constexpr unsigned bit(YamlLayout layout) { return 1U << static_cast<unsigned>(layout); }
-  static constexpr unsigned k_all = 0x7; // every layout's bit
-  static constexpr YamlLayout k_layouts[] = {YamlLayout::a, YamlLayout::b, YamlLayout::c};
+  static constexpr unsigned k_all = (1U << k_yaml_layout_count) - 1; // every layout's bit
+  // b's variants, which differ only inside double quotes.
+  static constexpr unsigned k_b = (1U << static_cast<unsigned>(YamlLayout::b_0_17_22)) |
+                                  (1U << static_cast<unsigned>(YamlLayout::b_0_17_26)) |
+                                  (1U << static_cast<unsigned>(YamlLayout::b_0_18_11)) |
+                                  (1U << static_cast<unsigned>(YamlLayout::b_0_18_12));
+  static constexpr YamlLayout k_layouts[] = {YamlLayout::a,         YamlLayout::b_0_17_22,
+                                             YamlLayout::b_0_17_26, YamlLayout::b_0_18_11,
+                                             YamlLayout::b_0_18_12, YamlLayout::c};
+  static_assert(std::size(k_layouts) == k_yaml_layout_count);
 
   bool decided() const { return (m_possible & (m_possible - 1)) == 0; }
 
@@ -260,8 +271,9 @@ private:
     }
   }
 
-  // Layout a escapes characters beyond U+FFFF inside double quotes; b and c
-  // write them as they are, so even a short line can tell.
+  // Layouts a and b_0_17_22 escape characters beyond U+FFFF inside double
+  // quotes; the later ones write them as they are, so even a short line can
+  // tell.
   static bool astral_in_double_quotes(yaml_scalar_style_t style, std::string_view text) {
     if (style != YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
       return false;
@@ -296,7 +308,7 @@ private:
   static SingleWord single_word_fits(const KeySpan& key, const yaml_event_t& value) {
     const std::size_t length = value.end_mark.column - value.start_mark.column;
     const std::size_t column = key.end.column + 2;
-    const unsigned own_line = (length > YamlEmitter::k_best_width ? bit(YamlLayout::b) : 0U) |
+    const unsigned own_line = (length > YamlEmitter::k_best_width ? k_b : 0U) |
                               (column + length > YamlEmitter::k_best_width ? bit(YamlLayout::c) : 0U);
     return {own_line, ~own_line & k_all};
   }
