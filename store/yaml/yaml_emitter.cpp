@@ -461,6 +461,9 @@ void YamlEmitter::write_double_quoted(std::u32string_view text, bool split) {
   for (std::size_t end = 0; end <= text.size(); ++end) {
     const bool has_ch = end < text.size();
     const char32_t ch = has_ch ? text[end] : U'\0';
+    if (has_ch && ch >= 0x10000) {
+      m_b_variants_may_differ = true;
+    }
     if (!has_ch || !is_double_quoted_safe(ch, m_layout)) {
       if (start < end) {
         write_text(text.substr(start, end - start));
@@ -475,6 +478,7 @@ void YamlEmitter::write_double_quoted(std::u32string_view text, bool split) {
     const auto pending = static_cast<long long>(end) - static_cast<long long>(start);
     if (end > 0 && end + 1 < text.size() && (ch == U' ' || start >= end) &&
         static_cast<long long>(m_column) + pending > static_cast<long long>(k_best_width) && split) {
+      m_b_variants_may_differ = true;
       const bool backslash = double_quoted_fold_needs_backslash(text, start, end, m_layout);
       if (start < end) {
         write_text(text.substr(start, end - start));
