@@ -101,10 +101,15 @@ YamlLayout detected_layout(const std::string& text) {
   return layout;
 }
 
+// Every layout, b's variants included, newest first.
+constexpr YamlLayout k_layouts_newest_first[] = {YamlLayout::c,         YamlLayout::b_0_18_12,
+                                                 YamlLayout::b_0_18_11, YamlLayout::b_0_17_26,
+                                                 YamlLayout::b_0_17_22, YamlLayout::a};
+
 // The newest layout whose emitter writes `data` as `text`, as detection
 // must find it.
 std::optional<YamlLayout> newest_layout_writing(const FileData& data, const std::string& text) {
-  for (const YamlLayout layout : {YamlLayout::c, YamlLayout::b, YamlLayout::a}) {
+  for (const YamlLayout layout : k_layouts_newest_first) {
     if (emitted_or_refusal(data, layout) == text) {
       return layout;
     }
@@ -126,12 +131,13 @@ TEST_CASE(
       {"hard.yaml", YamlLayout::a},
       {"multi-owner.yaml", YamlLayout::a},
       {"quoting.yaml", YamlLayout::a},
-      {"ruamel-0.18.10/fast.yaml", YamlLayout::b},
-      {"ruamel-0.18.10/raw.yaml", YamlLayout::b},
+      // Nothing in them tells b's variants apart: the newest wins.
+      {"ruamel-0.18.10/fast.yaml", YamlLayout::b_0_18_12},
+      {"ruamel-0.18.10/raw.yaml", YamlLayout::b_0_18_12},
       // Nothing in it tells b from c: the newest wins, and writes the same.
       {"ruamel-0.18.10/hard.yaml", YamlLayout::c},
-      {"ruamel-0.18.10/multi-owner.yaml", YamlLayout::b},
-      {"ruamel-0.18.10/quoting.yaml", YamlLayout::b},
+      {"ruamel-0.18.10/multi-owner.yaml", YamlLayout::b_0_18_12},
+      {"ruamel-0.18.10/quoting.yaml", YamlLayout::b_0_18_12},
       {"ruamel-0.19.1/fast.yaml", YamlLayout::c},
       {"ruamel-0.19.1/raw.yaml", YamlLayout::c},
       {"ruamel-0.19.1/hard.yaml", YamlLayout::c},
@@ -143,10 +149,10 @@ TEST_CASE(
     const std::string text = pprotect::tests::read_fixture(fixture.name);
     YamlLayout layout = YamlLayout::a;
     const FileData data = parse_protected_yaml(text, fixture.name, &layout);
-    CHECK(yaml_layout_name(layout) == yaml_layout_name(fixture.layout));
+    CHECK(layout == fixture.layout);
     CHECK(emit_protected_yaml(data, layout) == text);
     // Only the layouts the text fits write it as it is.
-    for (const YamlLayout other : {YamlLayout::a, YamlLayout::b, YamlLayout::c}) {
+    for (const YamlLayout other : k_layouts_newest_first) {
       if (other > layout) {
         CHECK(emitted_or_refusal(data, other) != text);
       }
@@ -221,14 +227,16 @@ TEST_CASE("Double-quoted folds and astral characters tell layout a from the othe
       "- \"2026-11-28T17:32:49Z -- created domain it's: w w w w w w w w w w w w w w w w w w w w w w w w w w "
       "w\\\n"
       "  \\ w w w w w w w w w w w w w w w w w w w w w w w  with owner alice@example.com\"\n";
-  CHECK(layout_of(with_entry_text(with_backslash)) == "a");
+  // ... and so does 0.17.22, whose double quotes are a's: the newest wins.
+  CHECK(detected_layout(with_entry_text(with_backslash)) == YamlLayout::b_0_17_22);
   const std::string without_backslash =
       "- \"2026-11-28T17:32:49Z -- created domain it's: w w w w w w w w w w w w w w w w w w w w w w w w w w "
       "w\n"
       "  w w w w w w w w w w w w w w w w w w w w w w w  with owner alice@example.com\"\n";
   CHECK(layout_of(with_entry_text(without_backslash)) == "c");
-  // Layout a escapes characters beyond U+FFFF in double quotes, even in a short line.
-  CHECK(layout_of(with_entry_text("- \"it's: \\U0001F600\"\n")) == "a");
+  // Layout a and 0.17.22 escape characters beyond U+FFFF in double quotes,
+  // even in a short line.
+  CHECK(detected_layout(with_entry_text("- \"it's: \\U0001F600\"\n")) == YamlLayout::b_0_17_22);
   CHECK(layout_of(with_entry_text("- \"it's: \xf0\x9f\x98\x80\"\n")) == "c");
 }
 
@@ -260,10 +268,10 @@ TEST_CASE("Each layout places a long value as its ruamel.yaml does") {
                                                         "\n  meta:\n    public-key: k\n    owners:\n"
                                                         "      ci@example.com: " +
                                                         owner + "\n" + tail);
-  CHECK(emit_protected_yaml(data, YamlLayout::b) == "ci:\n  secret-DEPLOY_TOKEN: " + token +
-                                                        "\n  meta:\n    public-key: k\n    owners:\n"
-                                                        "      ci@example.com: \n        " +
-                                                        owner + "\n" + tail);
+  CHECK(emit_protected_yaml(data, YamlLayout::b_0_17_26) == "ci:\n  secret-DEPLOY_TOKEN: " + token +
+                                                                "\n  meta:\n    public-key: k\n    owners:\n"
+                                                                "      ci@example.com: \n        " +
+                                                                owner + "\n" + tail);
   CHECK(emit_protected_yaml(data, YamlLayout::c) == "ci:\n  secret-DEPLOY_TOKEN: \n    " + token +
                                                         "\n  meta:\n    public-key: k\n    owners:\n"
                                                         "      ci@example.com: \n        " +
@@ -274,12 +282,13 @@ TEST_CASE("Layout c folds plain text before a word that would pass column 100, a
   FileData data;
   data.audit_log.push_back(std::string(98, 'x') + " y");
   CHECK(emit_protected_yaml(data, YamlLayout::a) == with_entry_text("- " + std::string(98, 'x') + " y\n"));
-  CHECK(emit_protected_yaml(data, YamlLayout::b) == with_entry_text("- " + std::string(98, 'x') + " y\n"));
+  CHECK(emit_protected_yaml(data, YamlLayout::b_0_17_26) ==
+        with_entry_text("- " + std::string(98, 'x') + " y\n"));
   CHECK(emit_protected_yaml(data, YamlLayout::c) == with_entry_text("- " + std::string(98, 'x') + "\n  y\n"));
   data.audit_log = {"a " + std::string(101, 'q') + " b"};
   CHECK(emit_protected_yaml(data, YamlLayout::a) ==
         with_entry_text("- a " + std::string(101, 'q') + "\n  b\n"));
-  CHECK(emit_protected_yaml(data, YamlLayout::b) ==
+  CHECK(emit_protected_yaml(data, YamlLayout::b_0_17_26) ==
         with_entry_text("- a \n  " + std::string(101, 'q') + "\n  b\n"));
   CHECK(emit_protected_yaml(data, YamlLayout::c) ==
         with_entry_text("- a \n  " + std::string(101, 'q') + "\n  b\n"));
@@ -289,7 +298,8 @@ TEST_CASE("Layouts b and c write characters beyond U+FFFF as they are inside dou
   FileData data;
   data.audit_log.push_back("it's: \xf0\x9f\x98\x80");
   CHECK(emit_protected_yaml(data, YamlLayout::a) == with_entry_text("- \"it's: \\U0001F600\"\n"));
-  CHECK(emit_protected_yaml(data, YamlLayout::b) == with_entry_text("- \"it's: \xf0\x9f\x98\x80\"\n"));
+  CHECK(emit_protected_yaml(data, YamlLayout::b_0_17_26) ==
+        with_entry_text("- \"it's: \xf0\x9f\x98\x80\"\n"));
   CHECK(emit_protected_yaml(data, YamlLayout::c) == with_entry_text("- \"it's: \xf0\x9f\x98\x80\"\n"));
 }
 
@@ -300,10 +310,10 @@ TEST_CASE("What a layout's ruamel.yaml would write unreadably is refused, naming
   long_key.custodians[name] = "p";
   CHECK(emitted_or_refusal(long_key, YamlLayout::a) ==
         "key-custodians:\n  " + name + ":\n    pwdkm: p\naudit-log: []\n");
-  CHECK(emitted_or_refusal(long_key, YamlLayout::b) ==
+  CHECK(emitted_or_refusal(long_key, YamlLayout::b_0_17_26) ==
         "refused: cannot write the name 'word qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq...' in "
         "layout b: "
-        "ruamel.yaml 0.17.22 to 0.18.12 would write it so that it does not read back (write the file in "
+        "ruamel.yaml 0.17.26 to 0.18.10 would write it so that it does not read back (write the file in "
         "layout a)");
   CHECK(emitted_or_refusal(long_key, YamlLayout::c).rfind("refused: cannot write the name 'word q", 0) == 0);
   // c moves a word after two spaces: the line break would read back as one space.
@@ -849,13 +859,16 @@ FileData file_around(const std::string& s) {
 
 namespace {
 
-// The golden folders of tests/data/yaml, one release of each layout.
+// The golden folders of tests/data/yaml: one release of each layout and of
+// each of b's variants, checked in that variant.
 struct GoldenRelease {
   const char* folder;
   YamlLayout layout;
 };
 constexpr GoldenRelease k_golden_releases[] = {
-    {"ruamel-0.17.21", YamlLayout::a}, {"ruamel-0.18.10", YamlLayout::b}, {"ruamel-0.19.1", YamlLayout::c}};
+    {"ruamel-0.17.21", YamlLayout::a},         {"ruamel-0.17.22", YamlLayout::b_0_17_22},
+    {"ruamel-0.18.10", YamlLayout::b_0_17_26}, {"ruamel-0.18.11", YamlLayout::b_0_18_11},
+    {"ruamel-0.18.12", YamlLayout::b_0_18_12}, {"ruamel-0.19.1", YamlLayout::c}};
 
 std::vector<GoldenCase> golden_cases(const GoldenRelease& release) {
   return read_golden_cases(std::string(PPROTECT_FIXTURES) + "/../data/yaml/" + release.folder +
@@ -929,20 +942,34 @@ TEST_CASE("Emitting matches each layout's reference emitter on the golden cases,
   }
 }
 
-TEST_CASE("Whole random files written by each layout's reference parse and re-emit byte for byte") {
+// Every folder's files are the same random content (the generator's seed),
+// so layout a's, which all read back, say what each file was given. Where a
+// release's file does not read back as that (b and c drop spaces at some
+// folds; 0.18.11 also the `\\` of folds next to an escaped line break), the
+// emitter refuses instead.
+TEST_CASE("Whole random files written by each layout's reference parse and re-emit byte for byte, or are "
+          "refused where they do not read back") {
+  const auto given = golden_files(k_golden_releases[0]);
+  REQUIRE(given.size() == 150);
   for (const auto& release : k_golden_releases) {
     INFO(release.folder);
     const auto files = golden_files(release);
-    CHECK(files.size() == 150);
+    REQUIRE(files.size() == given.size());
     std::size_t failures = 0;
-    for (const auto& yaml : files) {
-      std::string emitted;
-      try {
-        emitted = emit_protected_yaml(parse_protected_yaml(yaml, "random.yaml"), release.layout);
-      } catch (const StoreError& error) {
-        emitted = error.what();
+    std::size_t refused = 0;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const std::string& yaml = files[i];
+      const FileData data = parse_protected_yaml(given[i], "given.yaml");
+      const std::string emitted = emitted_or_refusal(data, release.layout);
+      bool ok = false;
+      if (reads_back_as(yaml, data)) {
+        ok = emitted == yaml &&
+             emitted_or_refusal(parse_protected_yaml(yaml, "random.yaml"), release.layout) == yaml;
+      } else {
+        ok = emitted.rfind("refused: ", 0) == 0;
+        ++refused;
       }
-      if (emitted != yaml) {
+      if (!ok) {
         ++failures;
         if (failures <= 3) {
           CHECK(emitted == yaml);
@@ -950,6 +977,9 @@ TEST_CASE("Whole random files written by each layout's reference parse and re-em
       }
     }
     CHECK(failures == 0);
+    if (release.layout == YamlLayout::a) {
+      CHECK(refused == 0);
+    }
   }
 }
 
@@ -971,17 +1001,23 @@ TEST_CASE("Every golden text is detected as the newest layout that writes it") {
         ++failures;
         if (failures <= 10) {
           INFO("input (hex): " << to_hex(golden.input));
-          CHECK(yaml_layout_name(found) == yaml_layout_name(*wanted));
+          CHECK(static_cast<int>(found) == static_cast<int>(*wanted));
         }
       }
     }
-    for (const auto& yaml : golden_files(release)) {
+    const auto given = golden_files(k_golden_releases[0]);
+    const auto files = golden_files(release);
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const std::string& yaml = files[i];
+      if (!reads_back_as(yaml, parse_protected_yaml(given[i], "given.yaml"))) {
+        continue;
+      }
       const auto wanted = newest_layout_writing(parse_protected_yaml(yaml, "random.yaml"), yaml);
       REQUIRE(wanted.has_value());
       if (detected_layout(yaml) != *wanted) {
         ++failures;
         if (failures <= 10) {
-          CHECK(yaml_layout_name(detected_layout(yaml)) == yaml_layout_name(*wanted));
+          CHECK(static_cast<int>(detected_layout(yaml)) == static_cast<int>(*wanted));
         }
       }
     }

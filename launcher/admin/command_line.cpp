@@ -130,7 +130,8 @@ std::string root_help() {
   append_entry(out, "  ", "--help / -h", "show this help message and exit", 16);
   out += "\n\nLayouts of the protected file (--yaml-layout, $PPROTECT_YAML_LAYOUT):\n\n";
   out += "  a: as ruamel.yaml 0.17.21 and earlier writes it (Debian 12, pip before May 2023)\n";
-  out += "  b: as ruamel.yaml 0.17.22 to 0.18.12 writes it (pip, May 2023 to June 2025)\n";
+  out += "  b: as ruamel.yaml 0.17.22 and 0.17.26 to 0.18.12 write it (pip, May 2023 to June 2025;\n";
+  out += "     not 0.17.23 to 0.17.25); \"b\" writes as 0.18.12, a b file keeps its release's quoting\n";
   out += "  c: as ruamel.yaml 0.18.13 and later writes it (pip since June 2025)\n";
   out += "  Every write keeps the layout the file is in; a new file gets c.\n";
   out += "\n\nCredentials, first found wins (a wrong one never falls back to the next):\n\n";

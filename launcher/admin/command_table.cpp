@@ -123,8 +123,8 @@ const std::vector<FlagInfo>& flag_infos() {
       {"--no-mask", "--no-mask NAME[,NAME...]",
        "exec only, with --mask: leave these secrets unmasked; a name the domain does not have is an error"},
       {"--yaml-layout", "--yaml-layout LAYOUT",
-       "write the file in this layout: a (as ruamel.yaml 0.17.21 and earlier writes it), b (0.17.22 to "
-       "0.18.12) "
+       "write the file in this layout: a (as ruamel.yaml 0.17.21 and earlier writes it), b (0.17.22 and "
+       "0.17.26 to 0.18.12, written as 0.18.12 does) "
        "or c (0.18.13 and later); default: $PPROTECT_YAML_LAYOUT, else the layout the file is in (c for a "
        "new "
        "file)"},
@@ -154,7 +154,8 @@ const std::vector<Command>& commands() {
        "members "
        "run pocket_protector with different ruamel.yaml releases can settle on one: a = ruamel.yaml 0.17.21 "
        "and "
-       "earlier, b = 0.17.22 to 0.18.12, c = 0.18.13 and later (what pip installs today). Without either, "
+       "earlier, b = 0.17.22 and 0.17.26 to 0.18.12 (not 0.17.23 to 0.17.25), c = 0.18.13 and later (what "
+       "pip installs today). Without either, "
        "the "
        "file is written in the layout it is in, which tidies a hand-edited file. Needs no credentials; "
        "secrets, "

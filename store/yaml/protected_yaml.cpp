@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <yaml.h>
@@ -194,19 +196,22 @@ public:
 
   // The newest layout the text fits.
   YamlLayout layout() const {
-    if ((m_possible & bit(YamlLayout::c)) != 0) {
-      return YamlLayout::c;
+    for (std::size_t i = k_yaml_layout_count; i-- > 1;) {
+      if ((m_possible & bit(k_layouts[i])) != 0) {
+        return k_layouts[i];
+      }
     }
-    return (m_possible & bit(YamlLayout::b)) != 0 ? YamlLayout::b : YamlLayout::a;
+    return YamlLayout::a;
   }
 
   // "key: value" with a scalar value.
   void scalar_entry(const KeySpan& key, std::string_view key_text, const yaml_event_t& value,
                     std::string_view value_text) {
     const yaml_mark_t& value_end = value.end_mark;
-    if (decided() || (value_end.line == key.start.line && value_end.column <= YamlEmitter::k_best_width &&
-                      !astral_in_double_quotes(key.style, key_text) &&
-                      !astral_in_double_quotes(value.data.scalar.style, value_text))) {
+    if (decided() || only_double_quotes_can_tell({key.style, value.data.scalar.style}) ||
+        (value_end.line == key.start.line && value_end.column <= YamlEmitter::k_best_width &&
+         !astral_in_double_quotes(key.style, key_text) &&
+         !astral_in_double_quotes(value.data.scalar.style, value_text))) {
       return;
     }
     if (value.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && key.end.line == key.start.line &&
@@ -227,8 +232,9 @@ public:
 
   // A key whose value is a mapping (a domain or a custodian).
   void mapping_key(const KeySpan& key, std::string_view key_text) {
-    if (decided() || (key.end.line == key.start.line && key.end.column < YamlEmitter::k_best_width &&
-                      !astral_in_double_quotes(key.style, key_text))) {
+    if (decided() || only_double_quotes_can_tell({key.style}) ||
+        (key.end.line == key.start.line && key.end.column < YamlEmitter::k_best_width &&
+         !astral_in_double_quotes(key.style, key_text))) {
       return;
     }
     compare(key.start, key.end,
@@ -238,8 +244,9 @@ public:
   // An item of the audit log.
   void sequence_item(const yaml_event_t& item, std::string_view text) {
     const yaml_mark_t& end = item.end_mark;
-    if (decided() || (end.line == item.start_mark.line && end.column <= YamlEmitter::k_best_width &&
-                      !astral_in_double_quotes(item.data.scalar.style, text))) {
+    if (decided() || only_double_quotes_can_tell({item.data.scalar.style}) ||
+        (end.line == item.start_mark.line && end.column <= YamlEmitter::k_best_width &&
+         !astral_in_double_quotes(item.data.scalar.style, text))) {
       return;
     }
     compare(item.start_mark, end,
@@ -248,10 +255,35 @@ public:
 
 private:
   static constexpr unsigned bit(YamlLayout layout) { return 1U << static_cast<unsigned>(layout); }
-  static constexpr unsigned k_all = 0x7; // every layout's bit
-  static constexpr YamlLayout k_layouts[] = {YamlLayout::a, YamlLayout::b, YamlLayout::c};
+  static constexpr unsigned k_all = (1U << k_yaml_layout_count) - 1; // every layout's bit
+  // b's variants, which differ only inside double quotes.
+  static constexpr unsigned k_b = (1U << static_cast<unsigned>(YamlLayout::b_0_17_22)) |
+                                  (1U << static_cast<unsigned>(YamlLayout::b_0_17_26)) |
+                                  (1U << static_cast<unsigned>(YamlLayout::b_0_18_11)) |
+                                  (1U << static_cast<unsigned>(YamlLayout::b_0_18_12));
+  static constexpr YamlLayout k_layouts[] = {YamlLayout::a,         YamlLayout::b_0_17_22,
+                                             YamlLayout::b_0_17_26, YamlLayout::b_0_18_11,
+                                             YamlLayout::b_0_18_12, YamlLayout::c};
+  static_assert(std::size(k_layouts) == k_yaml_layout_count);
 
   bool decided() const { return (m_possible & (m_possible - 1)) == 0; }
+
+  // Only b's variants are left and none of `styles` is double-quoted: b's
+  // variants write the entry alike (a scalar the emitter would double-quote
+  // cannot match the text in any of them), so it cannot tell them apart.
+  // Without this a b file, which most often shows no variant, would be
+  // compared entry by entry to the end.
+  bool only_double_quotes_can_tell(std::initializer_list<yaml_scalar_style_t> styles) const {
+    if ((m_possible & ~k_b) != 0) {
+      return false;
+    }
+    for (const yaml_scalar_style_t style : styles) {
+      if (style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   // Keeps the layouts in `fits` unless none of them is still possible.
   void narrow(unsigned fits) {
@@ -260,8 +292,9 @@ private:
     }
   }
 
-  // Layout a escapes characters beyond U+FFFF inside double quotes; b and c
-  // write them as they are, so even a short line can tell.
+  // Layouts a and b_0_17_22 escape characters beyond U+FFFF inside double
+  // quotes; the later ones write them as they are, so even a short line can
+  // tell.
   static bool astral_in_double_quotes(yaml_scalar_style_t style, std::string_view text) {
     if (style != YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
       return false;
@@ -296,7 +329,7 @@ private:
   static SingleWord single_word_fits(const KeySpan& key, const yaml_event_t& value) {
     const std::size_t length = value.end_mark.column - value.start_mark.column;
     const std::size_t column = key.end.column + 2;
-    const unsigned own_line = (length > YamlEmitter::k_best_width ? bit(YamlLayout::b) : 0U) |
+    const unsigned own_line = (length > YamlEmitter::k_best_width ? k_b : 0U) |
                               (column + length > YamlEmitter::k_best_width ? bit(YamlLayout::c) : 0U);
     return {own_line, ~own_line & k_all};
   }
@@ -347,8 +380,9 @@ private:
     }
     const std::size_t written = end_byte - line_start;
     unsigned fits = 0;
+    bool b_variants_alike = false; // one b variant stood for all of them
     for (const YamlLayout layout : k_layouts) {
-      if ((m_possible & bit(layout)) == 0) {
+      if ((m_possible & bit(layout)) == 0 || (b_variants_alike && is_layout_b(layout))) {
         continue;
       }
       YamlEmitter out(layout);
@@ -358,8 +392,12 @@ private:
         continue; // this layout would not write it at all
       }
       const std::string_view text = out.text();
-      if (text.size() >= written && text.size() >= skipped &&
-          m_text.substr(line_start + skipped, text.size() - skipped) == text.substr(skipped)) {
+      const bool match = text.size() >= written && text.size() >= skipped &&
+                         m_text.substr(line_start + skipped, text.size() - skipped) == text.substr(skipped);
+      if (is_layout_b(layout) && !out.b_variants_may_differ()) {
+        b_variants_alike = true;
+        fits |= match ? k_b : 0U;
+      } else if (match) {
         fits |= bit(layout);
       }
     }

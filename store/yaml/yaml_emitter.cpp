@@ -17,20 +17,27 @@
 // happens only once a line is already past the width (at it, from 0.18.13),
 // and only at a single space.
 //
-// What each layout changes (read off each boundary's emitter diff):
-// - b (0.17.22): in write_plain, a word longer than the width that does not
-//   start its line is moved to a line of its own, after the space that
-//   preceded it (so that line ends in a space). Astral characters are
-//   written as they are inside double quotes (from 0.17.23), and a
-//   double-quoted fold drops the space and ends its line without `\`, the
-//   line break standing for the space, unless the next word holds a quote,
-//   the space after it is doubled, the fold falls on two spaces, or no space
-//   follows (0.17.25's rule, as 0.18.10 has it).
+// What each layout changes (read off each boundary's emitter diff; b's
+// variants, store/yaml/yaml_layout.hpp, differ only inside double quotes):
+// - b (0.17.22, b_0_17_22): in write_plain, a word longer than the width
+//   that does not start its line is moved to a line of its own, after the
+//   space that preceded it (so that line ends in a space). Double-quoted
+//   text is still written as in a: astral characters escaped, every fold
+//   ending in `\`.
+// - b_0_17_26 (0.17.26 - 0.18.10): astral characters are written as they
+//   are inside double quotes (from 0.17.23), and a double-quoted fold drops
+//   the space and ends its line without `\`, the line break standing for the
+//   space, unless the next word holds a quote, the space after it is
+//   doubled, the fold falls on two spaces, or no space follows (0.17.25's
+//   rule, as 0.18.10 has it). 0.17.23 - 0.17.24 fold by an earlier rule and
+//   0.17.25 fails on some text: not reproduced.
+// - b_0_18_11 (0.18.11): the `\` is also kept where the next space (or a
+//   line break before it, which then stands for it) is followed by a line
+//   break, and where the fold follows an escape.
+// - b_0_18_12 (0.18.12, what "b" means): a line break before the next space
+//   keeps the `\` too; this is c's double-quoted rule.
 // - c (0.18.13): any word that would pass the width is moved, and a single
 //   space folds once the line has reached the width (not only passed it).
-//   It brings 0.18.11 and 0.18.12's double-quoted rule: the `\` is also kept
-//   when a line break comes before the next space, when that space is
-//   followed by a line break, and where the fold follows an escape.
 
 namespace pprotect::store {
 
@@ -71,7 +78,7 @@ bool is_double_quoted_safe(char32_t ch, YamlLayout layout) {
     return false;
   }
   return (ch >= 0x20 && ch <= 0x7E) || (ch >= 0xA0 && ch <= 0xD7FF) || (ch >= 0xE000 && ch <= 0xFFFD) ||
-         (layout != YamlLayout::a && ch >= 0x10000 && ch <= 0x10FFFF);
+         (layout != YamlLayout::a && layout != YamlLayout::b_0_17_22 && ch >= 0x10000 && ch <= 0x10FFFF);
 }
 
 // Thrown inside the emitter where the layout's release would write a
@@ -80,19 +87,27 @@ bool is_double_quoted_safe(char32_t ch, YamlLayout layout) {
 struct UnreadableScalar {};
 
 // Whether a fold of double-quoted text at `end` (the next character to
-// write) ends its line in `\`, in layouts b and c. Python's IndexError and
-// ValueError, which ruamel.yaml catches to keep the backslash, are the
-// early `true` returns.
+// write) ends its line in `\`. Python's IndexError and ValueError, which
+// ruamel.yaml catches to keep the backslash, are the early `true` returns.
 bool double_quoted_fold_needs_backslash(std::u32string_view text, std::size_t start, std::size_t end,
                                         YamlLayout layout) {
+  if (layout == YamlLayout::a || layout == YamlLayout::b_0_17_22) {
+    return true;
+  }
+  // From 0.18.11 on a line break coming before the next space stands for it
+  // (0.18.11), or keeps the `\` (0.18.12).
+  const bool from_0_18_11 = layout != YamlLayout::b_0_17_26;
   std::size_t space_pos = text.find(U' ', end);
   if (space_pos == std::u32string_view::npos) {
     return true;
   }
-  if (layout == YamlLayout::c) {
+  if (from_0_18_11) {
     const std::size_t line_break = text.substr(0, space_pos).find(U'\n', end);
     if (line_break != std::u32string_view::npos) {
-      return true;
+      if (layout != YamlLayout::b_0_18_11) {
+        return true;
+      }
+      space_pos = line_break;
     }
   }
   const std::u32string_view next_word = text.substr(end, space_pos - end);
@@ -104,13 +119,13 @@ bool double_quoted_fold_needs_backslash(std::u32string_view text, std::size_t st
     return true;
   }
   const char32_t after_space = text[space_pos + 1];
-  if (after_space == U' ' || (layout == YamlLayout::c && after_space == U'\n')) {
+  if (after_space == U' ' || (from_0_18_11 && after_space == U'\n')) {
     return true;
   }
   if (text[end - 1] == U' ' && text[end] == U' ') {
     return true;
   }
-  return layout == YamlLayout::c && start == end;
+  return from_0_18_11 && start == end;
 }
 
 std::string double_quoted_escape(char32_t ch) {
@@ -376,7 +391,10 @@ bool YamlEmitter::word_gets_own_line(std::size_t length) const {
   switch (m_layout) {
   case YamlLayout::a:
     return false;
-  case YamlLayout::b:
+  case YamlLayout::b_0_17_22:
+  case YamlLayout::b_0_17_26:
+  case YamlLayout::b_0_18_11:
+  case YamlLayout::b_0_18_12:
     return length > k_best_width;
   case YamlLayout::c:
     break;
@@ -443,6 +461,9 @@ void YamlEmitter::write_double_quoted(std::u32string_view text, bool split) {
   for (std::size_t end = 0; end <= text.size(); ++end) {
     const bool has_ch = end < text.size();
     const char32_t ch = has_ch ? text[end] : U'\0';
+    if (has_ch && ch >= 0x10000) {
+      m_b_variants_may_differ = true;
+    }
     if (!has_ch || !is_double_quoted_safe(ch, m_layout)) {
       if (start < end) {
         write_text(text.substr(start, end - start));
@@ -457,8 +478,8 @@ void YamlEmitter::write_double_quoted(std::u32string_view text, bool split) {
     const auto pending = static_cast<long long>(end) - static_cast<long long>(start);
     if (end > 0 && end + 1 < text.size() && (ch == U' ' || start >= end) &&
         static_cast<long long>(m_column) + pending > static_cast<long long>(k_best_width) && split) {
-      const bool backslash =
-          m_layout == YamlLayout::a || double_quoted_fold_needs_backslash(text, start, end, m_layout);
+      m_b_variants_may_differ = true;
+      const bool backslash = double_quoted_fold_needs_backslash(text, start, end, m_layout);
       if (start < end) {
         write_text(text.substr(start, end - start));
         start = end;

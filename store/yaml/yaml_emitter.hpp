@@ -46,6 +46,10 @@ public:
   std::string finish();
   // The text so far, without the final line break.
   const std::string& text() const { return m_out; }
+  // Whether what was written so far could differ between b's variants: it
+  // folded double-quoted text or met a character beyond U+FFFF inside double
+  // quotes. When not, every b variant writes the same text.
+  bool b_variants_may_differ() const { return m_b_variants_may_differ; }
 
 private:
   enum class Style { plain, single_quoted, double_quoted };
@@ -68,6 +72,7 @@ private:
   void write_ascii(std::string_view text);
 
   YamlLayout m_layout;
+  bool m_b_variants_may_differ = false;
   std::string m_out;
   std::size_t m_column = 0;
   std::size_t m_indent = 0;

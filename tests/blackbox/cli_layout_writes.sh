@@ -15,7 +15,9 @@ no_times() { sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/<t
 same_write() {
   local release=$1 fixture=$2 command=$3 answers=$4
   local expected="$WRITES/ruamel-$release-$fixture-$command.yaml"
-  cp "$FIXTURES/ruamel-$release/$fixture.yaml" protected.yaml
+  local source_file="$FIXTURES/ruamel-$release/$fixture.yaml"
+  [ -f "$source_file" ] || source_file="$WRITES/ruamel-$release-$fixture.yaml"
+  cp "$source_file" protected.yaml
   run "$answers" "$command"
   expect_rc 0 "$command on the $release $fixture.yaml"
   if [ "$(no_times protected.yaml)" != "$(no_times "$expected")" ]; then
@@ -58,6 +60,29 @@ reformat ruamel-0.19.1/raw.yaml a ruamel-0.17.21-raw-from-0.19.1.yaml
 reformat ruamel-0.18.10/quoting.yaml C ruamel-0.19.1-quoting-from-0.18.10.yaml
 PPROTECT_YAML_LAYOUT=a run '' reformat
 cmp -s protected.yaml "$WRITES/ruamel-0.19.1-quoting-from-0.18.10.yaml" && fail "PPROTECT_YAML_LAYOUT=a was not used"
+
+# Layout b's releases quote long double-quoted text each their own way: a
+# file from 0.18.12 or 0.17.22 with a long audit entry holding a tab, a
+# backslash (and, from 0.17.22, an emoji) keeps its bytes on reformat, and a
+# write gives what that release's reference writes.
+for release in 0.18.12 0.17.22; do
+  source_file="$WRITES/ruamel-$release-raw-long-quoted.yaml"
+  grep -q '\\$' "$source_file" || fail "$release: the fixture has no fold ending in a backslash"
+  cp "$source_file" protected.yaml
+  run '' reformat
+  expect_rc 0 "reformat on the $release long-quoted file"
+  cmp -s protected.yaml "$source_file" || fail "reformat changed the $release long-quoted file:
+$(diff "$source_file" protected.yaml | head -20)"
+  same_write $release raw-long-quoted rm-secret $'prod\ntls-key\n'
+done
+# "b" is 0.18.12: it keeps that file as it is, and rewrites 0.17.22's folds.
+cp "$WRITES/ruamel-0.18.12-raw-long-quoted.yaml" protected.yaml
+run '' reformat --yaml-layout b
+cmp -s protected.yaml "$WRITES/ruamel-0.18.12-raw-long-quoted.yaml" || fail "reformat --yaml-layout b changed the 0.18.12 file"
+cp "$WRITES/ruamel-0.17.22-raw-long-quoted.yaml" protected.yaml
+run '' reformat --yaml-layout b
+expect_rc 0 "reformat --yaml-layout b on the 0.17.22 file"
+grep -q '\\U0001F600' protected.yaml && fail "reformat --yaml-layout b kept 0.17.22's escaped emoji"
 
 # A write on an A file stays in layout a.
 cp "$FIXTURES/raw.yaml" protected.yaml
