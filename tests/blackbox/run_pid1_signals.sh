@@ -17,7 +17,11 @@ sleep 0.2
 kill -TSTP $$     # job-control stop: PID 1 must continue us
 sleep 0.2
 kill -TERM 1
-for i in $(seq 100); do sleep 0.05; done
+# No $(...) here: bash 5.2 parses a command substitution again when it runs
+# it, and a trap run in the middle of that parse breaks it ("unexpected EOF
+# while looking for matching )").
+i=0
+while [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 echo "got:$got (no TERM)"
 exit 1
 SH
